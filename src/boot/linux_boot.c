@@ -1,0 +1,74 @@
+#include "boot/linux_boot.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "boot/acpi.h"
+#include "boot/boot_params.h"
+#include "boot/layout.h"
+#include "boot/x86_entry.h"
+
+#define MIB (1024 * 1024)
+#define ENTRY_64_OFFSET 0x200
+
+int linux_boot_plan(const struct bzimage *bz, const struct guest_mem *mem,
+		    uint64_t initrd_bytes, const char *cmdline,
+		    struct linux_boot_plan *plan, char *err, int err_len)
+{
+	uint64_t low_end = guest_mem_low_end(mem);
+	size_t cmdline_bytes = strlen(cmdline) + 1;
+	uint32_t cmdline_max = bz->hdr.cmdline_size ? bz->hdr.cmdline_size : 255;
+
+	memset(plan, 0, sizeof(*plan));
+	if (cmdline_bytes - 1 > cmdline_max || cmdline_bytes > CMDLINE_MAX_BYTES) {
+		snprintf(err, err_len, "--cmdline: %zu bytes, the kernel accepts at most %u",
+			 cmdline_bytes - 1, cmdline_max);
+		return -1;
+	}
+	if (bz->kernel_end_gpa > low_end ||
+	    (initrd_bytes && bzimage_initrd_gpa(bz, mem, initrd_bytes, &plan->initrd_gpa))) {
+		snprintf(err, err_len,
+			 "--memory %lluM: too small for the kernel (needs %lluM) and initrd (%lluM)",
+			 (unsigned long long)(mem->total_bytes / MIB),
+			 (unsigned long long)((bz->kernel_end_gpa + MIB - 1) / MIB),
+			 (unsigned long long)((initrd_bytes + MIB - 1) / MIB));
+		return -1;
+	}
+	plan->entry_gpa = KERNEL_LOAD_GPA + ENTRY_64_OFFSET;
+	return 0;
+}
+
+int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
+		    const struct linux_boot_plan *plan,
+		    const uint8_t *initrd, uint64_t initrd_bytes,
+		    const char *cmdline, unsigned cpus)
+{
+	size_t cmdline_bytes = strlen(cmdline) + 1;
+	uint8_t *kernel = guest_mem_ptr(mem, KERNEL_LOAD_GPA, bz->payload_bytes);
+	uint8_t *cmd = guest_mem_ptr(mem, CMDLINE_GPA, cmdline_bytes);
+	uint8_t *acpi = guest_mem_ptr(mem, ACPI_TABLES_GPA, ACPI_TABLES_END - ACPI_TABLES_GPA);
+	struct boot_params *bp = guest_mem_ptr(mem, ZERO_PAGE_GPA, sizeof(*bp));
+	struct acpi_config acpi_cfg = { .cpus = cpus };
+	struct linux_boot lb = {
+		.hdr = &bz->hdr, .cmdline_gpa = CMDLINE_GPA,
+		.cmdline_bytes = (uint32_t)(cmdline_bytes - 1),
+		.initrd_gpa = plan->initrd_gpa, .initrd_bytes = initrd_bytes,
+	};
+
+	if (!kernel || !cmd || !acpi || !bp)
+		return -1;
+	memcpy(kernel, bz->payload, bz->payload_bytes);
+	memcpy(cmd, cmdline, cmdline_bytes);
+	if (initrd_bytes) {
+		uint8_t *dst = guest_mem_ptr(mem, plan->initrd_gpa, initrd_bytes);
+
+		if (!dst)
+			return -1;
+		memcpy(dst, initrd, initrd_bytes);
+	}
+	if (acpi_build(acpi, ACPI_TABLES_END - ACPI_TABLES_GPA, ACPI_TABLES_GPA,
+		       &acpi_cfg, &lb.rsdp_gpa) < 0)
+		return -1;
+	boot_params_build(bp, mem, &lb);
+	return x86_write_boot_tables(mem);
+}

@@ -1,0 +1,128 @@
+#include "cli/run_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/size.h"
+#include "core/log.h"
+
+void run_options_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: meridian run [OPTIONS]\n"
+		"  -k, --kernel PATH      Linux bzImage\n"
+		"  -i, --initrd PATH      initramfs\n"
+		"  -a, --cmdline STR      kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
+		"  -m, --memory SIZE      guest RAM, K/M/G suffixes (default 256M)\n"
+		"  -c, --cpus N           vCPUs (default 1)\n"
+		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
+		"      --no-reboot        end on guest reset instead of restarting the guest\n"
+		"  -q, --quiet            no informational lines on stderr\n"
+		"  -h, --help             this text\n"
+		"Exit status: 0 guest powered off (or reset with --no-reboot); 1 usage or\n"
+		"configuration error; 2 the guest cannot continue (triple fault, KVM error).\n"
+		"On a terminal, Ctrl-A x ends meridian.\n");
+}
+
+static int parse_cpus(const char *text, unsigned *cpus)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || *end || end == text || v < 1 || v > MAX_CPUS_CLI) {
+		log_error("--cpus %s: expected a number from 1 to %d", text, MAX_CPUS_CLI);
+		return 1;
+	}
+	*cpus = (unsigned)v;
+	return 0;
+}
+
+static int parse_console(const char *text, struct vm_config *cfg)
+{
+	if (!strcmp(text, "stdio")) {
+		cfg->console = CONSOLE_STDIO;
+	} else if (!strcmp(text, "none")) {
+		cfg->console = CONSOLE_NONE;
+	} else if (!strncmp(text, "file=", 5) && text[5]) {
+		cfg->console = CONSOLE_FILE;
+		cfg->console_path = text + 5;
+	} else {
+		log_error("--console %s: expected stdio, none or file=PATH", text);
+		return 1;
+	}
+	return 0;
+}
+
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT };
+
+int run_options_parse(int argc, char **argv, struct vm_config *cfg)
+{
+	static const struct option longopts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'a' },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'c' },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	char err[128];
+	int opt;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->cmdline = DEFAULT_CMDLINE;
+	cfg->mem_bytes = DEFAULT_MEM_BYTES;
+	cfg->cpus = 1;
+	cfg->console = CONSOLE_STDIO;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:qh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'k': cfg->kernel_path = optarg; break;
+		case 'i': cfg->initrd_path = optarg; break;
+		case 'a': cfg->cmdline = optarg; break;
+		case 'q': cfg->quiet = true; break;
+		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case 'm':
+			if (parse_size_bytes(optarg, &cfg->mem_bytes, err, sizeof(err))) {
+				log_error("--memory %s: %s", optarg, err);
+				return 1;
+			}
+			break;
+		case 'c':
+			if (parse_cpus(optarg, &cfg->cpus))
+				return 1;
+			break;
+		case OPT_CONSOLE:
+			if (parse_console(optarg, cfg))
+				return 1;
+			break;
+		case 'h':
+			run_options_usage(stdout);
+			return 2;
+		case ':':
+			log_error("%s: missing value", argv[optind - 1]);
+			return 1;
+		default:
+			log_error("%s: unknown option (see meridian run --help)", argv[optind - 1]);
+			return 1;
+		}
+	}
+	if (optind < argc) {
+		log_error("%s: unexpected argument (see meridian run --help)", argv[optind]);
+		return 1;
+	}
+	if (!cfg->kernel_path) {
+		log_error("--kernel is required (see meridian run --help)");
+		return 1;
+	}
+	return 0;
+}

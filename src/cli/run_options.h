@@ -1,0 +1,32 @@
+/* `meridian run` options, parsed into one vm_config. */
+#ifndef MERIDIAN_RUN_OPTIONS_H
+#define MERIDIAN_RUN_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
+
+struct vm_config {
+	const char *kernel_path;
+	const char *initrd_path;        /* NULL: none */
+	const char *cmdline;
+	uint64_t mem_bytes;
+	unsigned cpus;
+	enum console_kind console;
+	const char *console_path;       /* CONSOLE_FILE */
+	bool no_reboot;
+	bool quiet;                     /* no informational lines */
+};
+
+#define DEFAULT_MEM_BYTES (256ull << 20)
+#define DEFAULT_CMDLINE "console=ttyS0"
+#define MAX_CPUS_CLI 1024
+
+/* Parses argv (after the "run" word). Returns 0, 1 for an error (already
+ * printed as one line), or 2 when help was printed and nothing should run. */
+int run_options_parse(int argc, char **argv, struct vm_config *cfg);
+void run_options_usage(FILE *out);
+
+#endif

@@ -1,0 +1,326 @@
+#include "core/machine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot/bzimage.h"
+#include "boot/linux_boot.h"
+#include "core/console.h"
+#include "core/evloop.h"
+#include "core/log.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "kvm/kvm_sys.h"
+
+struct mapped_file {
+	uint8_t *data;
+	size_t size;
+};
+
+struct machine {
+	const struct vm_config *cfg;
+	struct kvm_host host;
+	struct mapped_file kernel_file, initrd_file;
+	struct bzimage kernel;
+	struct console console;
+	struct cmos cmos;
+	struct evloop loop;
+	struct ev_handler stdin_h, wake_h, signal_h;
+	bool stdin_polled;      /* stdin is in epoll (false for regular files) */
+	bool stdin_paused;      /* inbuf full: stop reading until the guest drains */
+	struct vm vm;
+	struct vm_env env;
+	int exit_status;
+};
+
+/* Maps a whole file read-only. On error prints "OPTION PATH: reason". */
+static int map_file(const char *option, const char *path, struct mapped_file *f)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		log_error("%s %s: %s", option, path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_error("%s %s: not a regular file", option, path);
+		goto err;
+	}
+	if (st.st_size == 0) {
+		log_error("%s %s: file is empty", option, path);
+		goto err;
+	}
+	f->size = st.st_size;
+	f->data = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (f->data == MAP_FAILED) {
+		f->data = NULL;
+		log_error("%s %s: %s", option, path, strerror(errno));
+		goto err;
+	}
+	close(fd);
+	return 0;
+err:
+	close(fd);
+	return -1;
+}
+
+static void unmap_file(struct mapped_file *f)
+{
+	if (f->data)
+		munmap(f->data, f->size);
+	f->data = NULL;
+}
+
+static int load_kernel(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct linux_boot_plan plan;
+	struct guest_mem layout;
+	char err[160];
+
+	if (map_file("--kernel", cfg->kernel_path, &m->kernel_file))
+		return -1;
+	switch (kernel_probe(m->kernel_file.data, m->kernel_file.size)) {
+	case KERNEL_BZIMAGE:
+		break;
+	case KERNEL_ELF:
+		log_error("--kernel %s: ELF kernels are not supported yet; use the bzImage",
+			  cfg->kernel_path);
+		return -1;
+	case KERNEL_MULTIBOOT:
+		log_error("--kernel %s: multiboot kernels are not supported yet", cfg->kernel_path);
+		return -1;
+	default:
+		log_error("--kernel %s: not a bzImage, ELF or multiboot kernel", cfg->kernel_path);
+		return -1;
+	}
+	if (bzimage_parse(m->kernel_file.data, m->kernel_file.size, &m->kernel, err, sizeof(err))) {
+		log_error("--kernel %s: %s", cfg->kernel_path, err);
+		return -1;
+	}
+	if (cfg->initrd_path && map_file("--initrd", cfg->initrd_path, &m->initrd_file))
+		return -1;
+	guest_mem_layout(&layout, cfg->mem_bytes);
+	if (linux_boot_plan(&m->kernel, &layout, m->initrd_file.size, cfg->cmdline, &plan,
+			    err, sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Moves buffered console input into the UART as far as its FIFO allows,
+ * and reads stdin again once there is room. */
+static void pump_input(struct machine *m)
+{
+	struct console *c = &m->console;
+	size_t n;
+
+	if (c->in_len && atomic_load(&m->vm.stop_reason) == VM_RUNNING && m->vm.devices_ready) {
+		n = uart_rx_push(&m->vm.uart, c->inbuf, c->in_len);
+		console_consume(c, n);
+	}
+	if (!m->stdin_polled && !c->in_eof && c->in_fd >= 0 && c->in_len < sizeof(c->inbuf)) {
+		/* A regular file is always readable and cannot be polled. */
+		console_read_input(c);
+		if (c->in_len) {
+			n = uart_rx_push(&m->vm.uart, c->inbuf, c->in_len);
+			console_consume(c, n);
+		}
+	}
+	if (m->stdin_polled && m->stdin_paused && c->in_len < sizeof(c->inbuf)) {
+		m->stdin_paused = false;
+		evloop_mod(&m->loop, &m->stdin_h, EPOLLIN);
+	}
+}
+
+static void on_stdin(struct ev_handler *h, uint32_t events)
+{
+	struct machine *m = h->opaque;
+	struct console *c = &m->console;
+
+	if (console_read_input(c)) {
+		vm_request_stop(&m->vm, VM_QUIT);
+		return;
+	}
+	if (c->in_eof || (events & (EPOLLHUP | EPOLLERR) && !(events & EPOLLIN))) {
+		evloop_del(&m->loop, h);
+		m->stdin_polled = false;
+		c->in_eof = true;
+	} else if (c->in_len == sizeof(c->inbuf)) {
+		m->stdin_paused = true;
+		evloop_mod(&m->loop, h, 0);
+	}
+	pump_input(m);
+}
+
+static void on_wake(struct ev_handler *h, uint32_t events)
+{
+	struct machine *m = h->opaque;
+	uint64_t count;
+
+	if (read(h->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		log_error("event loop wake-up: %s", strerror(errno));
+	pump_input(m);
+}
+
+static void on_signal(struct ev_handler *h, uint32_t events)
+{
+	struct machine *m = h->opaque;
+	struct signalfd_siginfo si;
+
+	if (read(h->fd, &si, sizeof(si)) == sizeof(si)) {
+		log_info("signal %u: stopping the guest", si.ssi_signo);
+		vm_request_stop(&m->vm, VM_QUIT);
+	}
+}
+
+static void console_tx(void *opaque, uint8_t byte)
+{
+	struct machine *m = opaque;
+
+	console_write(&m->console, byte);
+}
+
+static void console_rx_room(void *opaque)
+{
+	struct machine *m = opaque;
+	uint64_t one = 1;
+
+	if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
+		log_error("event loop wake-up: %s", strerror(errno));
+}
+
+static const struct uart_ops console_uart_ops = { .tx = console_tx, .rx_room = console_rx_room };
+
+static int setup_events(struct machine *m)
+{
+	sigset_t set;
+	int r;
+
+	if (evloop_init(&m->loop))
+		return -1;
+	m->wake_h = (struct ev_handler){ .cb = on_wake, .opaque = m };
+	m->wake_h.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	/* Blocked before the vCPU threads exist, so only the signalfd sees them. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	m->signal_h = (struct ev_handler){ .cb = on_signal, .opaque = m };
+	m->signal_h.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (m->wake_h.fd < 0 || m->signal_h.fd < 0)
+		return -1;
+	if (evloop_add(&m->loop, &m->wake_h, EPOLLIN) || evloop_add(&m->loop, &m->signal_h, EPOLLIN))
+		return -1;
+	if (m->console.in_fd >= 0) {
+		m->stdin_h = (struct ev_handler){ .fd = m->console.in_fd, .cb = on_stdin, .opaque = m };
+		r = evloop_add(&m->loop, &m->stdin_h, EPOLLIN);
+		if (r == 0)
+			m->stdin_polled = true;
+		else if (r != -EPERM)
+			return -1;
+	}
+	return 0;
+}
+
+static void teardown(struct machine *m)
+{
+	evloop_destroy(&m->loop);
+	if (m->wake_h.fd > 0)
+		close(m->wake_h.fd);
+	if (m->signal_h.fd > 0)
+		close(m->signal_h.fd);
+	console_close(&m->console);
+	kvm_host_close(&m->host);
+	unmap_file(&m->kernel_file);
+	unmap_file(&m->initrd_file);
+}
+
+/* Runs one VM instance to its stop; returns the reason. */
+static enum vm_stop_reason run_instance(struct machine *m)
+{
+	enum vm_stop_reason reason;
+
+	if (vm_create(&m->vm, &m->env))
+		return VM_SETUP_ERROR;
+	if (vm_start(&m->vm) == 0)
+		pump_input(m);
+	while (atomic_load(&m->vm.stop_reason) == VM_RUNNING) {
+		if (evloop_run_once(&m->loop, -1) < 0) {
+			log_error("event loop: %s", strerror(errno));
+			vm_request_stop(&m->vm, VM_FATAL);
+		}
+	}
+	vm_join(&m->vm);
+	reason = atomic_load(&m->vm.stop_reason);
+	vm_destroy(&m->vm);
+	return reason;
+}
+
+int machine_run(const struct vm_config *cfg)
+{
+	struct machine *m = calloc(1, sizeof(*m));
+	enum vm_stop_reason reason;
+	unsigned boots = 0;
+	int status = 1;
+
+	if (!m) {
+		log_error("out of memory");
+		return 1;
+	}
+	m->cfg = cfg;
+	m->host.fd = -1;
+	m->wake_h.fd = m->signal_h.fd = -1;
+	m->loop.epfd = -1;
+	log_set_quiet(cfg->quiet);
+	if (load_kernel(m))
+		goto out;
+	if (kvm_host_open(&m->host))
+		goto out;
+	if ((int)cfg->cpus > m->host.max_vcpus) {
+		log_error("--cpus %u: this host's KVM allows at most %d", cfg->cpus, m->host.max_vcpus);
+		goto out;
+	}
+	if (console_open(&m->console, cfg))
+		goto out;
+	if (setup_events(m)) {
+		log_error("setting up the event loop: %s", strerror(errno));
+		goto out;
+	}
+	cmos_init(&m->cmos);
+	vcpu_signals_init();
+	m->env = (struct vm_env){
+		.cfg = cfg, .host = &m->host, .kernel = &m->kernel,
+		.initrd = m->initrd_file.data, .initrd_bytes = m->initrd_file.size,
+		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
+		.wake_fd = m->wake_h.fd,
+	};
+	for (;;) {
+		reason = run_instance(m);
+		boots++;
+		if (reason != VM_RESET || cfg->no_reboot)
+			break;
+		log_info("guest reset: starting it again (boot %u)", boots + 1);
+	}
+	switch (reason) {
+	case VM_FATAL: status = 2; break;
+	case VM_SETUP_ERROR: status = 1; break;
+	default: status = 0; break;
+	}
+out:
+	teardown(m);
+	free(m);
+	return status;
+}

@@ -1,0 +1,220 @@
+#include "core/vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/vm.h"
+#include "cpu/cpuid_topology.h"
+
+#define SIG_VCPU_KICK SIGUSR1
+
+static void kick_handler(int sig)
+{
+	/* Nothing to do: the point is that KVM_RUN returns with EINTR. */
+}
+
+void vcpu_signals_init(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIG_VCPU_KICK, &sa, NULL);    /* no SA_RESTART */
+}
+
+int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
+		const struct kvm_cpuid2 *base_cpuid)
+{
+	size_t cpuid_bytes = sizeof(*base_cpuid) + base_cpuid->nent * sizeof(base_cpuid->entries[0]);
+	struct kvm_cpuid2 *cpuid;
+	int mmap_bytes, err;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->vm = vm;
+	vcpu->index = index;
+	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
+	if (vcpu->fd < 0)
+		return -errno;
+	mmap_bytes = ioctl(vm->env->host->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (mmap_bytes < 0)
+		return -errno;
+	vcpu->run = mmap(NULL, mmap_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		vcpu->run = NULL;
+		return -errno;
+	}
+	vcpu->run_bytes = mmap_bytes;
+
+	cpuid = malloc(cpuid_bytes);
+	if (!cpuid)
+		return -ENOMEM;
+	memcpy(cpuid, base_cpuid, cpuid_bytes);
+	cpuid_set_topology(cpuid, index, vm->nr_vcpus);
+	err = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0 ? -errno : 0;
+	free(cpuid);
+	return err;
+}
+
+static void dump_segment(const char *name, const struct kvm_segment *s)
+{
+	fprintf(stderr, "%-4s sel=%04x base=%016llx limit=%08x type=%x l=%d db=%d\n", name,
+		s->selector, (unsigned long long)s->base, s->limit, s->type, s->l, s->db);
+}
+
+/* Register dump for the operator when the guest cannot continue. */
+static void vcpu_dump(struct vcpu *vcpu)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	fprintf(stderr, "meridian: vCPU %u register dump\n", vcpu->index);
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &r) == 0) {
+		fprintf(stderr, "rip=%016llx rsp=%016llx rflags=%016llx\n", r.rip, r.rsp, r.rflags);
+		fprintf(stderr, "rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx\n",
+			r.rax, r.rbx, r.rcx, r.rdx);
+		fprintf(stderr, "rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx\n",
+			r.rsi, r.rdi, r.rbp, r.r8);
+		fprintf(stderr, "r9 =%016llx r10=%016llx r11=%016llx r12=%016llx\n",
+			r.r9, r.r10, r.r11, r.r12);
+		fprintf(stderr, "r13=%016llx r14=%016llx r15=%016llx\n", r.r13, r.r14, r.r15);
+	}
+	if (ioctl(vcpu->fd, KVM_GET_SREGS, &s) == 0) {
+		fprintf(stderr, "cr0=%016llx cr2=%016llx cr3=%016llx cr4=%016llx efer=%016llx\n",
+			s.cr0, s.cr2, s.cr3, s.cr4, s.efer);
+		dump_segment("cs", &s.cs);
+		dump_segment("ss", &s.ss);
+		fprintf(stderr, "gdt base=%016llx limit=%04x idt base=%016llx limit=%04x\n",
+			s.gdt.base, s.gdt.limit, s.idt.base, s.idt.limit);
+	}
+	fflush(stderr);
+}
+
+static void handle_io(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+
+	/* data_offset/count come from KVM, not the guest: they stay inside the
+	 * run page. */
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		io_bus_access(&vcpu->vm->pio, run->io.port, run->io.direction == KVM_EXIT_IO_OUT,
+			      data, run->io.size);
+		data += run->io.size;
+	}
+}
+
+static void fatal_exit(struct vcpu *vcpu, const char *what)
+{
+	log_error("vCPU %u: %s", vcpu->index, what);
+	vcpu_dump(vcpu);
+	vm_request_stop(vcpu->vm, VM_FATAL);
+}
+
+/* Returns false when the vCPU should stop. */
+static bool handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	char what[128];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		handle_io(vcpu);
+		return true;
+	case KVM_EXIT_MMIO:
+		/* No MMIO devices yet: reads see all ones, writes vanish. */
+		if (!run->mmio.is_write)
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		return true;
+	case KVM_EXIT_HLT:
+	case KVM_EXIT_INTR:
+		return true;
+	case KVM_EXIT_SHUTDOWN:
+		fatal_exit(vcpu, "triple fault (KVM_EXIT_SHUTDOWN): the guest cannot continue");
+		return false;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(what, sizeof(what), "KVM internal error, suberror %u",
+			 run->internal.suberror);
+		fatal_exit(vcpu, what);
+		return false;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(what, sizeof(what), "VM entry failed, hardware reason 0x%llx",
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		fatal_exit(vcpu, what);
+		return false;
+	case KVM_EXIT_SYSTEM_EVENT:
+		if (run->system_event.type == KVM_SYSTEM_EVENT_RESET)
+			vm_request_stop(vcpu->vm, VM_RESET);
+		else if (run->system_event.type == KVM_SYSTEM_EVENT_SHUTDOWN)
+			vm_request_stop(vcpu->vm, VM_POWEROFF);
+		else
+			vm_request_stop(vcpu->vm, VM_FATAL);
+		return false;
+	default:
+		snprintf(what, sizeof(what), "unhandled KVM exit reason %u", run->exit_reason);
+		fatal_exit(vcpu, what);
+		return false;
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
+	pthread_setname_np(pthread_self(), name);
+	while (atomic_load(&vcpu->vm->stop_reason) == VM_RUNNING) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			log_error("vCPU %u: KVM_RUN: %s", vcpu->index, strerror(errno));
+			vm_request_stop(vcpu->vm, VM_FATAL);
+			break;
+		}
+		if (!handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	int r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+	if (r)
+		return -r;
+	vcpu->started = true;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (!vcpu->run)
+		return;
+	vcpu->run->immediate_exit = 1;
+	if (vcpu->started)
+		pthread_kill(vcpu->thread, SIG_VCPU_KICK);
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	if (vcpu->started)
+		pthread_join(vcpu->thread, NULL);
+	vcpu->started = false;
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_bytes);
+	if (vcpu->fd > 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}

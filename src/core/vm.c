@@ -1,0 +1,269 @@
+#include "core/vm.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "boot/layout.h"
+#include "boot/linux_boot.h"
+#include "boot/x86_entry.h"
+#include "core/log.h"
+#include "core/vcpu.h"
+
+#define PIC_IRQS 16
+#define IOAPIC_PINS 24
+
+void vm_set_irq(struct vm *vm, unsigned gsi, int level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	ioctl(vm->fd, KVM_IRQ_LINE, &irq);
+}
+
+void vm_request_stop(void *opaque, enum vm_stop_reason reason)
+{
+	struct vm *vm = opaque;
+	int expected = VM_RUNNING;
+	uint64_t one = 1;
+
+	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
+		return;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	if (write(vm->env->wake_fd, &one, sizeof(one)) < 0)
+		log_error("cannot wake the event loop: %s", strerror(errno));
+}
+
+/* GSI routing as on a PC: GSIs 0-15 go to the PICs, every GSI to the
+ * IOAPIC pin of the same number, except that the PIT's GSI 0 reaches
+ * IOAPIC pin 2 (the MADT says so with an interrupt source override). */
+static int set_gsi_routing(struct vm *vm)
+{
+	struct kvm_irq_routing *table;
+	unsigned n = 0;
+	int r;
+
+	table = calloc(1, sizeof(*table) + (PIC_IRQS + IOAPIC_PINS) * sizeof(table->entries[0]));
+	if (!table)
+		return -ENOMEM;
+	for (unsigned gsi = 0; gsi < PIC_IRQS; gsi++) {
+		if (gsi == 2)
+			continue;       /* the cascade */
+		table->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
+				       .pin = gsi % 8 } };
+	}
+	for (unsigned gsi = 0; gsi < IOAPIC_PINS; gsi++) {
+		if (gsi == 2)
+			continue;
+		table->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi } };
+	}
+	table->nr = n;
+	r = ioctl(vm->fd, KVM_SET_GSI_ROUTING, table) < 0 ? -errno : 0;
+	free(table);
+	return r;
+}
+
+static int add_memslots(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
+		const struct mem_region *r = &vm->mem.regions[i];
+		struct kvm_userspace_memory_region slot = {
+			.slot = i, .guest_phys_addr = r->gpa, .memory_size = r->size_bytes,
+			.userspace_addr = (uintptr_t)r->hva,
+		};
+
+		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+static void uart_set_irq(void *opaque, bool level)
+{
+	vm_set_irq(opaque, UART_COM1_IRQ, level);
+}
+
+/* The UART's interrupt goes to this VM; its bytes go to the console. */
+static void uart_tx(void *opaque, uint8_t byte);
+static void uart_rx_room(void *opaque);
+
+static void uart_tx(void *opaque, uint8_t byte)
+{
+	struct vm *vm = opaque;
+
+	vm->env->uart_ops->tx(vm->env->uart_ctx, byte);
+}
+
+static void uart_rx_room(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	vm->env->uart_ops->rx_room(vm->env->uart_ctx);
+}
+
+static const struct uart_ops vm_uart_ops = {
+	.tx = uart_tx, .set_irq = uart_set_irq, .rx_room = uart_rx_room,
+};
+
+static int add_devices(struct vm *vm)
+{
+	const struct io_dev devs[] = {
+		{ "uart", UART_COM1_PORT, 8, &vm->uart, uart_io_read, uart_io_write },
+		{ "i8042", I8042_DATA_PORT, 5, &vm->kbc, i8042_io_read, i8042_io_write },
+		{ "cmos", CMOS_PORT, 2, vm->env->cmos, cmos_io_read, cmos_io_write },
+		{ "pm1-evt", PORT_ACPI_PM1_EVT, 4, &vm->pm, acpi_pm_evt_read, acpi_pm_evt_write },
+		{ "pm1-cnt", PORT_ACPI_PM1_CNT, 2, &vm->pm, acpi_pm_cnt_read, acpi_pm_cnt_write },
+	};
+
+	uart_init(&vm->uart, &vm_uart_ops, vm);
+	vm->devices_ready = true;
+	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
+	acpi_pm_init(&vm->pm, vm_request_stop, vm);
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (io_bus_add(&vm->pio, &devs[i]))
+			return -EEXIST;
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->env->cfg;
+	int r;
+
+	vm->vcpus = calloc(cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return -ENOMEM;
+	vm->nr_vcpus = cfg->cpus;
+	for (unsigned i = 0; i < cfg->cpus; i++) {
+		r = vcpu_create(&vm->vcpus[i], vm, i, vm->env->host->supported_cpuid);
+		if (r)
+			return r;
+		r = x86_setup_lapic_lint(vm->vcpus[i].fd);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static int load_guest(struct vm *vm)
+{
+	const struct vm_env *env = vm->env;
+	struct linux_boot_plan plan;
+	char err[160];
+
+	if (linux_boot_plan(env->kernel, &vm->mem, env->initrd_bytes, env->cfg->cmdline,
+			    &plan, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EINVAL;
+	}
+	if (linux_boot_load(&vm->mem, env->kernel, &plan, env->initrd, env->initrd_bytes,
+			    env->cfg->cmdline, env->cfg->cpus))
+		return -EINVAL;
+	return x86_setup_boot_vcpu(vm->vcpus[0].fd, plan.entry_gpa, ZERO_PAGE_GPA);
+}
+
+int vm_create(struct vm *vm, const struct vm_env *env)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	const char *step;
+	int r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->env = env;
+	vm->fd = ioctl(env->host->fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		r = -errno;
+		step = "KVM_CREATE_VM";
+		goto fail;
+	}
+	step = "KVM_SET_TSS_ADDR";
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
+		goto fail_errno;
+	step = "KVM_SET_IDENTITY_MAP_ADDR";
+	uint64_t identity = KVM_IDENTITY_GPA;
+	if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
+		goto fail_errno;
+	step = "KVM_CREATE_IRQCHIP";
+	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		goto fail_errno;
+	step = "KVM_CREATE_PIT2";
+	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		goto fail_errno;
+	step = "KVM_SET_GSI_ROUTING";
+	r = set_gsi_routing(vm);
+	if (r)
+		goto fail;
+	step = "guest memory";
+	r = guest_mem_map(&vm->mem, env->cfg->mem_bytes);
+	if (r)
+		goto fail;
+	step = "KVM_SET_USER_MEMORY_REGION";
+	r = add_memslots(vm);
+	if (r)
+		goto fail;
+	step = "devices";
+	r = add_devices(vm);
+	if (r)
+		goto fail;
+	step = "vCPUs";
+	r = create_vcpus(vm);
+	if (r)
+		goto fail;
+	step = "loading the kernel";
+	r = load_guest(vm);
+	if (r)
+		goto fail;
+	return 0;
+
+fail_errno:
+	r = -errno;
+fail:
+	log_error("creating the VM: %s: %s", step, strerror(-r));
+	vm_destroy(vm);
+	return -1;
+}
+
+int vm_start(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		int r = vcpu_start(&vm->vcpus[i]);
+
+		if (r) {
+			log_error("starting vCPU %u: %s", i, strerror(-r));
+			vm_request_stop(vm, VM_SETUP_ERROR);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void vm_join(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->vcpus) {
+		for (unsigned i = 0; i < vm->nr_vcpus; i++)
+			vcpu_destroy(&vm->vcpus[i]);
+		free(vm->vcpus);
+		vm->vcpus = NULL;
+	}
+	if (vm->devices_ready)
+		uart_destroy(&vm->uart);
+	vm->devices_ready = false;
+	vm->nr_vcpus = 0;
+	guest_mem_unmap(&vm->mem);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm->fd = -1;
+}

@@ -1,0 +1,63 @@
+/* One running instance of the guest: the KVM VM, its memory, devices and
+ * vCPU threads. A guest reset destroys the instance and the machine builds
+ * a fresh one (machine.c); what survives a reset (console, CMOS NVRAM)
+ * belongs to the machine. */
+#ifndef MERIDIAN_VM_H
+#define MERIDIAN_VM_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "boot/bzimage.h"
+#include "cli/run_options.h"
+#include "core/lifecycle.h"
+#include "dev/acpi_pm.h"
+#include "dev/cmos.h"
+#include "dev/i8042.h"
+#include "dev/io_bus.h"
+#include "dev/uart.h"
+#include "kvm/guest_mem.h"
+#include "kvm/kvm_sys.h"
+
+struct vcpu;
+
+/* What the machine lends to each VM instance. */
+struct vm_env {
+	const struct vm_config *cfg;
+	const struct kvm_host *host;
+	const struct bzimage *kernel;
+	const uint8_t *initrd;
+	uint64_t initrd_bytes;
+	struct cmos *cmos;
+	const struct uart_ops *uart_ops;   /* console side of the UART */
+	void *uart_ctx;
+	int wake_fd;                       /* eventfd: wakes the event loop */
+};
+
+struct vm {
+	const struct vm_env *env;
+	int fd;
+	struct guest_mem mem;
+	struct io_bus pio;
+	struct uart uart;
+	struct i8042 kbc;
+	struct acpi_pm pm;
+	bool devices_ready;
+	struct vcpu *vcpus;
+	unsigned nr_vcpus;
+	_Atomic int stop_reason;        /* enum vm_stop_reason */
+};
+
+/* Builds the VM. Returns 0, or -1 after printing one line. */
+int vm_create(struct vm *vm, const struct vm_env *env);
+int vm_start(struct vm *vm);
+/* Asks the VM to stop (thread-safe; the first reason wins). */
+void vm_request_stop(void *vm, enum vm_stop_reason reason);
+/* After a stop request: waits for the vCPU threads to leave. */
+void vm_join(struct vm *vm);
+void vm_destroy(struct vm *vm);
+/* Raises or lowers an interrupt line of the in-kernel irqchip. */
+void vm_set_irq(struct vm *vm, unsigned gsi, int level);
+
+#endif

@@ -1,0 +1,78 @@
+#include "dev/acpi_pm.h"
+
+#include <string.h>
+
+#include "boot/acpi.h"
+
+#define PM1_CNT_SCI_EN   (1u << 0)
+#define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
+#define PM1_CNT_SLP_EN   (1u << 13)
+
+void acpi_pm_init(struct acpi_pm *pm, vm_stop_fn stop, void *stop_ctx)
+{
+	memset(pm, 0, sizeof(*pm));
+	pthread_mutex_init(&pm->lock, NULL);
+	pm->control = PM1_CNT_SCI_EN;   /* no SMI_CMD: always in ACPI mode */
+	pm->stop = stop;
+	pm->stop_ctx = stop_ctx;
+}
+
+/* Accesses may be 8, 16 or 32 bits wide; registers are 16 bits. */
+static uint32_t reg16_read(uint16_t reg, uint16_t offset_in_reg, unsigned size)
+{
+	return (uint32_t)reg >> (8 * offset_in_reg);
+}
+
+uint32_t acpi_pm_evt_read(void *opaque, uint16_t offset, unsigned size)
+{
+	struct acpi_pm *pm = opaque;
+	uint32_t v;
+
+	pthread_mutex_lock(&pm->lock);
+	v = pm->status | ((uint32_t)pm->enable << 16);
+	pthread_mutex_unlock(&pm->lock);
+	return v >> (8 * offset);
+}
+
+void acpi_pm_evt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
+{
+	struct acpi_pm *pm = opaque;
+	uint64_t wide = (uint64_t)value << (8 * offset);
+	uint64_t mask = ((size == 4 ? 0xffffffffull : (1ull << (8 * size)) - 1)) << (8 * offset);
+
+	pthread_mutex_lock(&pm->lock);
+	if (mask & 0xffff)
+		pm->status &= ~(uint16_t)(wide & mask);         /* write 1 to clear */
+	if (mask & 0xffff0000)
+		pm->enable = (uint16_t)((pm->enable & ~(mask >> 16)) | ((wide & mask) >> 16));
+	pthread_mutex_unlock(&pm->lock);
+}
+
+uint32_t acpi_pm_cnt_read(void *opaque, uint16_t offset, unsigned size)
+{
+	struct acpi_pm *pm = opaque;
+	uint32_t v;
+
+	pthread_mutex_lock(&pm->lock);
+	v = reg16_read(pm->control, offset, size);
+	pthread_mutex_unlock(&pm->lock);
+	return v;
+}
+
+void acpi_pm_cnt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
+{
+	struct acpi_pm *pm = opaque;
+	uint16_t v;
+	int off = 0;
+
+	pthread_mutex_lock(&pm->lock);
+	v = (uint16_t)(offset == 0 && size >= 2 ? value :
+		       offset == 0 ? (pm->control & 0xff00) | (value & 0xff) :
+		       (pm->control & 0x00ff) | ((value & 0xff) << 8));
+	if ((v & PM1_CNT_SLP_EN) && PM1_CNT_SLP_TYP(v) == ACPI_S5_SLP_TYP)
+		off = 1;
+	pm->control = (v & ~PM1_CNT_SLP_EN) | PM1_CNT_SCI_EN;
+	pthread_mutex_unlock(&pm->lock);
+	if (off)
+		pm->stop(pm->stop_ctx, VM_POWEROFF);
+}

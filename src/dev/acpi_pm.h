@@ -1,0 +1,24 @@
+/* ACPI fixed-hardware PM1 event and control registers (FADT PM1a_EVT_BLK,
+ * PM1a_CNT_BLK). Writing SLP_EN with the \_S5 sleep type powers off. */
+#ifndef MERIDIAN_ACPI_PM_H
+#define MERIDIAN_ACPI_PM_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "core/lifecycle.h"
+
+struct acpi_pm {
+	pthread_mutex_t lock;
+	uint16_t status, enable, control;
+	vm_stop_fn stop;
+	void *stop_ctx;
+};
+
+void acpi_pm_init(struct acpi_pm *pm, vm_stop_fn stop, void *stop_ctx);
+uint32_t acpi_pm_evt_read(void *opaque, uint16_t offset, unsigned size);
+void acpi_pm_evt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
+uint32_t acpi_pm_cnt_read(void *opaque, uint16_t offset, unsigned size);
+void acpi_pm_cnt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
+
+#endif

@@ -1,0 +1,63 @@
+#include "kvm/guest_mem.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "boot/layout.h"
+
+void guest_mem_layout(struct guest_mem *mem, uint64_t total_bytes)
+{
+	uint64_t low = total_bytes < MMIO_HOLE_GPA ? total_bytes : MMIO_HOLE_GPA;
+
+	memset(mem, 0, sizeof(*mem));
+	mem->total_bytes = total_bytes;
+	mem->regions[0] = (struct mem_region){ .gpa = 0, .size_bytes = low };
+	mem->nr_regions = 1;
+	if (total_bytes > low) {
+		mem->regions[1] = (struct mem_region){
+			.gpa = MMIO_HOLE_END, .size_bytes = total_bytes - low };
+		mem->nr_regions = 2;
+	}
+}
+
+int guest_mem_map(struct guest_mem *mem, uint64_t total_bytes)
+{
+	uint8_t *base;
+
+	guest_mem_layout(mem, total_bytes);
+	/* MAP_NORESERVE: the guest touches what it uses; the rest costs nothing. */
+	base = mmap(NULL, total_bytes, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return -errno;
+	mem->base_hva = base;
+	mem->regions[0].hva = base;
+	if (mem->nr_regions == 2)
+		mem->regions[1].hva = base + mem->regions[0].size_bytes;
+	return 0;
+}
+
+void guest_mem_unmap(struct guest_mem *mem)
+{
+	if (mem->base_hva)
+		munmap(mem->base_hva, mem->total_bytes);
+	mem->base_hva = NULL;
+}
+
+void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < mem->nr_regions; i++) {
+		const struct mem_region *r = &mem->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size_bytes &&
+		    len <= r->size_bytes - (gpa - r->gpa))
+			return r->hva ? r->hva + (gpa - r->gpa) : NULL;
+	}
+	return NULL;
+}
+
+uint64_t guest_mem_low_end(const struct guest_mem *mem)
+{
+	return mem->regions[0].size_bytes;
+}

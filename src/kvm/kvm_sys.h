@@ -1,0 +1,28 @@
+/* /dev/kvm: opening it, checking that it can run a stock kernel, and the
+ * system-wide queries (capabilities, vCPU limit, supported CPUID). */
+#ifndef MERIDIAN_KVM_SYS_H
+#define MERIDIAN_KVM_SYS_H
+
+#include <linux/kvm.h>
+
+#define KVM_DEVICE_DEFAULT "/dev/kvm"
+/* Tests may point meridian at another device node (e.g. /dev/null). */
+#define KVM_DEVICE_ENV "MERIDIAN_KVM_DEVICE"
+
+struct kvm_host {
+	int fd;
+	const char *path;
+	int max_vcpus;
+	struct kvm_cpuid2 *supported_cpuid;     /* malloc'd */
+};
+
+/* Opens and checks /dev/kvm. On failure prints one line naming the reason
+ * and returns -1. */
+int kvm_host_open(struct kvm_host *host);
+void kvm_host_close(struct kvm_host *host);
+int kvm_check_cap(const struct kvm_host *host, long cap);
+
+/* Why this KVM cannot run a stock kernel, or NULL when it can. */
+const char *kvm_host_unusable_reason(void);
+
+#endif

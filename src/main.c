@@ -1,0 +1,59 @@
+/* meridian: a virtual machine monitor for x86-64 Linux hosts with KVM. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/run_options.h"
+#include "core/log.h"
+#include "core/machine.h"
+#include "kvm/kvm_sys.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: meridian COMMAND [OPTIONS]\n"
+		"  run [OPTIONS]   boot a guest (meridian run --help)\n"
+		"  probe           can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)\n"
+		"  version         print the version\n");
+}
+
+/* `meridian probe`: lets scripts (make demo) choose native or lab. */
+static int cmd_probe(void)
+{
+	struct kvm_host host;
+
+	if (kvm_host_open(&host))
+		return 1;
+	printf("%s: hardware KVM, up to %d vCPUs\n", host.path, host.max_vcpus);
+	kvm_host_close(&host);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct vm_config cfg;
+	int r;
+
+	if (argc < 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(argv[1], "run")) {
+		r = run_options_parse(argc - 1, argv + 1, &cfg);
+		if (r)
+			return r == 2 ? 0 : 1;
+		return machine_run(&cfg);
+	}
+	if (!strcmp(argv[1], "probe"))
+		return cmd_probe();
+	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
+		printf("meridian %s\n", MERIDIAN_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	log_error("%s: unknown command", argv[1]);
+	usage(stderr);
+	return 1;
+}
