@@ -1,0 +1,139 @@
+#!/bin/sh
+# The nested lab (see ../shared/lab.md): QEMU TCG with -cpu EPYC boots a
+# stock Debian kernel (L1) whose kvm-amd gives a real /dev/kvm; meridian
+# runs there and boots the Debian cloud kernel (L2).
+#
+#   tests/lab/lab.sh [--demo] [SCENARIO...]
+#
+# Builds L1 and L2 from Debian packages (downloads cached under build/lab),
+# runs the scenarios in tests/lab/scenarios (all, or those named) inside one
+# L1 boot and prints one PASS/FAIL line each, then "lab: N passed, N failed".
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+LAB=$BUILD/lab
+MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
+LAB_TIMEOUT=${LAB_TIMEOUT:-1500}
+demo=0
+if [ "${1:-}" = --demo ]; then demo=1; shift; fi
+only=$(echo "$@" | tr ' ' ',')
+[ $demo = 1 ] && only=demo
+
+log() { echo "lab: $*" >&2; }
+
+fetch_kernels() {
+	mkdir -p "$LAB/cache"
+	if ! ls "$LAB"/cache/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1; then
+		abi=$(apt-cache depends linux-image-amd64 2>/dev/null |
+		      sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n1)
+		[ -n "$abi" ] || { log "cannot find the Debian kernel (run apt-get update)"; exit 1; }
+		log "downloading linux-image-$abi-amd64 and -cloud-amd64"
+		(cd "$LAB/cache" && apt-get download -q "linux-image-$abi-amd64" \
+			"linux-image-$abi-cloud-amd64" >/dev/null 2>&1)
+	fi
+	l2deb=$(ls "$LAB"/cache/linux-image-*-cloud-amd64_*.deb | head -n1)
+	l1deb=$(ls "$LAB"/cache/linux-image-*-amd64_*.deb | grep -v cloud | head -n1)
+	if [ ! -d "$LAB/l1-kernel" ] || [ "$l1deb" -nt "$LAB/l1-kernel" ]; then
+		rm -rf "$LAB/l1-kernel" "$LAB/l2-kernel"
+		dpkg-deb -x "$l1deb" "$LAB/l1-kernel"
+		dpkg-deb -x "$l2deb" "$LAB/l2-kernel"
+	fi
+	L1_VMLINUZ=$(ls "$LAB"/l1-kernel/boot/vmlinuz-*)
+	L2_VMLINUZ=$(ls "$LAB"/l2-kernel/boot/vmlinuz-*)
+	L1_MODULES=$(ls -d "$LAB"/l1-kernel/lib/modules/*/kernel)
+}
+
+# busybox_root DIR: a root with busybox, its applet links and /dev/console.
+busybox_root() {
+	rm -rf "$1"
+	mkdir -p "$1/bin" "$1/sbin" "$1/usr/bin" "$1/dev" "$1/proc" "$1/sys" "$1/tmp" "$1/etc"
+	cp /bin/busybox "$1/bin/busybox"
+	for applet in $(/bin/busybox --list); do
+		[ -e "$1/bin/$applet" ] || ln -s busybox "$1/bin/$applet"
+	done
+	mknod -m 600 "$1/dev/console" c 5 1
+}
+
+pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"; }
+
+build_l2() {
+	busybox_root "$LAB/l2-root"
+	cp "$ROOT/tests/lab/guest/init" "$LAB/l2-root/init"
+	mkdir -p "$LAB/l2-root/lib/modules"
+	cp "$(find "$LAB/l2-kernel/lib/modules" -name nvram.ko)" "$LAB/l2-root/lib/modules/"
+	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"
+}
+
+build_l1() {
+	r=$LAB/l1-root
+	busybox_root "$r"
+	cp "$ROOT/tests/lab/l1-init" "$r/init"
+	mkdir -p "$r/lab/bin" "$r/lab/l2" "$r/lab/scenarios"
+	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko \
+		 arch/x86/kvm/kvm-amd.ko; do
+		mkdir -p "$r/lab/modules/$(dirname $m)"
+		cp "$L1_MODULES/$m" "$r/lab/modules/$m"
+	done
+	cp "$MERIDIAN_BIN" "$r/lab/bin/meridian"
+	for lib in $(ldd "$MERIDIAN_BIN" | grep -o '/[^ ]*'); do
+		mkdir -p "$r$(dirname "$lib")"
+		cp -L "$lib" "$r$lib"
+	done
+	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
+	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
+	cp "$ROOT"/tests/lab/scenarios/*.sh "$r/lab/scenarios/"
+	cp "$ROOT/tests/lab/lib.sh" "$ROOT/tests/lab/demo.sh" "$r/lab/"
+	pack "$r" "$LAB/l1-initrd.gz"
+}
+
+run_l1() {
+	console=$LAB/l1-console.log
+	log "booting L1 (QEMU TCG, -cpu EPYC)${only:+ for: $only}"
+	set +e
+	timeout "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC \
+		-m 4096 -smp 2 -nographic -no-reboot -kernel "$L1_VMLINUZ" \
+		-initrd "$LAB/l1-initrd.gz" \
+		-append "console=ttyS0 panic=-1 quiet lab.only=$only" \
+		< /dev/null 2> "$LAB/qemu.err" |
+		tr -d '\r' | tee "$console" | {
+			if [ $demo = 1 ]; then sed -n '/^LAB-BEGIN demo/,/^LAB-RESULT/{/^LAB-/!p}'
+			else cat > /dev/null; fi
+		}
+	set -e
+}
+
+report() {
+	console=$LAB/l1-console.log
+	pass=0; failed=0
+	grep '^LAB-ERROR' "$console" >&2 || true
+	while read -r _ name res start end; do
+		secs=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
+		echo "$res: lab $name (${secs}s of L1 uptime)"
+		if [ "$res" = PASS ]; then
+			pass=$((pass + 1))
+		else
+			failed=$((failed + 1))
+			grep "^LAB-LOG $name: " "$console" | sed 's/^LAB-LOG /    /' | tail -n 60
+		fi
+	done <<-EOT
+	$(grep '^LAB-RESULT ' "$console")
+	EOT
+	if ! grep -q '^LAB-DONE' "$console"; then
+		echo "FAIL: lab did not finish (timeout or L1 crash); last lines:"
+		tail -n 30 "$console" | sed 's/^/    /'
+		failed=$((failed + 1))
+	fi
+	echo "lab: $pass passed, $failed failed"
+	[ $failed = 0 ]
+}
+
+fetch_kernels
+build_l2
+build_l1
+run_l1
+if [ $demo = 1 ]; then
+	grep -q '^LAB-RESULT demo PASS' "$LAB/l1-console.log"
+else
+	report
+fi

@@ -1,0 +1,38 @@
+# Helpers for lab scenarios (sourced; runs in L1 under busybox sh).
+# Each scenario exits 0 on PASS; every check prints what it saw.
+KERNEL=/lab/l2/vmlinuz
+INITRD=/lab/l2/initrd.gz
+MERIDIAN=/lab/bin/meridian
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-120}
+
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok: $*"; }
+
+# run_guest OUT [meridian run args...]: runs meridian with the L2 guest,
+# console and stderr to OUT, and sets STATUS.
+run_guest() {
+	out=$1; shift
+	timeout "$GUEST_TIMEOUT" $MERIDIAN run -k $KERNEL -i $INITRD "$@" \
+		< /dev/null > "$out" 2>&1
+	STATUS=$?
+	echo "meridian run $* -> status $STATUS"
+}
+
+# expect OUT PATTERN [WHAT]: OUT has a line matching the extended regex.
+expect() {
+	grep -Eq "$2" "$1" || { echo "--- $1"; cat "$1"; fail "${3:-no line matching '$2'}"; }
+	ok "${3:-saw '$2'}: $(grep -Em1 "$2" "$1" | tr -d '\r')"
+}
+
+# expect_not OUT PATTERN
+expect_not() {
+	! grep -Eq "$2" "$1" || fail "unexpected line matching '$2': $(grep -Em1 "$2" "$1")"
+	ok "no line matching '$2'"
+}
+
+expect_status() {
+	[ "$STATUS" = "$1" ] || { echo "--- $OUT"; cat "$OUT" 2>/dev/null; fail "exit status $STATUS, expected $1"; }
+	ok "exit status $1"
+}
+
+count() { grep -Ec "$2" "$1"; }
