@@ -95,7 +95,6 @@ struct madt_lapic_nmi {
 #define FADT_F_SLP_BUTTON       (1u << 5)   /* no fixed sleep button */
 #define FADT_F_TMR_VAL_EXT      (1u << 8)
 #define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
-#define BOOT_ARCH_8042          (1u << 1)
 #define BOOT_ARCH_NO_VGA        (1u << 2)
 #define MADT_PCAT_COMPAT        1u
 #define MPS_INTI_ACTIVE_HIGH    0x1
@@ -182,7 +181,9 @@ static void fadt_fill(struct acpi_fadt *f, uint64_t facs_gpa, uint64_t dsdt_gpa)
 	f->x_pm1a_cnt_blk = io_gas(PORT_ACPI_PM1_CNT, 16);
 	f->p_lvl2_lat = 101;    /* > 100: C2 not supported */
 	f->p_lvl3_lat = 1001;   /* > 1000: C3 not supported */
-	f->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_8042 | BOOT_ARCH_NO_VGA;
+	/* No 8042 bit: there is no keyboard, and a Linux that probes for one
+	 * waits for its timeouts. The reset command on port 0x64 works anyway. */
+	f->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_NO_VGA;
 	f->flags = FADT_F_WBINVD | FADT_F_PROC_C1 | FADT_F_SLP_BUTTON;
 	f->century = 0x32;      /* CMOS register holding the century */
 	header_finish(&f->h);

@@ -23,6 +23,9 @@ struct vm_config {
 #define DEFAULT_MEM_BYTES (256ull << 20)
 #define DEFAULT_CMDLINE "console=ttyS0"
 #define MAX_CPUS_CLI 1024
+/* APIC IDs 0..cpus-1 and the IOAPIC's ID must fit the MADT's 8-bit fields
+ * (x2APIC entries would lift this). */
+#define MAX_CPUS_XAPIC 254
 
 /* Parses argv (after the "run" word). Returns 0, 1 for an error (already
  * printed as one line), or 2 when help was printed and nothing should run. */

@@ -289,8 +289,10 @@ int machine_run(const struct vm_config *cfg)
 		goto out;
 	if (kvm_host_open(&m->host))
 		goto out;
-	if ((int)cfg->cpus > m->host.max_vcpus) {
-		log_error("--cpus %u: this host's KVM allows at most %d", cfg->cpus, m->host.max_vcpus);
+	if (cfg->cpus > MAX_CPUS_XAPIC || (int)cfg->cpus > m->host.max_vcpus) {
+		log_error("--cpus %u: at most %d here (KVM allows %d, meridian's xAPIC tables %d)",
+			  cfg->cpus, m->host.max_vcpus < MAX_CPUS_XAPIC ? m->host.max_vcpus : MAX_CPUS_XAPIC,
+			  m->host.max_vcpus, MAX_CPUS_XAPIC);
 		goto out;
 	}
 	if (console_open(&m->console, cfg))

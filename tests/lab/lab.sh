@@ -16,33 +16,15 @@ LAB=$BUILD/lab
 MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1500}
 demo=0
+prepare=0
 if [ "${1:-}" = --demo ]; then demo=1; shift; fi
+# --prepare: only build the L2 guest (kernel + initramfs) and print their paths
+if [ "${1:-}" = --prepare ]; then prepare=1; shift; fi
 only=$(echo "$@" | tr ' ' ',')
 [ $demo = 1 ] && only=demo
 
 log() { echo "lab: $*" >&2; }
-
-fetch_kernels() {
-	mkdir -p "$LAB/cache"
-	if ! ls "$LAB"/cache/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1; then
-		abi=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		      sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n1)
-		[ -n "$abi" ] || { log "cannot find the Debian kernel (run apt-get update)"; exit 1; }
-		log "downloading linux-image-$abi-amd64 and -cloud-amd64"
-		(cd "$LAB/cache" && apt-get download -q "linux-image-$abi-amd64" \
-			"linux-image-$abi-cloud-amd64" >/dev/null 2>&1)
-	fi
-	l2deb=$(ls "$LAB"/cache/linux-image-*-cloud-amd64_*.deb | head -n1)
-	l1deb=$(ls "$LAB"/cache/linux-image-*-amd64_*.deb | grep -v cloud | head -n1)
-	if [ ! -d "$LAB/l1-kernel" ] || [ "$l1deb" -nt "$LAB/l1-kernel" ]; then
-		rm -rf "$LAB/l1-kernel" "$LAB/l2-kernel"
-		dpkg-deb -x "$l1deb" "$LAB/l1-kernel"
-		dpkg-deb -x "$l2deb" "$LAB/l2-kernel"
-	fi
-	L1_VMLINUZ=$(ls "$LAB"/l1-kernel/boot/vmlinuz-*)
-	L2_VMLINUZ=$(ls "$LAB"/l2-kernel/boot/vmlinuz-*)
-	L1_MODULES=$(ls -d "$LAB"/l1-kernel/lib/modules/*/kernel)
-}
+. "$ROOT/tests/lab/kernels.sh"
 
 # busybox_root DIR: a root with busybox, its applet links and /dev/console.
 busybox_root() {
@@ -130,6 +112,10 @@ report() {
 
 fetch_kernels
 build_l2
+if [ $prepare = 1 ]; then
+	echo "$L2_VMLINUZ $LAB/l2-initrd.gz"
+	exit 0
+fi
 build_l1
 run_l1
 if [ $demo = 1 ]; then

@@ -1,0 +1,93 @@
+#!/bin/sh
+# Bad input to `meridian run` on the host (no KVM needed): each case must
+# print exactly one line on stderr, nothing on stdout, and exit with 1.
+# Uses the Debian cloud kernel from the lab cache as the valid bzImage.
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+LAB=$BUILD/lab
+M=${MERIDIAN_BIN:-$BUILD/meridian}
+log() { echo "cli: $*" >&2; }
+. "$ROOT/tests/lab/kernels.sh"
+fetch_kernels
+K=$L2_VMLINUZ
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+pass=0; failed=0
+
+# check NAME EXPECTED-STATUS EXPECTED-STDERR -- ARGS...
+# EXPECTED-STDERR is compared exactly; with a leading ~ it is an extended
+# regex that must match the whole of stderr (one line).
+check() {
+	name=$1 want_status=$2 want=$3
+	shift 4
+	"$@" > "$T/out" 2> "$T/err"
+	status=$?
+	got=$(cat "$T/err")
+	case "$want" in
+	"~"*) matches() { [ "$(wc -l < "$T/err")" = 1 ] && grep -Eqx "${want#\~}" "$T/err"; } ;;
+	*) matches() { [ "$got" = "$want" ]; } ;;
+	esac
+	if [ "$status" = "$want_status" ] && matches && [ ! -s "$T/out" ]; then
+		pass=$((pass + 1)); echo "PASS: cli $name"
+	else
+		failed=$((failed + 1)); echo "FAIL: cli $name"
+		echo "    status $status (want $want_status)"
+		echo "    stderr: $got"
+		echo "    want:   $want"
+		[ -s "$T/out" ] && echo "    stdout: $(head -c 200 "$T/out")"
+	fi
+}
+
+: > "$T/empty"
+echo "just text" > "$T/text"
+head -c 3000 /dev/zero | tr '\0' a > "$T/long"
+
+check no-kernel 1 "meridian: --kernel is required (see meridian run --help)" -- $M run
+check missing-kernel 1 "meridian: --kernel /nonexistent/bzImage: No such file or directory" -- \
+	$M run -k /nonexistent/bzImage
+check kernel-is-dir 1 "meridian: --kernel $T: not a regular file" -- $M run -k "$T"
+check empty-kernel 1 "meridian: --kernel $T/empty: file is empty" -- $M run -k "$T/empty"
+check not-a-kernel 1 "meridian: --kernel $T/text: not a bzImage, ELF or multiboot kernel" -- \
+	$M run -k "$T/text"
+check elf-kernel 1 "meridian: --kernel $M: ELF kernels are not supported yet; use the bzImage" -- \
+	$M run -k "$M"
+check missing-initrd 1 "meridian: --initrd /nonexistent/initrd: No such file or directory" -- \
+	$M run -k "$K" -i /nonexistent/initrd
+check memory-too-small 1 "~meridian: --memory 32M: too small for the kernel \(needs [0-9]+M\) and initrd \(0M\)" -- \
+	$M run -k "$K" -m 32M
+head -c $((20 << 20)) /dev/zero > "$T/initrd"
+check memory-too-small-initrd 1 "~meridian: --memory 80M: too small for the kernel \(needs [0-9]+M\) and initrd \(20M\)" -- \
+	$M run -k "$K" -m 80M -i "$T/initrd"
+check memory-suffix 1 "meridian: --memory 12Q: unknown size suffix 'Q'" -- $M run -k "$K" -m 12Q
+check memory-not-number 1 "meridian: --memory lots: not a size (expected a number with K/M/G suffix)" -- \
+	$M run -k "$K" -m lots
+check cpus-zero 1 "meridian: --cpus 0: expected a number from 1 to 1024" -- $M run -k "$K" -c 0
+check cpus-junk 1 "meridian: --cpus 2x: expected a number from 1 to 1024" -- $M run -k "$K" -c 2x
+check console-bad 1 "meridian: --console tty: expected stdio, none or file=PATH" -- \
+	$M run -k "$K" --console tty
+check unknown-option 1 "meridian: --frobnicate: unknown option (see meridian run --help)" -- \
+	$M run -k "$K" --frobnicate
+check missing-value 1 "meridian: --memory: missing value" -- $M run -k "$K" --memory
+check cmdline-too-long 1 "meridian: --cmdline: 3000 bytes, the kernel accepts at most 2047" -- \
+	$M run -k "$K" -a "$(cat "$T/long")"
+check unknown-command 1 "meridian: launch: unknown command
+usage: meridian COMMAND [OPTIONS]
+  run [OPTIONS]   boot a guest (meridian run --help)
+  probe           can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)
+  version         print the version" -- $M launch
+check not-kvm-device 1 "meridian: /dev/null: not a KVM device (Inappropriate ioctl for device)" -- \
+	env MERIDIAN_KVM_DEVICE=/dev/null $M run -k "$K"
+check absent-kvm 1 "meridian: /nonexistent/kvm: No such file or directory (is the kvm module loaded, and may this user open it?)" -- \
+	env MERIDIAN_KVM_DEVICE=/nonexistent/kvm $M run -k "$K"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	cp "$K" "$T/private" && chmod 600 "$T/private" && chmod 755 "$T"
+	check unreadable-kernel 1 "meridian: --kernel $T/private: Permission denied" -- \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups $M run -k "$T/private"
+fi
+if [ -e /sys/module/kvm_pvm ]; then
+	check pvm-refused 1 "meridian: /dev/kvm is served by kvm_pvm (PVM), which cannot run stock guest kernels; run \`make demo\` to boot the guest inside the lab instead" -- \
+		$M run -k "$K"
+fi
+echo "cli: $pass passed, $failed failed"
+[ $failed = 0 ]
