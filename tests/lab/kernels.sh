@@ -7,6 +7,11 @@ fetch_kernels() {
 	if ! ls "$LAB"/cache/linux-image-*-cloud-amd64_*.deb >/dev/null 2>&1; then
 		abi=$(apt-cache depends linux-image-amd64 2>/dev/null |
 		      sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n1)
+		if [ -z "$abi" ] && [ "$(id -u)" = 0 ]; then
+			apt-get update -qq >/dev/null 2>&1 || true
+			abi=$(apt-cache depends linux-image-amd64 2>/dev/null |
+			      sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -n1)
+		fi
 		[ -n "$abi" ] || { log "cannot find the Debian kernel (run apt-get update)"; exit 1; }
 		log "downloading linux-image-$abi-amd64 and -cloud-amd64"
 		(cd "$LAB/cache" && apt-get download -q "linux-image-$abi-amd64" \

@@ -17,11 +17,15 @@ MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1500}
 demo=0
 prepare=0
+bench=""
 if [ "${1:-}" = --demo ]; then demo=1; shift; fi
+# --bench NAME: run bench/NAME/l1.sh inside L1, with QEMU there as the peer
+if [ "${1:-}" = --bench ]; then bench=$2; shift 2; fi
 # --prepare: only build the L2 guest (kernel + initramfs) and print their paths
 if [ "${1:-}" = --prepare ]; then prepare=1; shift; fi
 only=$(echo "$@" | tr ' ' ',')
 [ $demo = 1 ] && only=demo
+[ -n "$bench" ] && only="bench:$bench"
 
 log() { echo "lab: $*" >&2; }
 . "$ROOT/tests/lab/kernels.sh"
@@ -66,7 +70,20 @@ build_l1() {
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
 	cp "$ROOT"/tests/lab/scenarios/*.sh "$r/lab/scenarios/"
 	cp "$ROOT/tests/lab/lib.sh" "$ROOT/tests/lab/demo.sh" "$r/lab/"
+	[ -n "$bench" ] && add_qemu "$r" && cp "$ROOT/bench/$bench/l1.sh" "$r/lab/bench.sh"
 	pack "$r" "$LAB/l1-initrd.gz"
+}
+
+# add_qemu ROOT: QEMU, its libraries and firmware, as the peer in benchmarks.
+add_qemu() {
+	q=$(command -v qemu-system-x86_64)
+	mkdir -p "$1/usr/bin" "$1/usr/share"
+	cp "$q" "$1/usr/bin/"
+	for lib in $(ldd "$q" | grep -o '/[^ ]*'); do
+		mkdir -p "$1$(dirname "$lib")"
+		cp -L "$lib" "$1$lib"
+	done
+	cp -rL /usr/share/qemu /usr/share/seabios "$1/usr/share/"
 }
 
 run_l1() {
@@ -80,6 +97,7 @@ run_l1() {
 		< /dev/null 2> "$LAB/qemu.err" |
 		tr -d '\r' | tee "$console" | {
 			if [ $demo = 1 ]; then sed -n '/^LAB-BEGIN demo/,/^LAB-RESULT/{/^LAB-/!p}'
+			elif [ -n "$bench" ]; then grep --line-buffered '^BENCH'
 			else cat > /dev/null; fi
 		}
 	set -e
@@ -118,8 +136,8 @@ if [ $prepare = 1 ]; then
 fi
 build_l1
 run_l1
-if [ $demo = 1 ]; then
-	grep -q '^LAB-RESULT demo PASS' "$LAB/l1-console.log"
+if [ $demo = 1 ] || [ -n "$bench" ]; then
+	grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
 else
 	report
 fi

@@ -1,0 +1,45 @@
+# Runs inside L1 (see tests/lab/lab.sh --bench boot): launch-to-guest-init
+# wall time of meridian and QEMU on the same kernel, initramfs, memory and
+# command line, interleaved, RUNS times each. Prints
+#   BENCH boot VMM RUN SECONDS
+#   BENCH rss VMM KIB_RSS KIB_GUEST_TOUCHED
+. /lab/lib.sh
+RUNS=${RUNS:-5}
+QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -cpu host \
+ -m 256M -smp 1 -nographic -no-reboot"
+CMDLINE="console=ttyS0 act=poweroff"
+
+now() { cut -d' ' -f1 /proc/uptime; }
+
+# time_to_init NAME CMD...: seconds from launch to the guest's L2-INIT line.
+time_to_init() {
+	name=$1; shift
+	t0=$(now)
+	"$@" < /dev/null 2>/dev/null | while IFS= read -r line; do
+		case "$line" in *L2-INIT*) echo "$(now)" > /tmp/t_init ;; esac
+	done
+	t1=$(cat /tmp/t_init 2>/dev/null)
+	rm -f /tmp/t_init
+	[ -n "$t1" ] || { echo "BENCH-ERROR $name never reached init"; return 1; }
+	awk "BEGIN { printf \"%.2f\", $t1 - $t0 }"
+}
+
+for i in $(seq 1 $RUNS); do
+	s=$(time_to_init meridian $MERIDIAN run -k $KERNEL -i $INITRD -m 256M -c 1 -a "$CMDLINE") &&
+		echo "BENCH boot meridian $i $s"
+	s=$(time_to_init qemu-pc $QEMU -M pc -kernel $KERNEL -initrd $INITRD -append "$CMDLINE") &&
+		echo "BENCH boot qemu-pc $i $s"
+	s=$(time_to_init qemu-microvm $QEMU -M microvm -kernel $KERNEL -initrd $INITRD -append "$CMDLINE") &&
+		echo "BENCH boot qemu-microvm $i $s"
+done
+
+# Memory: RSS of the VMM while the guest idles at init, minus the guest RAM
+# it has touched (the Rss of the 256 MiB guest mapping in smaps).
+$MERIDIAN run -k $KERNEL -i $INITRD -m 256M -a "console=ttyS0 act=idle" < /dev/null > /tmp/idle.out 2>&1 &
+pid=$!
+i=0
+while ! grep -q L2-IDLE /tmp/idle.out; do i=$((i+1)); [ $i -lt 300 ] || break; sleep 0.1; done
+rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
+guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { size = 0 } /^Size:/ { size = $2 } /^Rss:/ && size == 262144 { print $2 }' /proc/$pid/smaps)
+echo "BENCH rss meridian $rss ${guest:-0}"
+wait $pid

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Boot benchmark (issue: launch-to-guest-init wall time, meridian vs QEMU
+# -M pc and -M microvm, same lab run). Prints medians and ratios; absolute
+# lab times mean little, the ratios are the result.
+set -eu
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+out=$BUILD/bench-boot.txt
+sh "$ROOT/tests/lab/lab.sh" --bench boot | tee "$out"
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "== launch to guest init, median of $(grep -c '^BENCH boot meridian' "$out") runs (seconds of L1 time)"
+for vmm in meridian qemu-pc qemu-microvm; do
+	m=$(awk -v v=$vmm '$1 == "BENCH" && $2 == "boot" && $3 == v { print $5 }' "$out" | median)
+	eval "med_$(echo $vmm | tr - _)=$m"
+	echo "  $vmm: $m s"
+done
+best=$(printf '%s\n%s\n' "$med_qemu_pc" "$med_qemu_microvm" | sort -n | head -n1)
+awk -v m="$med_meridian" -v p="$med_qemu_pc" -v u="$med_qemu_microvm" -v b="$best" 'BEGIN {
+	printf "  ratio meridian / qemu-pc:      %.2f\n", m / p
+	printf "  ratio meridian / qemu-microvm: %.2f\n", m / u
+	printf "  ratio meridian / best peer:    %.2f (target <= 0.75)\n", m / b }'
+awk '$1 == "BENCH" && $2 == "rss" { printf "== meridian RSS %d KiB, guest RAM touched %d KiB: overhead %.1f MiB (target < 4 MiB)\n", $4, $5, ($4 - $5) / 1024 }' "$out"
