@@ -17,7 +17,7 @@ total_fail=0
 
 # tally SUITE LOG: adds the suite's "N passed, N failed" figures.
 tally() {
-	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$2" | tail -n1)
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$2" | tail -n1)
 	p=$(echo "$line" | sed -n 's/.*: \([0-9]*\) passed.*/\1/p')
 	f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
 	[ -n "$p" ] || { p=0; f=1; echo "$1: produced no result line"; }

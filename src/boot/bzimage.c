@@ -33,8 +33,8 @@ enum kernel_format kernel_probe(const uint8_t *file, size_t size)
 	return KERNEL_UNKNOWN;
 }
 
-int bzimage_parse(const uint8_t *file, size_t size, struct bzimage *bz,
-		  char *err, int err_len)
+int bzimage_parse(const uint8_t *file, size_t size, uint64_t file_bytes,
+		  struct bzimage *bz, char *err, int err_len)
 {
 	size_t hdr_end;
 	unsigned setup_sects;
@@ -64,13 +64,13 @@ int bzimage_parse(const uint8_t *file, size_t size, struct bzimage *bz,
 	}
 	setup_sects = bz->hdr.setup_sects ? bz->hdr.setup_sects : 4;
 	bz->setup_bytes = (setup_sects + 1) * 512ul;
-	if (bz->setup_bytes >= size) {
-		snprintf(err, err_len, "truncated bzImage (setup %zu bytes, file %zu)",
-			 bz->setup_bytes, size);
+	if (bz->setup_bytes >= file_bytes) {
+		snprintf(err, err_len, "truncated bzImage (setup %zu bytes, file %llu)",
+			 bz->setup_bytes, (unsigned long long)file_bytes);
 		return -1;
 	}
-	bz->payload = file + bz->setup_bytes;
-	bz->payload_bytes = size - bz->setup_bytes;
+	bz->payload_offset = bz->setup_bytes;
+	bz->payload_bytes = file_bytes - bz->setup_bytes;
 	/* The decompressor runs at pref_address (relocatable kernels move there)
 	 * and needs init_size bytes from it. */
 	bz->kernel_end_gpa = KERNEL_LOAD_GPA + bz->payload_bytes;

@@ -14,16 +14,18 @@ enum kernel_format { KERNEL_UNKNOWN, KERNEL_BZIMAGE, KERNEL_ELF, KERNEL_MULTIBOO
 struct bzimage {
 	struct setup_header hdr;        /* copied from the file */
 	size_t setup_bytes;             /* real-mode part, skipped */
-	const uint8_t *payload;         /* protected-mode kernel */
-	size_t payload_bytes;
+	uint64_t payload_offset;        /* protected-mode kernel: file offset */
+	uint64_t payload_bytes;
 	uint64_t kernel_end_gpa;        /* first byte the kernel will not touch while booting */
 };
 
 enum kernel_format kernel_probe(const uint8_t *file, size_t size);
 
-/* Validates the header. Returns 0 or -1 with a reason in err. */
-int bzimage_parse(const uint8_t *file, size_t size, struct bzimage *bz,
-		  char *err, int err_len);
+/* Validates the header in the file's first head_bytes (at least the setup
+ * header); file_bytes is the whole file's size. Returns 0 or -1 with a
+ * reason in err. */
+int bzimage_parse(const uint8_t *head, size_t head_bytes, uint64_t file_bytes,
+		  struct bzimage *bz, char *err, int err_len);
 
 /* Where the initrd goes: the highest page-aligned address below both the
  * end of low RAM and the kernel's initrd_addr_max, above the kernel.

@@ -1,5 +1,6 @@
 #include "boot/linux_boot.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,9 +41,10 @@ int linux_boot_plan(const struct bzimage *bz, const struct guest_mem *mem,
 
 int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 		    const struct linux_boot_plan *plan,
-		    const uint8_t *initrd, uint64_t initrd_bytes,
+		    const struct boot_file *kernel_file, const struct boot_file *initrd,
 		    const char *cmdline, unsigned cpus)
 {
+	uint64_t initrd_bytes = initrd ? initrd->size_bytes : 0;
 	size_t cmdline_bytes = strlen(cmdline) + 1;
 	uint8_t *kernel = guest_mem_ptr(mem, KERNEL_LOAD_GPA, bz->payload_bytes);
 	uint8_t *cmd = guest_mem_ptr(mem, CMDLINE_GPA, cmdline_bytes);
@@ -55,20 +57,26 @@ int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 		.initrd_gpa = plan->initrd_gpa, .initrd_bytes = initrd_bytes,
 	};
 
+	int r;
+
 	if (!kernel || !cmd || !acpi || !bp)
-		return -1;
-	memcpy(kernel, bz->payload, bz->payload_bytes);
+		return -ENOMEM;
+	r = boot_file_read(kernel_file, bz->payload_offset, kernel, bz->payload_bytes);
+	if (r)
+		return r;
 	memcpy(cmd, cmdline, cmdline_bytes);
 	if (initrd_bytes) {
 		uint8_t *dst = guest_mem_ptr(mem, plan->initrd_gpa, initrd_bytes);
 
 		if (!dst)
-			return -1;
-		memcpy(dst, initrd, initrd_bytes);
+			return -ENOMEM;
+		r = boot_file_read(initrd, 0, dst, initrd_bytes);
+		if (r)
+			return r;
 	}
 	if (acpi_build(acpi, ACPI_TABLES_END - ACPI_TABLES_GPA, ACPI_TABLES_GPA,
 		       &acpi_cfg, &lb.rsdp_gpa) < 0)
-		return -1;
+		return -ENOSPC;
 	boot_params_build(bp, mem, &lb);
-	return x86_write_boot_tables(mem);
+	return x86_write_boot_tables(mem) ? -ENOMEM : 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "boot/boot_file.h"
 #include "boot/bzimage.h"
 #include "kvm/guest_mem.h"
 
@@ -20,10 +21,11 @@ int linux_boot_plan(const struct bzimage *bz, const struct guest_mem *mem,
 		    uint64_t initrd_bytes, const char *cmdline,
 		    struct linux_boot_plan *plan, char *err, int err_len);
 
-/* Writes everything into mapped guest memory. Returns 0 or -1. */
+/* Writes everything into mapped guest memory, reading the kernel payload
+ * and the initrd (NULL: none) from their files. Returns 0 or -errno. */
 int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 		    const struct linux_boot_plan *plan,
-		    const uint8_t *initrd, uint64_t initrd_bytes,
+		    const struct boot_file *kernel, const struct boot_file *initrd,
 		    const char *cmdline, unsigned cpus);
 
 #endif

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,15 +20,10 @@
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
 
-struct mapped_file {
-	uint8_t *data;
-	size_t size;
-};
-
 struct machine {
 	const struct vm_config *cfg;
 	struct kvm_host host;
-	struct mapped_file kernel_file, initrd_file;
+	struct boot_file kernel_file, initrd_file;
 	struct bzimage kernel;
 	struct console console;
 	struct cmos cmos;
@@ -42,45 +36,6 @@ struct machine {
 	int exit_status;
 };
 
-/* Maps a whole file read-only. On error prints "OPTION PATH: reason". */
-static int map_file(const char *option, const char *path, struct mapped_file *f)
-{
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0) {
-		log_error("%s %s: %s", option, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_error("%s %s: not a regular file", option, path);
-		goto err;
-	}
-	if (st.st_size == 0) {
-		log_error("%s %s: file is empty", option, path);
-		goto err;
-	}
-	f->size = st.st_size;
-	f->data = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (f->data == MAP_FAILED) {
-		f->data = NULL;
-		log_error("%s %s: %s", option, path, strerror(errno));
-		goto err;
-	}
-	close(fd);
-	return 0;
-err:
-	close(fd);
-	return -1;
-}
-
-static void unmap_file(struct mapped_file *f)
-{
-	if (f->data)
-		munmap(f->data, f->size);
-	f->data = NULL;
-}
-
 static int load_kernel(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
@@ -88,9 +43,9 @@ static int load_kernel(struct machine *m)
 	struct guest_mem layout;
 	char err[160];
 
-	if (map_file("--kernel", cfg->kernel_path, &m->kernel_file))
+	if (boot_file_open(&m->kernel_file, "--kernel", cfg->kernel_path))
 		return -1;
-	switch (kernel_probe(m->kernel_file.data, m->kernel_file.size)) {
+	switch (kernel_probe(m->kernel_file.head, m->kernel_file.head_bytes)) {
 	case KERNEL_BZIMAGE:
 		break;
 	case KERNEL_ELF:
@@ -104,14 +59,15 @@ static int load_kernel(struct machine *m)
 		log_error("--kernel %s: not a bzImage, ELF or multiboot kernel", cfg->kernel_path);
 		return -1;
 	}
-	if (bzimage_parse(m->kernel_file.data, m->kernel_file.size, &m->kernel, err, sizeof(err))) {
+	if (bzimage_parse(m->kernel_file.head, m->kernel_file.head_bytes, m->kernel_file.size_bytes,
+			  &m->kernel, err, sizeof(err))) {
 		log_error("--kernel %s: %s", cfg->kernel_path, err);
 		return -1;
 	}
-	if (cfg->initrd_path && map_file("--initrd", cfg->initrd_path, &m->initrd_file))
+	if (cfg->initrd_path && boot_file_open(&m->initrd_file, "--initrd", cfg->initrd_path))
 		return -1;
 	guest_mem_layout(&layout, cfg->mem_bytes);
-	if (linux_boot_plan(&m->kernel, &layout, m->initrd_file.size, cfg->cmdline, &plan,
+	if (linux_boot_plan(&m->kernel, &layout, m->initrd_file.size_bytes, cfg->cmdline, &plan,
 			    err, sizeof(err))) {
 		log_error("%s", err);
 		return -1;
@@ -244,8 +200,8 @@ static void teardown(struct machine *m)
 		close(m->signal_h.fd);
 	console_close(&m->console);
 	kvm_host_close(&m->host);
-	unmap_file(&m->kernel_file);
-	unmap_file(&m->initrd_file);
+	boot_file_close(&m->kernel_file);
+	boot_file_close(&m->initrd_file);
 }
 
 /* Runs one VM instance to its stop; returns the reason. */
@@ -284,6 +240,7 @@ int machine_run(const struct vm_config *cfg)
 	m->host.fd = -1;
 	m->wake_h.fd = m->signal_h.fd = -1;
 	m->loop.epfd = -1;
+	m->kernel_file.fd = m->initrd_file.fd = -1;
 	log_set_quiet(cfg->quiet);
 	if (load_kernel(m))
 		goto out;
@@ -305,7 +262,8 @@ int machine_run(const struct vm_config *cfg)
 	vcpu_signals_init();
 	m->env = (struct vm_env){
 		.cfg = cfg, .host = &m->host, .kernel = &m->kernel,
-		.initrd = m->initrd_file.data, .initrd_bytes = m->initrd_file.size,
+		.kernel_file = &m->kernel_file,
+		.initrd_file = cfg->initrd_path ? &m->initrd_file : NULL,
 		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
 		.wake_fd = m->wake_h.fd,
 	};

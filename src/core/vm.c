@@ -158,14 +158,18 @@ static int load_guest(struct vm *vm)
 	struct linux_boot_plan plan;
 	char err[160];
 
-	if (linux_boot_plan(env->kernel, &vm->mem, env->initrd_bytes, env->cfg->cmdline,
+	uint64_t initrd_bytes = env->initrd_file ? env->initrd_file->size_bytes : 0;
+	int r;
+
+	if (linux_boot_plan(env->kernel, &vm->mem, initrd_bytes, env->cfg->cmdline,
 			    &plan, err, sizeof(err))) {
 		log_error("%s", err);
 		return -EINVAL;
 	}
-	if (linux_boot_load(&vm->mem, env->kernel, &plan, env->initrd, env->initrd_bytes,
-			    env->cfg->cmdline, env->cfg->cpus))
-		return -EINVAL;
+	r = linux_boot_load(&vm->mem, env->kernel, &plan, env->kernel_file, env->initrd_file,
+			    env->cfg->cmdline, env->cfg->cpus);
+	if (r)
+		return r;
 	return x86_setup_boot_vcpu(vm->vcpus[0].fd, plan.entry_gpa, ZERO_PAGE_GPA);
 }
 

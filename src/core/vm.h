@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "boot/boot_file.h"
 #include "boot/bzimage.h"
 #include "cli/run_options.h"
 #include "core/lifecycle.h"
@@ -27,8 +28,8 @@ struct vm_env {
 	const struct vm_config *cfg;
 	const struct kvm_host *host;
 	const struct bzimage *kernel;
-	const uint8_t *initrd;
-	uint64_t initrd_bytes;
+	const struct boot_file *kernel_file;
+	const struct boot_file *initrd_file;    /* NULL: none */
 	struct cmos *cmos;
 	const struct uart_ops *uart_ops;   /* console side of the UART */
 	void *uart_ctx;

@@ -2,10 +2,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "boot/boot_file.h"
 #include "boot/boot_params.h"
 #include "boot/bzimage.h"
 #include "boot/layout.h"
@@ -35,6 +40,16 @@ static uint8_t *fake_bzimage(size_t *size, uint16_t version, uint16_t xloadflags
 	return f;
 }
 
+/* An open file holding these bytes, as boot_file_open would give. */
+static struct boot_file file_of(const void *bytes, size_t n)
+{
+	struct boot_file f = { .fd = memfd_create("boot", 0), .size_bytes = n };
+
+	assert_true(f.fd >= 0);
+	assert_int_equal(write(f.fd, bytes, n), (ssize_t)n);
+	return f;
+}
+
 static void probe_tells_formats_apart(void **state)
 {
 	size_t size;
@@ -58,16 +73,16 @@ static void parse_checks_protocol(void **state)
 	size_t size;
 	uint8_t *f = fake_bzimage(&size, 0x020a, XLF_KERNEL_64);
 
-	assert_int_equal(bzimage_parse(f, size, &bz, err, sizeof(err)), -1);
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), -1);
 	assert_string_equal(err, "boot protocol 2.10 is too old (need 2.12)");
 	free(f);
 	f = fake_bzimage(&size, 0x020f, 0);
-	assert_int_equal(bzimage_parse(f, size, &bz, err, sizeof(err)), -1);
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), -1);
 	assert_string_equal(err, "kernel has no 64-bit entry point");
 	free(f);
 	f = fake_bzimage(&size, 0x020f, XLF_KERNEL_64);
-	assert_int_equal(bzimage_parse(f, 2000, &bz, err, sizeof(err)), -1);
-	assert_int_equal(bzimage_parse(f, size, &bz, err, sizeof(err)), 0);
+	assert_int_equal(bzimage_parse(f, 2000, 2000, &bz, err, sizeof(err)), -1);
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
 	assert_int_equal(bz.setup_bytes, 5 * 512);
 	assert_int_equal(bz.payload_bytes, FAKE_PAYLOAD);
 	assert_int_equal(bz.kernel_end_gpa, 56 * MIB);  /* pref_address + init_size */
@@ -112,7 +127,7 @@ static void plan_reports_too_little_memory(void **state)
 	size_t size;
 	uint8_t *f = fake_bzimage(&size, 0x020f, XLF_KERNEL_64);
 
-	assert_int_equal(bzimage_parse(f, size, &bz, err, sizeof(err)), 0);
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
 	guest_mem_layout(&mem, 32 * MIB);
 	assert_int_equal(linux_boot_plan(&bz, &mem, 3 * MIB, "console=ttyS0", &plan,
 					 err, sizeof(err)), -1);
@@ -139,7 +154,7 @@ static void plan_checks_cmdline_length(void **state)
 	size_t size;
 	uint8_t *f = fake_bzimage(&size, 0x020f, XLF_KERNEL_64);
 
-	assert_int_equal(bzimage_parse(f, size, &bz, err, sizeof(err)), 0);
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
 	guest_mem_layout(&mem, 256 * MIB);
 	memset(cmdline, 'a', sizeof(cmdline) - 1);
 	cmdline[sizeof(cmdline) - 1] = 0;
@@ -161,12 +176,13 @@ static void load_fills_zero_page(void **state)
 	uint64_t *pml4, *pd;
 
 	memset(initrd, 0x5a, sizeof(initrd));
-	assert_int_equal(bzimage_parse(f, size, &bz, err, sizeof(err)), 0);
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
 	assert_int_equal(guest_mem_map(&mem, 128 * MIB), 0);
 	assert_int_equal(linux_boot_plan(&bz, &mem, sizeof(initrd), "console=ttyS0 quiet",
 					 &plan, err, sizeof(err)), 0);
-	assert_int_equal(linux_boot_load(&mem, &bz, &plan, initrd, sizeof(initrd),
-					 "console=ttyS0 quiet", 2), 0);
+	struct boot_file kf = file_of(f, size), inf = file_of(initrd, sizeof(initrd));
+
+	assert_int_equal(linux_boot_load(&mem, &bz, &plan, &kf, &inf, "console=ttyS0 quiet", 2), 0);
 
 	assert_memory_equal(guest_mem_ptr(&mem, KERNEL_LOAD_GPA, FAKE_PAYLOAD),
 			    f + 5 * 512, FAKE_PAYLOAD);
@@ -194,6 +210,27 @@ static void load_fills_zero_page(void **state)
 	assert_int_equal(pd[8], (16 * MIB) | 0x83);
 	assert_int_equal(pd[2047], (2047ull << 21) | 0x83);
 	guest_mem_unmap(&mem);
+	boot_file_close(&kf);
+	boot_file_close(&inf);
+	free(f);
+}
+
+static void load_fails_when_the_file_shrank(void **state)
+{
+	struct linux_boot_plan plan;
+	struct guest_mem mem;
+	struct bzimage bz;
+	char err[160];
+	size_t size;
+	uint8_t *f = fake_bzimage(&size, 0x020f, XLF_KERNEL_64);
+	struct boot_file kf = file_of(f, size - 100);   /* header says more */
+
+	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
+	assert_int_equal(guest_mem_map(&mem, 128 * MIB), 0);
+	assert_int_equal(linux_boot_plan(&bz, &mem, 0, "", &plan, err, sizeof(err)), 0);
+	assert_int_equal(linux_boot_load(&mem, &bz, &plan, &kf, NULL, "", 1), -EIO);
+	guest_mem_unmap(&mem);
+	boot_file_close(&kf);
 	free(f);
 }
 
@@ -206,6 +243,7 @@ int main(void)
 		cmocka_unit_test(plan_reports_too_little_memory),
 		cmocka_unit_test(plan_checks_cmdline_length),
 		cmocka_unit_test(load_fills_zero_page),
+		cmocka_unit_test(load_fails_when_the_file_shrank),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
