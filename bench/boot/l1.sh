@@ -6,8 +6,8 @@
 . /lab/lib.sh
 RUNS=${RUNS:-5}
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -cpu host \
- -m 256M -smp 1 -nographic -no-reboot"
-CMDLINE="console=ttyS0 act=poweroff"
+ -m 256M -smp 1 -nographic -no-reboot -nic none"
+CMDLINE="console=ttyS0 quiet act=poweroff"
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
