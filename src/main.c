@@ -12,18 +12,27 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: meridian COMMAND [OPTIONS]\n"
 		"  run [OPTIONS]   boot a guest (meridian run --help)\n"
-		"  probe           can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)\n"
+		"  probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)\n"
 		"  version         print the version\n");
 }
 
-/* `meridian probe`: lets scripts (make demo) choose native or lab. */
-static int cmd_probe(void)
+/* `meridian probe [--cpuid]`: lets scripts (make demo) choose native or
+ * lab; --cpuid also lists KVM_GET_SUPPORTED_CPUID. */
+static int cmd_probe(int argc, char **argv)
 {
 	struct kvm_host host;
 
 	if (kvm_host_open(&host))
 		return 1;
 	printf("%s: hardware KVM, up to %d vCPUs\n", host.path, host.max_vcpus);
+	if (argc > 2 && !strcmp(argv[2], "--cpuid")) {
+		for (unsigned i = 0; i < host.supported_cpuid->nent; i++) {
+			const struct kvm_cpuid_entry2 *e = &host.supported_cpuid->entries[i];
+
+			printf("cpuid %08x.%u: eax=%08x ebx=%08x ecx=%08x edx=%08x\n", e->function,
+			       e->index, e->eax, e->ebx, e->ecx, e->edx);
+		}
+	}
 	kvm_host_close(&host);
 	return 0;
 }
@@ -44,7 +53,7 @@ int main(int argc, char **argv)
 		return machine_run(&cfg);
 	}
 	if (!strcmp(argv[1], "probe"))
-		return cmd_probe();
+		return cmd_probe(argc, argv);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {
 		printf("meridian %s\n", MERIDIAN_VERSION);
 		return 0;

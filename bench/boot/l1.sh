@@ -15,7 +15,7 @@ now() { cut -d' ' -f1 /proc/uptime; }
 time_to_init() {
 	name=$1; shift
 	t0=$(now)
-	"$@" < /dev/null 2>/dev/null | while IFS= read -r line; do
+	timeout 120 "$@" < /dev/null 2>/dev/null | while IFS= read -r line; do
 		case "$line" in *L2-INIT*) echo "$(now)" > /tmp/t_init ;; esac
 	done
 	t1=$(cat /tmp/t_init 2>/dev/null)
@@ -42,4 +42,5 @@ while ! grep -q L2-IDLE /tmp/idle.out; do i=$((i+1)); [ $i -lt 300 ] || break; s
 rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
 guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { size = 0 } /^Size:/ { size = $2 } /^Rss:/ && size == 262144 { print $2 }' /proc/$pid/smaps)
 echo "BENCH rss meridian $rss ${guest:-0}"
-wait $pid
+timeout 60 sh -c "while kill -0 $pid 2>/dev/null; do sleep 0.2; done" ||
+	{ echo "BENCH-ERROR idle guest did not power off"; tail -n 5 /tmp/idle.out; kill $pid; }

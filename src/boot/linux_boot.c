@@ -42,7 +42,8 @@ int linux_boot_plan(const struct bzimage *bz, const struct guest_mem *mem,
 int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 		    const struct linux_boot_plan *plan,
 		    const struct boot_file *kernel_file, const struct boot_file *initrd,
-		    const char *cmdline, unsigned cpus)
+		    const struct unpacked_kernel *vmlinux,
+		    const char *cmdline, unsigned cpus, uint64_t *entry_gpa)
 {
 	uint64_t initrd_bytes = initrd ? initrd->size_bytes : 0;
 	size_t cmdline_bytes = strlen(cmdline) + 1;
@@ -61,9 +62,17 @@ int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 
 	if (!kernel || !cmd || !acpi || !bp)
 		return -ENOMEM;
-	r = boot_file_read(kernel_file, bz->payload_offset, kernel, bz->payload_bytes);
-	if (r)
-		return r;
+	if (vmlinux) {
+		char err[128];
+
+		if (elf_load(mem, vmlinux->elf, vmlinux->elf_bytes, entry_gpa, err, sizeof(err)))
+			return -ENOEXEC;
+	} else {
+		r = boot_file_read(kernel_file, bz->payload_offset, kernel, bz->payload_bytes);
+		if (r)
+			return r;
+		*entry_gpa = plan->entry_gpa;
+	}
 	memcpy(cmd, cmdline, cmdline_bytes);
 	if (initrd_bytes) {
 		uint8_t *dst = guest_mem_ptr(mem, plan->initrd_gpa, initrd_bytes);

@@ -8,6 +8,7 @@
 
 #include "boot/boot_file.h"
 #include "boot/bzimage.h"
+#include "boot/kernel_unpack.h"
 #include "kvm/guest_mem.h"
 
 struct linux_boot_plan {
@@ -22,10 +23,13 @@ int linux_boot_plan(const struct bzimage *bz, const struct guest_mem *mem,
 		    struct linux_boot_plan *plan, char *err, int err_len);
 
 /* Writes everything into mapped guest memory, reading the kernel payload
- * and the initrd (NULL: none) from their files. Returns 0 or -errno. */
+ * and the initrd (NULL: none) from their files. With vmlinux (the payload
+ * unpacked on the host) its segments are loaded instead and the guest
+ * enters the kernel proper. Sets *entry_gpa. Returns 0 or -errno. */
 int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 		    const struct linux_boot_plan *plan,
 		    const struct boot_file *kernel, const struct boot_file *initrd,
-		    const char *cmdline, unsigned cpus);
+		    const struct unpacked_kernel *vmlinux,
+		    const char *cmdline, unsigned cpus, uint64_t *entry_gpa);
 
 #endif

@@ -19,6 +19,9 @@ void run_options_usage(FILE *out)
 		"  -c, --cpus N           vCPUs (default 1)\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
+		"      --kaslr            boot through the kernel's own decompressor, which\n"
+		"                         randomizes its address (slower; by default meridian\n"
+		"                         unpacks an lz4/zstd kernel itself and KASLR is off)\n"
 		"  -q, --quiet            no informational lines on stderr\n"
 		"  -h, --help             this text\n"
 		"Exit status: 0 guest powered off (or reset with --no-reboot); 1 usage or\n"
@@ -57,7 +60,7 @@ static int parse_console(const char *text, struct vm_config *cfg)
 	return 0;
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -69,6 +72,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+		{ "kaslr", no_argument, NULL, OPT_KASLR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -91,6 +95,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case 'a': cfg->cmdline = optarg; break;
 		case 'q': cfg->quiet = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case OPT_KASLR: cfg->kaslr = true; break;
 		case 'm':
 			if (parse_size_bytes(optarg, &cfg->mem_bytes, err, sizeof(err))) {
 				log_error("--memory %s: %s", optarg, err);

@@ -17,6 +17,7 @@ struct vm_config {
 	enum console_kind console;
 	const char *console_path;       /* CONSOLE_FILE */
 	bool no_reboot;
+	bool kaslr;                     /* let the guest decompress (and randomize) itself */
 	bool quiet;                     /* no informational lines */
 };
 

@@ -166,11 +166,27 @@ static int load_guest(struct vm *vm)
 		log_error("%s", err);
 		return -EINVAL;
 	}
+	struct unpacked_kernel vmlinux, *unpacked = NULL;
+	uint64_t entry_gpa;
+
+	/* Unpacked per boot and freed at once: 50 MiB of vmlinux would
+	 * otherwise stay in meridian's RSS for the guest's lifetime. */
+	if (!env->cfg->kaslr) {
+		r = kernel_unpack(env->kernel_file, env->kernel, &vmlinux, err, sizeof(err));
+		if (r == 0)
+			unpacked = &vmlinux;
+		else if (r == -ENOTSUP)
+			log_once("%s: the guest decompresses it itself (slower boot)", err);
+		else
+			log_once("cannot unpack the kernel on the host (%s): the guest decompresses it", err);
+	}
 	r = linux_boot_load(&vm->mem, env->kernel, &plan, env->kernel_file, env->initrd_file,
-			    env->cfg->cmdline, env->cfg->cpus);
+			    unpacked, env->cfg->cmdline, env->cfg->cpus, &entry_gpa);
+	if (unpacked)
+		unpacked_kernel_free(unpacked);
 	if (r)
 		return r;
-	return x86_setup_boot_vcpu(vm->vcpus[0].fd, plan.entry_gpa, ZERO_PAGE_GPA);
+	return x86_setup_boot_vcpu(vm->vcpus[0].fd, entry_gpa, ZERO_PAGE_GPA);
 }
 
 int vm_create(struct vm *vm, const struct vm_env *env)

@@ -74,7 +74,7 @@ check cmdline-too-long 1 "meridian: --cmdline: 3000 bytes, the kernel accepts at
 check unknown-command 1 "meridian: launch: unknown command
 usage: meridian COMMAND [OPTIONS]
   run [OPTIONS]   boot a guest (meridian run --help)
-  probe           can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)
+  probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)
   version         print the version" -- $M launch
 check not-kvm-device 1 "meridian: /dev/null: not a KVM device (Inappropriate ioctl for device)" -- \
 	env MERIDIAN_KVM_DEVICE=/dev/null $M run -k "$K"

@@ -67,6 +67,7 @@ build_l1() {
 		cp -L "$lib" "$r$lib"
 	done
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
+	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
 	cp "$ROOT"/tests/lab/scenarios/*.sh "$r/lab/scenarios/"
 	cp "$ROOT/tests/lab/lib.sh" "$ROOT/tests/lab/demo.sh" "$r/lab/"
@@ -95,7 +96,7 @@ run_l1() {
 		-initrd "$LAB/l1-initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet lab.only=$only" \
 		< /dev/null 2> "$LAB/qemu.err" |
-		tr -d '\r' | tee "$console" | {
+		sed -u 's/\r$//' | tee "$console" | {
 			if [ $demo = 1 ]; then sed -n '/^LAB-BEGIN demo/,/^LAB-RESULT/{/^LAB-/!p}'
 			elif [ -n "$bench" ]; then grep --line-buffered '^BENCH'
 			else cat > /dev/null; fi

@@ -13,8 +13,9 @@ ok() { echo "ok: $*"; }
 run_guest() {
 	out=$1; shift
 	timeout "$GUEST_TIMEOUT" $MERIDIAN run -k $KERNEL -i $INITRD "$@" \
-		< /dev/null > "$out" 2>&1
+		< /dev/null > "$out.raw" 2>&1
 	STATUS=$?
+	tr -d '\r' < "$out.raw" > "$out"   # the serial line ends lines with CR LF
 	echo "meridian run $* -> status $STATUS"
 }
 

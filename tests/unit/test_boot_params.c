@@ -182,7 +182,11 @@ static void load_fills_zero_page(void **state)
 					 &plan, err, sizeof(err)), 0);
 	struct boot_file kf = file_of(f, size), inf = file_of(initrd, sizeof(initrd));
 
-	assert_int_equal(linux_boot_load(&mem, &bz, &plan, &kf, &inf, "console=ttyS0 quiet", 2), 0);
+	uint64_t entry = 0;
+
+	assert_int_equal(linux_boot_load(&mem, &bz, &plan, &kf, &inf, NULL, "console=ttyS0 quiet",
+					 2, &entry), 0);
+	assert_int_equal(entry, KERNEL_LOAD_GPA + 0x200);
 
 	assert_memory_equal(guest_mem_ptr(&mem, KERNEL_LOAD_GPA, FAKE_PAYLOAD),
 			    f + 5 * 512, FAKE_PAYLOAD);
@@ -228,7 +232,9 @@ static void load_fails_when_the_file_shrank(void **state)
 	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
 	assert_int_equal(guest_mem_map(&mem, 128 * MIB), 0);
 	assert_int_equal(linux_boot_plan(&bz, &mem, 0, "", &plan, err, sizeof(err)), 0);
-	assert_int_equal(linux_boot_load(&mem, &bz, &plan, &kf, NULL, "", 1), -EIO);
+	uint64_t entry;
+
+	assert_int_equal(linux_boot_load(&mem, &bz, &plan, &kf, NULL, NULL, "", 1, &entry), -EIO);
 	guest_mem_unmap(&mem);
 	boot_file_close(&kf);
 	free(f);
