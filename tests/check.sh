@@ -35,7 +35,7 @@ meson_suite() {
 	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log")
 	bad=$(sed -n 's/^Fail: *\([0-9]*\).*/\1/p' "$log")
 	grep -E '^ *[0-9]+/[0-9]+ ' "$log"
-	[ "${bad:-1}" = 0 ] || sed -n '/^=* *[0-9]*\/[0-9]* *=*$/,$p' "$log" | tail -n 80
+	[ "${bad:-1}" = 0 ] || tail -n 60 "$dir/meson-logs/testlog.txt"
 	echo "$name: ${ok:-0} passed, ${bad:-1} failed" | tee -a "$log"
 }
 

@@ -7,7 +7,7 @@
 RUNS=${RUNS:-5}
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -cpu host \
  -m 256M -smp 1 -nographic -no-reboot -nic none"
-CMDLINE="console=ttyS0 quiet act=poweroff"
+CMDLINE="$BASE quiet act=poweroff"
 
 now() { cut -d' ' -f1 /proc/uptime; }
 
@@ -35,7 +35,7 @@ done
 
 # Memory: RSS of the VMM while the guest idles at init, minus the guest RAM
 # it has touched (the Rss of the 256 MiB guest mapping in smaps).
-$MERIDIAN run -k $KERNEL -i $INITRD -m 256M -a "console=ttyS0 act=idle" < /dev/null > /tmp/idle.out 2>&1 &
+$MERIDIAN run -k $KERNEL -i $INITRD -m 256M -a "$BASE act=idle" < /dev/null > /tmp/idle.out 2>&1 &
 pid=$!
 i=0
 while ! grep -q L2-IDLE /tmp/idle.out; do i=$((i+1)); [ $i -lt 300 ] || break; sleep 0.1; done

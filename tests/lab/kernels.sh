@@ -19,10 +19,13 @@ fetch_kernels() {
 	fi
 	l2deb=$(ls "$LAB"/cache/linux-image-*-cloud-amd64_*.deb | head -n1)
 	l1deb=$(ls "$LAB"/cache/linux-image-*-amd64_*.deb | grep -v cloud | head -n1)
-	if [ ! -d "$LAB/l1-kernel" ] || [ "$l1deb" -nt "$LAB/l1-kernel" ]; then
+	# (dpkg-deb gives the unpacked tree the package's old mtimes: use a stamp)
+	if [ ! -e "$LAB/kernels.stamp" ] || [ "$l1deb" -nt "$LAB/kernels.stamp" ] ||
+	   [ "$l2deb" -nt "$LAB/kernels.stamp" ]; then
 		rm -rf "$LAB/l1-kernel" "$LAB/l2-kernel"
 		dpkg-deb -x "$l1deb" "$LAB/l1-kernel"
 		dpkg-deb -x "$l2deb" "$LAB/l2-kernel"
+		touch "$LAB/kernels.stamp"
 	fi
 	L1_VMLINUZ=$(ls "$LAB"/l1-kernel/boot/vmlinuz-*)
 	L2_VMLINUZ=$(ls "$LAB"/l2-kernel/boot/vmlinuz-*)

@@ -150,6 +150,7 @@ static void corrupt_and_unsupported_payloads(void **state)
 	assert_int_equal(kernel_unpack_buffer(z, z_len, &k, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "corrupt lz4 payload (chunk of 2147483647 bytes)");
 	/* garbage inside a block */
+	free(z);
 	z = lz4_legacy(elf, elf_len, &z_len);
 	memset(z + 100, 0xff, 64);
 	assert_int_equal(kernel_unpack_buffer(z, z_len, &k, err, sizeof(err)), -EINVAL);

@@ -2,7 +2,7 @@
 # kvm-clock; poweroff -f ends meridian with status 0.
 . /lab/lib.sh
 OUT=/tmp/boot1.out
-run_guest $OUT -c 1 -m 256M -a "console=ttyS0 act=poweroff"
+run_guest $OUT -c 1 -m 256M -a "$BASE act=poweroff"
 expect_status 0
 expect $OUT '^L2-INIT' "guest reached init"
 expect $OUT '^L2-NPROC 1\b' "nproc is 1"

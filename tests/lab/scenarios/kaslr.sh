@@ -3,12 +3,12 @@
 # --kaslr the kernel's own decompressor runs and randomizes it.
 . /lab/lib.sh
 OUT=/tmp/kaslr-off.out
-run_guest $OUT -a "console=ttyS0 act=poweroff"
+run_guest $OUT -a "$BASE act=poweroff"
 expect_status 0
 expect $OUT '^L2-TEXT ffffffff81000000$' "default: kernel at its link address"
 expect_not $OUT 'decompresses it'
 OUT=/tmp/kaslr-on.out
-run_guest $OUT --kaslr -a "console=ttyS0 act=poweroff"
+run_guest $OUT --kaslr -a "$BASE act=poweroff"
 expect_status 0
 expect $OUT '^L2-INIT' "--kaslr: guest reached init"
 expect $OUT '^L2-TEXT ffffffff' "--kaslr: kernel text address"

@@ -2,7 +2,7 @@
 # it the guest boots a second time (CMOS NVRAM tells it so), then powers off.
 . /lab/lib.sh
 OUT=/tmp/reboot-noreboot.out
-run_guest $OUT --no-reboot -a "console=ttyS0 act=reboot"
+run_guest $OUT --no-reboot -a "$BASE act=reboot"
 expect_status 0
 expect $OUT '^L2-REBOOT' "guest asked to reboot"
 n=$(count $OUT '^L2-INIT')
@@ -10,7 +10,7 @@ n=$(count $OUT '^L2-INIT')
 ok "--no-reboot: one boot"
 
 OUT=/tmp/reboot-twice.out
-run_guest $OUT -a "console=ttyS0 act=reboot-once"
+run_guest $OUT -a "$BASE act=reboot-once"
 expect_status 0
 n=$(count $OUT '^L2-INIT')
 [ "$n" = 2 ] || { cat $OUT; fail "$n boots, expected 2"; }

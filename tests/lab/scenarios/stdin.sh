@@ -4,7 +4,7 @@
 OUT=/tmp/stdin.out
 rm -f /tmp/stdin.fifo
 mkfifo /tmp/stdin.fifo
-timeout $GUEST_TIMEOUT $MERIDIAN run -k $KERNEL -i $INITRD -a "console=ttyS0 act=shell" \
+timeout $GUEST_TIMEOUT $MERIDIAN run -k $KERNEL -i $INITRD -a "$BASE act=shell" \
 	< /tmp/stdin.fifo > $OUT 2>&1 &
 pid=$!
 exec 3> /tmp/stdin.fifo
