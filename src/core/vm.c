@@ -189,65 +189,60 @@ static int load_guest(struct vm *vm)
 	return x86_setup_boot_vcpu(vm->vcpus[0].fd, entry_gpa, ZERO_PAGE_GPA);
 }
 
-int vm_create(struct vm *vm, const struct vm_env *env)
+static int create_platform(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
-	const char *step;
+	uint64_t identity_gpa = KVM_IDENTITY_GPA;
+
+	/* Intel needs these pages for real-mode emulation; they sit in the
+	 * MMIO hole, outside any memory slot. */
+	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0 ||
+	    ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &identity_gpa) < 0 ||
+	    ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
+	    ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
+		return -errno;
+	return set_gsi_routing(vm);
+}
+
+static int map_memory(struct vm *vm)
+{
+	int r = guest_mem_map(&vm->mem, vm->env->cfg->mem_bytes);
+
+	return r ? r : add_memslots(vm);
+}
+
+/* The order in which a VM is built; each step returns 0 or -errno. */
+static const struct {
+	const char *what;
+	int (*run)(struct vm *vm);
+} build_steps[] = {
+	{ "irqchip, PIT and interrupt routing", create_platform },
+	{ "guest memory", map_memory },
+	{ "devices", add_devices },
+	{ "vCPUs", create_vcpus },
+	{ "loading the kernel", load_guest },
+};
+
+int vm_create(struct vm *vm, const struct vm_env *env)
+{
 	int r;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->env = env;
 	vm->fd = ioctl(env->host->fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
-		r = -errno;
-		step = "KVM_CREATE_VM";
-		goto fail;
+		log_error("creating the VM: KVM_CREATE_VM: %s", strerror(errno));
+		return -1;
 	}
-	step = "KVM_SET_TSS_ADDR";
-	if (ioctl(vm->fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_GPA) < 0)
-		goto fail_errno;
-	step = "KVM_SET_IDENTITY_MAP_ADDR";
-	uint64_t identity = KVM_IDENTITY_GPA;
-	if (ioctl(vm->fd, KVM_SET_IDENTITY_MAP_ADDR, &identity) < 0)
-		goto fail_errno;
-	step = "KVM_CREATE_IRQCHIP";
-	if (ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		goto fail_errno;
-	step = "KVM_CREATE_PIT2";
-	if (ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
-		goto fail_errno;
-	step = "KVM_SET_GSI_ROUTING";
-	r = set_gsi_routing(vm);
-	if (r)
-		goto fail;
-	step = "guest memory";
-	r = guest_mem_map(&vm->mem, env->cfg->mem_bytes);
-	if (r)
-		goto fail;
-	step = "KVM_SET_USER_MEMORY_REGION";
-	r = add_memslots(vm);
-	if (r)
-		goto fail;
-	step = "devices";
-	r = add_devices(vm);
-	if (r)
-		goto fail;
-	step = "vCPUs";
-	r = create_vcpus(vm);
-	if (r)
-		goto fail;
-	step = "loading the kernel";
-	r = load_guest(vm);
-	if (r)
-		goto fail;
+	for (size_t i = 0; i < sizeof(build_steps) / sizeof(build_steps[0]); i++) {
+		r = build_steps[i].run(vm);
+		if (r) {
+			log_error("creating the VM: %s: %s", build_steps[i].what, strerror(-r));
+			vm_destroy(vm);
+			return -1;
+		}
+	}
 	return 0;
-
-fail_errno:
-	r = -errno;
-fail:
-	log_error("creating the VM: %s: %s", step, strerror(-r));
-	vm_destroy(vm);
-	return -1;
 }
 
 int vm_start(struct vm *vm)

@@ -50,6 +50,18 @@ static struct boot_file file_of(const void *bytes, size_t n)
 	return f;
 }
 
+/* A parsed fake bzImage and the layout of mem_mib MiB of RAM. */
+static uint8_t *parsed_fake(struct bzimage *bz, size_t *size, struct guest_mem *mem,
+			    uint64_t mem_mib)
+{
+	uint8_t *f = fake_bzimage(size, 0x020f, XLF_KERNEL_64);
+	char err[160];
+
+	assert_int_equal(bzimage_parse(f, *size, *size, bz, err, sizeof(err)), 0);
+	guest_mem_layout(mem, mem_mib * MIB);
+	return f;
+}
+
 static void probe_tells_formats_apart(void **state)
 {
 	size_t size;
@@ -125,10 +137,8 @@ static void plan_reports_too_little_memory(void **state)
 	struct bzimage bz;
 	char err[160];
 	size_t size;
-	uint8_t *f = fake_bzimage(&size, 0x020f, XLF_KERNEL_64);
+	uint8_t *f = parsed_fake(&bz, &size, &mem, 32);
 
-	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
-	guest_mem_layout(&mem, 32 * MIB);
 	assert_int_equal(linux_boot_plan(&bz, &mem, 3 * MIB, "console=ttyS0", &plan,
 					 err, sizeof(err)), -1);
 	assert_string_equal(err,
@@ -152,10 +162,8 @@ static void plan_checks_cmdline_length(void **state)
 	struct bzimage bz;
 	char err[160], cmdline[3000];
 	size_t size;
-	uint8_t *f = fake_bzimage(&size, 0x020f, XLF_KERNEL_64);
+	uint8_t *f = parsed_fake(&bz, &size, &mem, 256);
 
-	assert_int_equal(bzimage_parse(f, size, size, &bz, err, sizeof(err)), 0);
-	guest_mem_layout(&mem, 256 * MIB);
 	memset(cmdline, 'a', sizeof(cmdline) - 1);
 	cmdline[sizeof(cmdline) - 1] = 0;
 	assert_int_equal(linux_boot_plan(&bz, &mem, 0, cmdline, &plan, err, sizeof(err)), -1);
