@@ -61,11 +61,8 @@ build_l1() {
 		mkdir -p "$r/lab/modules/$(dirname $m)"
 		cp "$L1_MODULES/$m" "$r/lab/modules/$m"
 	done
-	cp "$MERIDIAN_BIN" "$r/lab/bin/meridian"
-	for lib in $(ldd "$MERIDIAN_BIN" | grep -o '/[^ ]*'); do
-		mkdir -p "$r$(dirname "$lib")"
-		cp -L "$lib" "$r$lib"
-	done
+	add_binary "$r" "$MERIDIAN_BIN" /lab/bin/meridian
+	add_binary "$r" "$(command -v script)" /usr/bin/script   # a pty for terminal tests
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
@@ -75,15 +72,20 @@ build_l1() {
 	pack "$r" "$LAB/l1-initrd.gz"
 }
 
-# add_qemu ROOT: QEMU, its libraries and firmware, as the peer in benchmarks.
-add_qemu() {
-	q=$(command -v qemu-system-x86_64)
-	mkdir -p "$1/usr/bin" "$1/usr/share"
-	cp "$q" "$1/usr/bin/"
-	for lib in $(ldd "$q" | grep -o '/[^ ]*'); do
+# add_binary ROOT PATH DEST: a host binary and the libraries ldd names.
+add_binary() {
+	mkdir -p "$1$(dirname "$3")"
+	cp "$2" "$1$3"
+	for lib in $(ldd "$2" | grep -o '/[^ ]*'); do
 		mkdir -p "$1$(dirname "$lib")"
 		cp -L "$lib" "$1$lib"
 	done
+}
+
+# add_qemu ROOT: QEMU, its libraries and firmware, as the peer in benchmarks.
+add_qemu() {
+	add_binary "$1" "$(command -v qemu-system-x86_64)" /usr/bin/qemu-system-x86_64
+	mkdir -p "$1/usr/share"
 	cp -rL /usr/share/qemu /usr/share/seabios "$1/usr/share/"
 }
 
