@@ -17,6 +17,8 @@ void run_options_usage(FILE *out)
 		"  -a, --cmdline STR      kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
 		"  -m, --memory SIZE      guest RAM, K/M/G suffixes (default 256M)\n"
 		"  -c, --cpus N           vCPUs (default 1)\n"
+		"      --cpu SPEC         CPU model in QEMU's syntax (default host), e.g.\n"
+		"                         host,kvm=off,-hypervisor,kvm-pv-eoi=off,+invtsc\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --kaslr            boot through the kernel's own decompressor, which\n"
@@ -48,6 +50,7 @@ static int parse_console(const char *text, struct vm_config *cfg)
 {
 	if (!strcmp(text, "stdio")) {
 		cfg->console = CONSOLE_STDIO;
+	cfg->cpu_spec = "host";
 	} else if (!strcmp(text, "none")) {
 		cfg->console = CONSOLE_NONE;
 	} else if (!strncmp(text, "file=", 5) && text[5]) {
@@ -60,7 +63,7 @@ static int parse_console(const char *text, struct vm_config *cfg)
 	return 0;
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -73,6 +76,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 		{ "kaslr", no_argument, NULL, OPT_KASLR },
+		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -96,6 +100,13 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case 'q': cfg->quiet = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_KASLR: cfg->kaslr = true; break;
+		case OPT_CPU:
+			cfg->cpu_spec = optarg;
+			if (cpu_model_parse(optarg, &cfg->cpu, err, sizeof(err))) {
+				log_error("--cpu %s: %s", optarg, err);
+				return 1;
+			}
+			break;
 		case 'm':
 			if (parse_size_bytes(optarg, &cfg->mem_bytes, err, sizeof(err))) {
 				log_error("--memory %s: %s", optarg, err);

@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cpu/cpu_model.h"
+
 enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
 
 struct vm_config {
@@ -18,6 +20,8 @@ struct vm_config {
 	const char *console_path;       /* CONSOLE_FILE */
 	bool no_reboot;
 	bool kaslr;                     /* let the guest decompress (and randomize) itself */
+	const char *cpu_spec;           /* --cpu, as given */
+	struct cpu_model cpu;           /* --cpu, parsed */
 	bool quiet;                     /* no informational lines */
 };
 

@@ -33,6 +33,7 @@ struct machine {
 	bool stdin_paused;      /* inbuf full: stop reading until the guest drains */
 	struct vm vm;
 	struct vm_env env;
+	struct kvm_cpuid2 *cpuid;
 	int exit_status;
 };
 
@@ -204,6 +205,21 @@ static void teardown(struct machine *m)
 	boot_file_close(&m->initrd_file);
 }
 
+/* The guest's CPUID for --cpu on this host, once for all boots. */
+static int build_cpu_model(struct machine *m)
+{
+	struct cpu_host host = { .supported = m->host.supported_cpuid,
+				 .tsc_deadline = m->host.tsc_deadline };
+	char err[160];
+
+	m->cpuid = cpu_model_build(&m->cfg->cpu, &host, err, sizeof(err));
+	if (!m->cpuid) {
+		log_error("--cpu %s: %s", m->cfg->cpu_spec, err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Runs one VM instance to its stop; returns the reason. */
 static enum vm_stop_reason run_instance(struct machine *m)
 {
@@ -252,6 +268,8 @@ int machine_run(const struct vm_config *cfg)
 			  m->host.max_vcpus, MAX_CPUS_XAPIC);
 		goto out;
 	}
+	if (build_cpu_model(m))
+		goto out;
 	if (console_open(&m->console, cfg))
 		goto out;
 	if (setup_events(m)) {
@@ -261,7 +279,7 @@ int machine_run(const struct vm_config *cfg)
 	cmos_init(&m->cmos);
 	vcpu_signals_init();
 	m->env = (struct vm_env){
-		.cfg = cfg, .host = &m->host, .kernel = &m->kernel,
+		.cfg = cfg, .host = &m->host, .cpuid = m->cpuid, .kernel = &m->kernel,
 		.kernel_file = &m->kernel_file,
 		.initrd_file = cfg->initrd_path ? &m->initrd_file : NULL,
 		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
@@ -281,6 +299,7 @@ int machine_run(const struct vm_config *cfg)
 	}
 out:
 	teardown(m);
+	free(m->cpuid);
 	free(m);
 	return status;
 }

@@ -142,7 +142,7 @@ static int create_vcpus(struct vm *vm)
 		return -ENOMEM;
 	vm->nr_vcpus = cfg->cpus;
 	for (unsigned i = 0; i < cfg->cpus; i++) {
-		r = vcpu_create(&vm->vcpus[i], vm, i, vm->env->host->supported_cpuid);
+		r = vcpu_create(&vm->vcpus[i], vm, i, vm->env->cpuid);
 		if (r)
 			return r;
 		r = x86_setup_lapic_lint(vm->vcpus[i].fd);

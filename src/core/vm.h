@@ -27,6 +27,7 @@ struct vcpu;
 struct vm_env {
 	const struct vm_config *cfg;
 	const struct kvm_host *host;
+	const struct kvm_cpuid2 *cpuid;    /* the CPU model's table, before topology */
 	const struct bzimage *kernel;
 	const struct boot_file *kernel_file;
 	const struct boot_file *initrd_file;    /* NULL: none */

@@ -2,7 +2,6 @@
 
 #include <stddef.h>
 
-#define CPUID1_ECX_HYPERVISOR (1u << 31)
 #define CPUID1_EDX_HTT        (1u << 28)
 #define CPUIDX1_ECX_CMP_LEGACY (1u << 1)
 #define TOPO_LEVEL_SMT  1
@@ -71,7 +70,6 @@ void cpuid_set_topology(struct kvm_cpuid2 *cpuid, unsigned index, unsigned cpus)
 			e->edx |= CPUID1_EDX_HTT;
 		else
 			e->edx &= ~CPUID1_EDX_HTT;
-		e->ecx |= CPUID1_ECX_HYPERVISOR;
 	}
 	/* Intel deterministic cache leaf: cores per package - 1 in EAX[31:26]. */
 	for (uint32_t i = 0; i < cpuid->nent; i++) {

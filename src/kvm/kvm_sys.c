@@ -121,6 +121,7 @@ int kvm_host_open(struct kvm_host *host)
 	host->max_vcpus = kvm_check_cap(host, KVM_CAP_MAX_VCPUS);
 	if (host->max_vcpus <= 0)
 		host->max_vcpus = kvm_check_cap(host, KVM_CAP_NR_VCPUS);
+	host->tsc_deadline = kvm_check_cap(host, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	r = load_supported_cpuid(host);
 	if (r) {
 		log_error("%s: KVM_GET_SUPPORTED_CPUID: %s", host->path, strerror(-r));

@@ -3,6 +3,7 @@
 #ifndef MERIDIAN_KVM_SYS_H
 #define MERIDIAN_KVM_SYS_H
 
+#include <stdbool.h>
 #include <linux/kvm.h>
 
 #define KVM_DEVICE_DEFAULT "/dev/kvm"
@@ -14,6 +15,7 @@ struct kvm_host {
 	const char *path;
 	int max_vcpus;
 	struct kvm_cpuid2 *supported_cpuid;     /* malloc'd */
+	bool tsc_deadline;                      /* KVM_CAP_TSC_DEADLINE_TIMER */
 };
 
 /* Opens and checks /dev/kvm. On failure prints one line naming the reason

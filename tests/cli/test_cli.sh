@@ -76,6 +76,14 @@ usage: meridian COMMAND [OPTIONS]
   run [OPTIONS]   boot a guest (meridian run --help)
   probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)
   version         print the version" -- $M launch
+check cpu-unknown-feature 1 "meridian: --cpu host,frobnicate: unknown feature 'frobnicate'" -- \
+	$M run -k "$K" --cpu host,frobnicate
+check cpu-unknown-model 1 "meridian: --cpu skylake: unknown CPU model 'skylake' (known: host)" -- \
+	$M run -k "$K" --cpu skylake
+check cpu-bad-value 1 "meridian: --cpu host,kvm-pv-eoi=maybe: kvm-pv-eoi=maybe: expected on or off" -- \
+	$M run -k "$K" --cpu host,kvm-pv-eoi=maybe
+check cpu-bad-vendor 1 "meridian: --cpu host,vendor=AMD: vendor=AMD: the vendor string has exactly 12 characters" -- \
+	$M run -k "$K" --cpu host,vendor=AMD
 check not-kvm-device 1 "meridian: /dev/null: not a KVM device (Inappropriate ioctl for device)" -- \
 	env MERIDIAN_KVM_DEVICE=/dev/null $M run -k "$K"
 check absent-kvm 1 "meridian: /nonexistent/kvm: No such file or directory (is the kvm module loaded, and may this user open it?)" -- \
