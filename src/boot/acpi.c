@@ -177,6 +177,11 @@ static void fadt_fill(struct acpi_fadt *f, uint64_t facs_gpa, uint64_t dsdt_gpa)
 	f->pm1a_cnt_blk = PORT_ACPI_PM1_CNT;
 	f->pm1_evt_len = 4;
 	f->pm1_cnt_len = 2;
+	/* The PM timer gives a guest without kvm-clock (kvm=off) a usable
+	 * clocksource (acpi_pm) instead of jiffies. */
+	f->pm_tmr_blk = PORT_ACPI_PM_TMR;
+	f->pm_tmr_len = 4;
+	f->x_pm_tmr_blk = io_gas(PORT_ACPI_PM_TMR, 32);
 	f->x_pm1a_evt_blk = io_gas(PORT_ACPI_PM1_EVT, 32);
 	f->x_pm1a_cnt_blk = io_gas(PORT_ACPI_PM1_CNT, 16);
 	f->p_lvl2_lat = 101;    /* > 100: C2 not supported */

@@ -29,6 +29,7 @@
 /* I/O ports */
 #define PORT_ACPI_PM1_EVT  0x600        /* 4 bytes: status, enable */
 #define PORT_ACPI_PM1_CNT  0x604        /* 2 bytes */
+#define PORT_ACPI_PM_TMR   0x608        /* 4 bytes: 24-bit 3.579545 MHz counter */
 #define ACPI_SCI_IRQ       9
 
 #endif

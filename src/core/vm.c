@@ -120,6 +120,7 @@ static int add_devices(struct vm *vm)
 		{ "cmos", CMOS_PORT, 2, vm->env->cmos, cmos_io_read, cmos_io_write },
 		{ "pm1-evt", PORT_ACPI_PM1_EVT, 4, &vm->pm, acpi_pm_evt_read, acpi_pm_evt_write },
 		{ "pm1-cnt", PORT_ACPI_PM1_CNT, 2, &vm->pm, acpi_pm_cnt_read, acpi_pm_cnt_write },
+		{ "pm-tmr", PORT_ACPI_PM_TMR, 4, &vm->pm, acpi_pm_tmr_read, NULL },
 	};
 
 	uart_init(&vm->uart, &vm_uart_ops, vm);

@@ -1,6 +1,7 @@
 #include "dev/acpi_pm.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "boot/acpi.h"
 
@@ -46,6 +47,24 @@ void acpi_pm_evt_write(void *opaque, uint16_t offset, unsigned size, uint32_t va
 	if (mask & 0xffff0000)
 		pm->enable = (uint16_t)((pm->enable & ~(mask >> 16)) | ((wide & mask) >> 16));
 	pthread_mutex_unlock(&pm->lock);
+}
+
+#define PM_TIMER_HZ 3579545ull
+
+uint32_t acpi_pm_timer_ticks(uint64_t ns)
+{
+	/* split to avoid overflowing 64 bits for large uptimes */
+	uint64_t s = ns / 1000000000ull, rem = ns % 1000000000ull;
+
+	return (uint32_t)((s * PM_TIMER_HZ + rem * PM_TIMER_HZ / 1000000000ull) & 0xffffff);
+}
+
+uint32_t acpi_pm_tmr_read(void *opaque, uint16_t offset, unsigned size)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return acpi_pm_timer_ticks((uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec) >> (8 * offset);
 }
 
 uint32_t acpi_pm_cnt_read(void *opaque, uint16_t offset, unsigned size)

@@ -20,5 +20,8 @@ uint32_t acpi_pm_evt_read(void *opaque, uint16_t offset, unsigned size);
 void acpi_pm_evt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
 uint32_t acpi_pm_cnt_read(void *opaque, uint16_t offset, unsigned size);
 void acpi_pm_cnt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
+/* The PM timer: 24 bits at 3.579545 MHz from a monotonic clock (ns). */
+uint32_t acpi_pm_timer_ticks(uint64_t monotonic_ns);
+uint32_t acpi_pm_tmr_read(void *opaque, uint16_t offset, unsigned size);
 
 #endif

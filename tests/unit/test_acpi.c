@@ -64,6 +64,10 @@ static void tables_chain_and_checksum(void **state)
 	assert_int_equal(rd32(fadt + 64), 0x604);               /* PM1a_CNT_BLK */
 	assert_int_equal(fadt[88], 4);
 	assert_int_equal(fadt[89], 2);
+	assert_int_equal(rd32(fadt + 76), 0x608);               /* PM_TMR_BLK */
+	assert_int_equal(fadt[91], 4);
+	assert_false(rd32(fadt + 112) & (1u << 8));             /* 24-bit timer */
+	assert_int_equal(rd64(fadt + 212), 0x608);              /* X_PM_TMR_BLK */
 	assert_false(rd32(fadt + 112) & (1u << 20));            /* not HW_REDUCED */
 	assert_int_equal(fadt[109] & 0x7, 0x5);                 /* legacy devs, no 8042, no VGA */
 	assert_int_equal(fadt[148], 1);                         /* X_PM1a_EVT in I/O space */

@@ -33,7 +33,7 @@ boot $OUT host,kvm=off
 expect_not $OUT 'Hypervisor detected: KVM'
 expect_not $OUT '^L2-CLOCKSOURCE kvm-clock$'
 expect_not $OUT 'kvm-guest:'
-expect $OUT '^L2-CLOCKSOURCE ' "kvm=off: clocksource"
+expect $OUT "^L2-CLOCKSOURCE acpi_pm$" "kvm=off: the ACPI PM timer, not jiffies"
 expect $OUT '^L2-HYPERVISOR-FLAG yes$' "kvm=off: hypervisor bit still set"
 
 # -hypervisor: CPUID.1:ECX[31] clear in the guest.
