@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cpu_explain.h"
 #include "cli/run_options.h"
 #include "core/log.h"
 #include "core/machine.h"
@@ -12,6 +13,8 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: meridian COMMAND [OPTIONS]\n"
 		"  run [OPTIONS]   boot a guest (meridian run --help)\n"
+		"  cpu explain [--cpu SPEC] [--cpus N] [--json]\n"
+		"                  what the guest sees of this CPU model and what it will do\n"
 		"  probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)\n"
 		"  version         print the version\n");
 }
@@ -22,7 +25,7 @@ static int cmd_probe(int argc, char **argv)
 {
 	struct kvm_host host;
 
-	if (kvm_host_open(&host))
+	if (kvm_host_open(&host, true))
 		return 1;
 	printf("%s: hardware KVM, up to %d vCPUs\n", host.path, host.max_vcpus);
 	if (argc > 2 && !strcmp(argv[2], "--cpuid")) {
@@ -52,6 +55,8 @@ int main(int argc, char **argv)
 			return r == 2 ? 0 : 1;
 		return machine_run(&cfg);
 	}
+	if (!strcmp(argv[1], "cpu") && argc > 2 && !strcmp(argv[2], "explain"))
+		return cmd_cpu_explain(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "probe"))
 		return cmd_probe(argc, argv);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

@@ -260,7 +260,7 @@ int machine_run(const struct vm_config *cfg)
 	log_set_quiet(cfg->quiet);
 	if (load_kernel(m))
 		goto out;
-	if (kvm_host_open(&m->host))
+	if (kvm_host_open(&m->host, true))
 		goto out;
 	if (cfg->cpus > MAX_CPUS_XAPIC || (int)cfg->cpus > m->host.max_vcpus) {
 		log_error("--cpus %u: at most %d here (KVM allows %d, meridian's xAPIC tables %d)",

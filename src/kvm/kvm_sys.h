@@ -19,8 +19,9 @@ struct kvm_host {
 };
 
 /* Opens and checks /dev/kvm. On failure prints one line naming the reason
- * and returns -1. */
-int kvm_host_open(struct kvm_host *host);
+ * and returns -1. With for_boot false (queries only, as `cpu explain`
+ * does), a KVM that cannot boot stock kernels is accepted. */
+int kvm_host_open(struct kvm_host *host, bool for_boot);
 void kvm_host_close(struct kvm_host *host);
 int kvm_check_cap(const struct kvm_host *host, long cap);
 

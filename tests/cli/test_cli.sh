@@ -74,6 +74,8 @@ check cmdline-too-long 1 "meridian: --cmdline: 3000 bytes, the kernel accepts at
 check unknown-command 1 "meridian: launch: unknown command
 usage: meridian COMMAND [OPTIONS]
   run [OPTIONS]   boot a guest (meridian run --help)
+  cpu explain [--cpu SPEC] [--cpus N] [--json]
+                  what the guest sees of this CPU model and what it will do
   probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)
   version         print the version" -- $M launch
 check cpu-unknown-feature 1 "meridian: --cpu host,frobnicate: unknown feature 'frobnicate'" -- \
@@ -84,6 +86,10 @@ check cpu-bad-value 1 "meridian: --cpu host,kvm-pv-eoi=maybe: kvm-pv-eoi=maybe: 
 	$M run -k "$K" --cpu host,kvm-pv-eoi=maybe
 check cpu-bad-vendor 1 "meridian: --cpu host,vendor=AMD: vendor=AMD: the vendor string has exactly 12 characters" -- \
 	$M run -k "$K" --cpu host,vendor=AMD
+check explain-bad-spec 1 "meridian: --cpu host,+warp-drive: unknown feature 'warp-drive'" -- \
+	$M cpu explain --cpu host,+warp-drive
+check explain-bad-cpus 1 "meridian: --cpus 0: expected a number from 1 to 254" -- \
+	$M cpu explain --cpus 0
 check not-kvm-device 1 "meridian: /dev/null: not a KVM device (Inappropriate ioctl for device)" -- \
 	env MERIDIAN_KVM_DEVICE=/dev/null $M run -k "$K"
 check absent-kvm 1 "meridian: /nonexistent/kvm: No such file or directory (is the kvm module loaded, and may this user open it?)" -- \

@@ -46,6 +46,7 @@ pack() { (cd "$1" && find . | cpio -o -H newc --quiet | gzip -1) > "$2"; }
 build_l2() {
 	busybox_root "$LAB/l2-root"
 	cp "$ROOT/tests/lab/guest/init" "$LAB/l2-root/init"
+	gcc -static -O2 -o "$LAB/l2-root/bin/cpuid-probe" "$ROOT/tests/lab/guest/cpuid-probe.c"
 	mkdir -p "$LAB/l2-root/lib/modules"
 	cp "$(find "$LAB/l2-kernel/lib/modules" -name nvram.ko)" "$LAB/l2-root/lib/modules/"
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"

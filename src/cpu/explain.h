@@ -1,0 +1,24 @@
+/* `meridian cpu explain`: what a CPU model shows the guest, and what a
+ * Linux and a Windows guest will do with it, in plain words. */
+#ifndef MERIDIAN_EXPLAIN_H
+#define MERIDIAN_EXPLAIN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define MAX_CPUS_EXPLAIN 254
+#include <linux/kvm.h>
+
+struct explain_facts {
+	const char *spec;
+	const struct kvm_cpuid2 *host;          /* KVM_GET_SUPPORTED_CPUID */
+	const struct kvm_cpuid2 *guest;         /* after the model */
+	unsigned cpus;
+	int clock_flags;                        /* KVM_GET_CLOCK flags, -1 unknown */
+	const char *unusable;                   /* why this KVM cannot boot stock kernels */
+};
+
+void explain_text(FILE *out, const struct explain_facts *f);
+void explain_json(FILE *out, const struct explain_facts *f);
+
+#endif
