@@ -89,6 +89,9 @@ int cmd_cpu_explain(int argc, char **argv)
 	facts.guest = guest;
 	facts.clock_flags = host_clock_flags(&host);
 	facts.unusable = kvm_host_unusable_reason();
+	facts.host_tsc_khz = kvm_host_tsc_khz(&host);
+	facts.tsc_scaling = host.tsc_scaling;
+	facts.guest_tsc_khz = model.tsc_khz;
 	if (json)
 		explain_json(stdout, &facts);
 	else

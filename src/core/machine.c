@@ -205,6 +205,30 @@ static void teardown(struct machine *m)
 	boot_file_close(&m->initrd_file);
 }
 
+/* tsc-frequency= must be honoured exactly: where KVM cannot scale the TSC
+ * it would otherwise run the guest in "catch-up" mode or fail later. */
+static int check_tsc_frequency(struct machine *m)
+{
+	uint32_t want = m->cfg->cpu.tsc_khz;
+	int host_khz;
+
+	if (!want || m->host.tsc_scaling)
+		return 0;
+	host_khz = kvm_host_tsc_khz(&m->host);
+	if (host_khz < 0) {
+		log_error("--cpu %s: cannot read the host's TSC frequency: %s", m->cfg->cpu_spec,
+			  strerror(-host_khz));
+		return -1;
+	}
+	/* KVM itself accepts 250 ppm of difference without scaling */
+	if ((uint64_t)abs((int)want - host_khz) * 1000000 > (uint64_t)host_khz * 250) {
+		log_error("--cpu %s: this host cannot scale the TSC (no KVM_CAP_TSC_CONTROL) and its "
+			  "TSC runs at %d kHz, not %u kHz", m->cfg->cpu_spec, host_khz, want);
+		return -1;
+	}
+	return 0;
+}
+
 /* The guest's CPUID for --cpu on this host, once for all boots. */
 static int build_cpu_model(struct machine *m)
 {
@@ -217,7 +241,7 @@ static int build_cpu_model(struct machine *m)
 		log_error("--cpu %s: %s", m->cfg->cpu_spec, err);
 		return -1;
 	}
-	return 0;
+	return check_tsc_frequency(m);
 }
 
 /* Runs one VM instance to its stop; returns the reason. */

@@ -58,6 +58,9 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 	cpuid_set_topology(cpuid, index, vm->nr_vcpus);
 	err = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0 ? -errno : 0;
 	free(cpuid);
+	if (!err && vm->env->cfg->cpu.tsc_khz &&
+	    ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)vm->env->cfg->cpu.tsc_khz) < 0)
+		err = -errno;
 	return err;
 }
 

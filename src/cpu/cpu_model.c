@@ -55,6 +55,18 @@ static int parse_item(struct cpu_model *m, char *item, char *err, int err_len)
 		memcpy(m->vendor, eq + 1, CPU_VENDOR_BYTES + 1);
 		return 0;
 	}
+	if (!strcmp(item, "tsc-frequency") || !strcmp(item, "tsc_freq")) {
+		char *end;
+		unsigned long long hz = strtoull(eq + 1, &end, 10);
+
+		if (*end || end == eq + 1 || hz < 1000000 || hz > 100000000000ull) {
+			snprintf(err, err_len, "%s=%s: expected a frequency in Hz (e.g. 2600000000)",
+				 item, eq + 1);
+			return -1;
+		}
+		m->tsc_khz = (uint32_t)(hz / 1000);
+		return 0;
+	}
 	if (parse_on_off(eq + 1, &on)) {
 		snprintf(err, err_len, "%s=%s: expected on or off", item, eq + 1);
 		return -1;

@@ -4,6 +4,7 @@
 #define MERIDIAN_CPU_MODEL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <linux/kvm.h>
 
 #include "cpu/cpu_features.h"
@@ -21,6 +22,7 @@ struct cpu_model {
 	unsigned nr_reqs;
 	bool kvm_hidden;                        /* kvm=off */
 	char vendor[CPU_VENDOR_BYTES + 1];      /* "": the host's */
+	uint32_t tsc_khz;                       /* tsc-frequency=, 0: the host's */
 };
 
 /* What the host offers beyond its supported CPUID table. */

@@ -165,6 +165,13 @@ void explain_text(FILE *out, const struct explain_facts *f)
 		"believe it runs on bare metal");
 	fprintf(out, "Host facts now:\n");
 	fprintf(out, "  the host TSC is %s\n", clock_fact(f->clock_flags));
+	if (f->host_tsc_khz > 0)
+		fprintf(out, "  the host TSC runs at %d kHz and KVM %s scale it%s\n", f->host_tsc_khz,
+			f->tsc_scaling ? "can" : "cannot",
+			f->tsc_scaling ? "" : ": a guest keeps this frequency, and a migration to a host "
+			"of another frequency needs scaling there");
+	if (f->guest_tsc_khz)
+		fprintf(out, "  the guest's TSC runs at %u kHz (tsc-frequency)\n", f->guest_tsc_khz);
 	if (f->unusable)
 		fprintf(out, "  but %s: these are only this KVM's answers\n", f->unusable);
 }
@@ -242,6 +249,7 @@ void explain_json(FILE *out, const struct explain_facts *f)
 			fprintf(out, "null");
 		fprintf(out, "}");
 	}
-	fprintf(out, "]},\n  \"host\": {\"tsc_stable\": %s}\n}\n",
-		f->clock_flags < 0 ? "null" : (f->clock_flags & KVM_CLOCK_TSC_STABLE) ? "true" : "false");
+	fprintf(out, "]},\n  \"host\": {\"tsc_stable\": %s, \"tsc_khz\": %d, \"tsc_scaling\": %s}\n}\n",
+		f->clock_flags < 0 ? "null" : (f->clock_flags & KVM_CLOCK_TSC_STABLE) ? "true" : "false",
+		f->host_tsc_khz > 0 ? f->host_tsc_khz : 0, f->tsc_scaling ? "true" : "false");
 }

@@ -4,6 +4,7 @@
 #define MERIDIAN_EXPLAIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define MAX_CPUS_EXPLAIN 254
@@ -16,6 +17,9 @@ struct explain_facts {
 	unsigned cpus;
 	int clock_flags;                        /* KVM_GET_CLOCK flags, -1 unknown */
 	const char *unusable;                   /* why this KVM cannot boot stock kernels */
+	int host_tsc_khz;                       /* <= 0: unknown */
+	bool tsc_scaling;                       /* KVM_CAP_TSC_CONTROL */
+	uint32_t guest_tsc_khz;                 /* tsc-frequency=, 0: the host's */
 };
 
 void explain_text(FILE *out, const struct explain_facts *f);

@@ -122,6 +122,7 @@ int kvm_host_open(struct kvm_host *host, bool for_boot)
 	if (host->max_vcpus <= 0)
 		host->max_vcpus = kvm_check_cap(host, KVM_CAP_NR_VCPUS);
 	host->tsc_deadline = kvm_check_cap(host, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
+	host->tsc_scaling = kvm_check_cap(host, KVM_CAP_TSC_CONTROL) > 0;
 	r = load_supported_cpuid(host);
 	if (r) {
 		log_error("%s: KVM_GET_SUPPORTED_CPUID: %s", host->path, strerror(-r));
@@ -132,6 +133,22 @@ err:
 	close(host->fd);
 	host->fd = -1;
 	return -1;
+}
+
+int kvm_host_tsc_khz(const struct kvm_host *host)
+{
+	int vm = ioctl(host->fd, KVM_CREATE_VM, 0), vcpu = -1, khz;
+
+	if (vm < 0)
+		return -errno;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	khz = vcpu < 0 ? -errno : ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+	if (khz < 0 && vcpu >= 0)
+		khz = -errno;
+	if (vcpu >= 0)
+		close(vcpu);
+	close(vm);
+	return khz;
 }
 
 void kvm_host_close(struct kvm_host *host)

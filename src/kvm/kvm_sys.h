@@ -16,6 +16,7 @@ struct kvm_host {
 	int max_vcpus;
 	struct kvm_cpuid2 *supported_cpuid;     /* malloc'd */
 	bool tsc_deadline;                      /* KVM_CAP_TSC_DEADLINE_TIMER */
+	bool tsc_scaling;                       /* KVM_CAP_TSC_CONTROL */
 };
 
 /* Opens and checks /dev/kvm. On failure prints one line naming the reason
@@ -24,6 +25,9 @@ struct kvm_host {
 int kvm_host_open(struct kvm_host *host, bool for_boot);
 void kvm_host_close(struct kvm_host *host);
 int kvm_check_cap(const struct kvm_host *host, long cap);
+
+/* The TSC frequency KVM gives a new vCPU (the host's), in kHz, or -errno. */
+int kvm_host_tsc_khz(const struct kvm_host *host);
 
 /* Why this KVM cannot run a stock kernel, or NULL when it can. */
 const char *kvm_host_unusable_reason(void);

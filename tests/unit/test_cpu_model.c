@@ -65,6 +65,9 @@ static void parse_errors_name_the_bad_part(void **state)
 	assert_int_equal(cpu_model_parse("host,+nosuch", &m, err, sizeof(err)), -1);
 	assert_string_equal(err, "unknown feature 'nosuch'");
 	assert_int_equal(cpu_model_parse("host,kvm=sometimes", &m, err, sizeof(err)), -1);
+	assert_int_equal(cpu_model_parse("host,tsc-frequency=2.6GHz", &m, err, sizeof(err)), -1);
+	assert_string_equal(err, "tsc-frequency=2.6GHz: expected a frequency in Hz (e.g. 2600000000)");
+	assert_int_equal(cpu_model_parse("host,tsc-frequency=12", &m, err, sizeof(err)), -1);
 }
 
 static void parse_forms(void **state)
@@ -83,6 +86,9 @@ static void parse_forms(void **state)
 	assert_true(m.reqs[3].on);
 	assert_string_equal(m.reqs[4].feature->name, "sse4.2");  /* _ as in QEMU */
 	assert_true(m.kvm_hidden);
+	assert_int_equal(m.tsc_khz, 0);
+	assert_int_equal(cpu_model_parse("host,tsc-frequency=2600000000", &m, err, sizeof(err)), 0);
+	assert_int_equal(m.tsc_khz, 2600000);
 	assert_int_equal(cpu_model_parse("host", &m, err, sizeof(err)), 0);
 	assert_int_equal(m.nr_reqs, 0);
 	assert_false(m.kvm_hidden);
