@@ -78,7 +78,8 @@ int cmd_cpu_explain(int argc, char **argv)
 	}
 	if (kvm_host_open(&host, false))
 		return 1;
-	ch = (struct cpu_host){ .supported = host.supported_cpuid, .tsc_deadline = host.tsc_deadline };
+	ch = (struct cpu_host){ .supported = host.supported_cpuid, .tsc_deadline = host.tsc_deadline,
+				.hv_supported = host.hv_supported_cpuid };
 	guest = cpu_model_build(&model, &ch, err, sizeof(err));
 	if (!guest) {
 		log_error("--cpu %s: %s", facts.spec, err);

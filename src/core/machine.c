@@ -233,7 +233,8 @@ static int check_tsc_frequency(struct machine *m)
 static int build_cpu_model(struct machine *m)
 {
 	struct cpu_host host = { .supported = m->host.supported_cpuid,
-				 .tsc_deadline = m->host.tsc_deadline };
+				 .tsc_deadline = m->host.tsc_deadline,
+				 .hv_supported = m->host.hv_supported_cpuid };
 	char err[160];
 
 	m->cpuid = cpu_model_build(&m->cfg->cpu, &host, err, sizeof(err));

@@ -28,6 +28,22 @@ void vcpu_signals_init(void)
 	sigaction(SIG_VCPU_KICK, &sa, NULL);    /* no SA_RESTART */
 }
 
+/* Per-vCPU KVM capabilities some enlightenments need. */
+static int enable_hyperv_caps(struct vcpu *vcpu, const struct hv_config *hv)
+{
+	struct kvm_enable_cap synic = { .cap = KVM_CAP_HYPERV_SYNIC2 };
+	struct kvm_enable_cap evmcs = { .cap = KVM_CAP_HYPERV_ENLIGHTENED_VMCS };
+	uint16_t evmcs_version;
+
+	evmcs.args[0] = (uintptr_t)&evmcs_version;
+	if ((hv->passthrough || (hv->features & (1u << HV_SYNIC))) &&
+	    ioctl(vcpu->fd, KVM_ENABLE_CAP, &synic) < 0)
+		return -errno;
+	if ((hv->features & (1u << HV_EVMCS)) && ioctl(vcpu->fd, KVM_ENABLE_CAP, &evmcs) < 0)
+		return -errno;
+	return 0;
+}
+
 int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 		const struct kvm_cpuid2 *base_cpuid)
 {
@@ -58,6 +74,8 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 	cpuid_set_topology(cpuid, index, vm->nr_vcpus);
 	err = ioctl(vcpu->fd, KVM_SET_CPUID2, cpuid) < 0 ? -errno : 0;
 	free(cpuid);
+	if (!err)
+		err = enable_hyperv_caps(vcpu, &vm->env->cfg->cpu.hv);
 	if (!err && vm->env->cfg->cpu.tsc_khz &&
 	    ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)vm->env->cfg->cpu.tsc_khz) < 0)
 		err = -errno;

@@ -36,11 +36,75 @@ static int add_request(struct cpu_model *m, const char *name, bool on, char *err
 	return 0;
 }
 
+/* hv-NAME[=on|off], hv-spinlocks=N, hv-vendor-id=STR, hv-passthrough. */
+static int parse_hv_item(struct cpu_model *m, const char *name, const char *value, bool on,
+			 char *err, int err_len)
+{
+	int f;
+
+	if (!strcmp(name, "hv-vendor-id")) {
+		if (!value || !*value || strlen(value) > 12) {
+			snprintf(err, err_len, "hv-vendor-id=%s: expected 1 to 12 characters",
+				 value ? value : "");
+			return -1;
+		}
+		snprintf(m->hv.vendor, sizeof(m->hv.vendor), "%-12s", value);
+		return 0;
+	}
+	if (!strcmp(name, "hv-spinlocks") && value) {
+		char *end;
+		unsigned long long n = strtoull(value, &end, 0);
+
+		if (*end || end == value || n > 0xffffffffull) {
+			snprintf(err, err_len, "hv-spinlocks=%s: expected a retry count", value);
+			return -1;
+		}
+		m->hv.spinlock_retries = (uint32_t)n;
+		m->hv.features |= 1u << HV_SPINLOCKS;
+		return 0;
+	}
+	if (value && parse_on_off(value, &on)) {
+		snprintf(err, err_len, "%s=%s: expected on or off", name, value);
+		return -1;
+	}
+	if (!strcmp(name, "hv-passthrough")) {
+		m->hv.passthrough = on;
+		return 0;
+	}
+	f = hv_feature_by_name(name);
+	if (f < 0) {
+		snprintf(err, err_len, "unknown feature '%s'", name);
+		return -1;
+	}
+	if (f == HV_SPINLOCKS) {
+		snprintf(err, err_len, "hv-spinlocks needs a value (hv-spinlocks=N)");
+		return -1;
+	}
+	if (on)
+		m->hv.features |= 1u << f;
+	else
+		m->hv.features &= ~(1u << f);
+	return 0;
+}
+
+bool cpu_model_has_hyperv(const struct cpu_model *m)
+{
+	return m->hv.features || m->hv.passthrough;
+}
+
 static int parse_item(struct cpu_model *m, char *item, char *err, int err_len)
 {
 	char *eq = strchr(item, '=');
 	bool on;
 
+	if (!strncmp(item + (item[0] == '+' || item[0] == '-'), "hv-", 3)) {
+		bool sign = item[0] == '+' || item[0] == '-';
+
+		if (eq)
+			*eq = '\0';
+		return parse_hv_item(m, item + sign, eq ? eq + 1 : NULL, item[0] != '-', err,
+				     err_len);
+	}
 	if (item[0] == '+' || item[0] == '-')
 		return add_request(m, item + 1, item[0] == '+', err, err_len);
 	if (!eq)
@@ -163,12 +227,42 @@ static void set_vendor(struct kvm_cpuid2 *cpuid, const char *vendor)
 	memcpy(&e->ecx, vendor + 8, 4);
 }
 
+/* Hyper-V at 0x40000000; KVM's own leaves, when visible, move to
+ * 0x40000100, where KVM and Linux look for them next to Hyper-V's. */
+static int add_hyperv(const struct cpu_model *m, const struct cpu_host *host,
+		      struct kvm_cpuid2 *cpuid, unsigned room, char *err, int err_len)
+{
+	int n;
+
+	if (!m->hv.passthrough && hv_check_dependencies(m->hv.features, err, err_len))
+		return -1;
+	if (!host->hv_supported) {
+		snprintf(err, err_len, "this host's KVM has no Hyper-V emulation "
+			 "(KVM_CAP_SYS_HYPERV_CPUID)");
+		return -1;
+	}
+	for (uint32_t i = 0; i < cpuid->nent; i++) {
+		uint32_t fn = cpuid->entries[i].function;
+
+		if (fn >= KVM_CPUID_SIGNATURE && fn <= KVM_CPUID_SIGNATURE + 0xff)
+			cpuid->entries[i].function += 0x100;
+	}
+	n = hv_build_leaves(&m->hv, host->hv_supported, cpuid->entries + cpuid->nent, room,
+			    err, err_len);
+	if (n < 0)
+		return -1;
+	cpuid->nent += (uint32_t)n;
+	return 0;
+}
+
+#define HV_LEAVES_ROOM 16
+
 struct kvm_cpuid2 *cpu_model_build(const struct cpu_model *m, const struct cpu_host *host,
 				   char *err, int err_len)
 {
 	const struct kvm_cpuid2 *sup = host->supported;
 	size_t bytes = sizeof(*sup) + sup->nent * sizeof(sup->entries[0]);
-	struct kvm_cpuid2 *cpuid = malloc(bytes);
+	struct kvm_cpuid2 *cpuid = malloc(bytes + HV_LEAVES_ROOM * sizeof(sup->entries[0]));
 	const struct cpu_feature *invtsc = cpu_feature_find("invtsc");
 
 	if (!cpuid) {
@@ -196,6 +290,8 @@ struct kvm_cpuid2 *cpu_model_build(const struct cpu_model *m, const struct cpu_h
 	}
 	if (m->kvm_hidden)
 		hide_kvm(cpuid);
+	if (cpu_model_has_hyperv(m) && add_hyperv(m, host, cpuid, HV_LEAVES_ROOM, err, err_len))
+		goto fail;
 	if (m->vendor[0])
 		set_vendor(cpuid, m->vendor);
 	return cpuid;

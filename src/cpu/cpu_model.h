@@ -8,6 +8,7 @@
 #include <linux/kvm.h>
 
 #include "cpu/cpu_features.h"
+#include "cpu/hyperv.h"
 
 #define CPU_MODEL_MAX_REQUESTS 128
 #define CPU_VENDOR_BYTES 12
@@ -23,13 +24,18 @@ struct cpu_model {
 	bool kvm_hidden;                        /* kvm=off */
 	char vendor[CPU_VENDOR_BYTES + 1];      /* "": the host's */
 	uint32_t tsc_khz;                       /* tsc-frequency=, 0: the host's */
+	struct hv_config hv;                    /* Hyper-V enlightenments */
 };
 
 /* What the host offers beyond its supported CPUID table. */
 struct cpu_host {
 	const struct kvm_cpuid2 *supported;
 	bool tsc_deadline;                      /* KVM_CAP_TSC_DEADLINE_TIMER */
+	const struct kvm_cpuid2 *hv_supported;  /* KVM_GET_SUPPORTED_HV_CPUID, NULL: none */
 };
+
+/* Does the model ask for any Hyper-V enlightenment? */
+bool cpu_model_has_hyperv(const struct cpu_model *m);
 
 /* Parses a spec. Returns 0, or -1 with the reason in err (naming the bad
  * part, e.g. "unknown feature 'foo'"). */

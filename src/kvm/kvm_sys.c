@@ -65,7 +65,8 @@ static void request_amx_permission(struct kvm_cpuid2 *cpuid)
 	}
 }
 
-static int load_supported_cpuid(struct kvm_host *host)
+/* KVM_GET_SUPPORTED_CPUID or KVM_GET_SUPPORTED_HV_CPUID into a new table. */
+static int get_cpuid_table(int fd, unsigned long request, struct kvm_cpuid2 **out)
 {
 	size_t bytes = sizeof(struct kvm_cpuid2) +
 		       CPUID_MAX_ENTRIES * sizeof(struct kvm_cpuid_entry2);
@@ -74,14 +75,26 @@ static int load_supported_cpuid(struct kvm_host *host)
 	if (!cpuid)
 		return -ENOMEM;
 	cpuid->nent = CPUID_MAX_ENTRIES;
-	if (ioctl(host->fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0) {
+	if (ioctl(fd, request, cpuid) < 0) {
 		int err = -errno;
 
 		free(cpuid);
 		return err;
 	}
-	request_amx_permission(cpuid);
-	host->supported_cpuid = cpuid;
+	*out = cpuid;
+	return 0;
+}
+
+static int load_supported_cpuid(struct kvm_host *host)
+{
+	int r = get_cpuid_table(host->fd, KVM_GET_SUPPORTED_CPUID, &host->supported_cpuid);
+
+	if (r)
+		return r;
+	request_amx_permission(host->supported_cpuid);
+	/* Hyper-V emulation is optional: without it hv-* options are refused. */
+	if (kvm_check_cap(host, KVM_CAP_SYS_HYPERV_CPUID) > 0)
+		get_cpuid_table(host->fd, KVM_GET_SUPPORTED_HV_CPUID, &host->hv_supported_cpuid);
 	return 0;
 }
 
@@ -156,6 +169,8 @@ void kvm_host_close(struct kvm_host *host)
 	if (host->fd >= 0)
 		close(host->fd);
 	free(host->supported_cpuid);
+	free(host->hv_supported_cpuid);
 	host->supported_cpuid = NULL;
+	host->hv_supported_cpuid = NULL;
 	host->fd = -1;
 }

@@ -17,6 +17,7 @@ struct kvm_host {
 	struct kvm_cpuid2 *supported_cpuid;     /* malloc'd */
 	bool tsc_deadline;                      /* KVM_CAP_TSC_DEADLINE_TIMER */
 	bool tsc_scaling;                       /* KVM_CAP_TSC_CONTROL */
+	struct kvm_cpuid2 *hv_supported_cpuid;  /* KVM_GET_SUPPORTED_HV_CPUID, NULL: no Hyper-V */
 };
 
 /* Opens and checks /dev/kvm. On failure prints one line naming the reason
