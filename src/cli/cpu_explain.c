@@ -93,6 +93,7 @@ int cmd_cpu_explain(int argc, char **argv)
 	facts.host_tsc_khz = kvm_host_tsc_khz(&host);
 	facts.tsc_scaling = host.tsc_scaling;
 	facts.guest_tsc_khz = model.tsc_khz;
+	facts.hv = &model.hv;
 	if (json)
 		explain_json(stdout, &facts);
 	else

@@ -5,6 +5,7 @@
 #include "cpu/cpu_features.h"
 #include "cpu/cpu_model.h"
 #include "cpu/cpuid_topology.h"
+#include "cpu/hyperv.h"
 
 struct linux_use {
 	const char *what;               /* plain words */
@@ -19,17 +20,52 @@ struct linux_view {
 	unsigned nr_uses;
 };
 
-static bool guest_has(const struct explain_facts *f, const char *name)
+/* Where the KVM leaves are: 0x40000000, 0x40000100 next to Hyper-V, or 0. */
+static uint32_t kvm_base(const struct explain_facts *f)
 {
-	return cpu_feature_on(f->guest, cpu_feature_find(name));
+	for (uint32_t base = KVM_CPUID_SIGNATURE; base <= KVM_CPUID_SIGNATURE + 0x100; base += 0x100) {
+		struct kvm_cpuid_entry2 *e = cpuid_find((struct kvm_cpuid2 *)f->guest, base, 0);
+
+		if (e && !memcmp(&e->ebx, "KVMK", 4))
+			return base;
+	}
+	return 0;
 }
 
 static bool kvm_visible(const struct explain_facts *f)
 {
-	struct kvm_cpuid_entry2 *e = cpuid_find((struct kvm_cpuid2 *)f->guest, KVM_CPUID_SIGNATURE, 0);
-
-	return e && !memcmp(&e->ebx, "KVMK", 4);
+	return kvm_base(f) != 0;
 }
+
+static bool guest_has(const struct explain_facts *f, const char *name)
+{
+	const struct cpu_feature *feat = cpu_feature_find(name);
+	struct kvm_cpuid_entry2 *e;
+
+	if (!cpu_feature_is_kvm_pv(feat))
+		return cpu_feature_on(f->guest, feat);
+	e = kvm_visible(f) ? cpuid_find((struct kvm_cpuid2 *)f->guest, kvm_base(f) + 1, 0) : NULL;
+	return e && (e->eax & feat->mask) == feat->mask;
+}
+
+/* The guest's Hyper-V features leaf (0x40000003), or NULL without Hyper-V. */
+static const struct kvm_cpuid_entry2 *hyperv_features(const struct explain_facts *f)
+{
+	struct kvm_cpuid_entry2 *e = cpuid_find((struct kvm_cpuid2 *)f->guest, HV_CPUID_BASE + 1, 0);
+
+	if (!e || e->eax != 0x31237648u)        /* "Hv#1" */
+		return NULL;
+	return cpuid_find((struct kvm_cpuid2 *)f->guest, HV_CPUID_BASE + 3, 0);
+}
+
+static bool hv_has(const struct explain_facts *f, uint32_t eax_bits)
+{
+	const struct kvm_cpuid_entry2 *e = hyperv_features(f);
+
+	return e && (e->eax & eax_bits) == eax_bits;
+}
+
+#define HV_TIME_BITS ((1u << 1) | (1u << 9))
 
 /* Mirrors the decisions of arch/x86/kernel/kvm.c and kvmclock.c (6.1). */
 static void linux_view(const struct explain_facts *f, struct linux_view *v)
@@ -37,10 +73,18 @@ static void linux_view(const struct explain_facts *f, struct linux_view *v)
 	bool kvm = kvm_visible(f), steal = kvm && guest_has(f, "kvm-steal-time");
 
 	memset(v, 0, sizeof(*v));
-	v->hypervisor = kvm ? "KVM" : NULL;
+	/* Linux ranks KVM above Hyper-V when both signatures are there. */
+	v->hypervisor = kvm ? "KVM" : hyperv_features(f) && guest_has(f, "hypervisor") ?
+			"Microsoft Hyper-V" : NULL;
 	if (kvm && guest_has(f, "kvmclock")) {
 		v->clocksource = "kvm-clock";
 		v->clocksource_why = "the paravirtual clock";
+	} else if (!kvm && v->hypervisor && hv_has(f, HV_TIME_BITS)) {
+		v->clocksource = "hyperv_clocksource_tsc_page";
+		v->clocksource_why = (f->clock_flags >= 0 && (f->clock_flags & KVM_CLOCK_TSC_STABLE)) ?
+			"the Hyper-V reference TSC page, valid on this host" :
+			"the Hyper-V reference TSC page; invalid on this host (TSC not stable), so "
+			"each read falls back to the reference counter MSR, much slower";
 	} else if (guest_has(f, "invtsc")) {
 		v->clocksource = "tsc";
 		v->clocksource_why = "the invariant TSC, trusted as is";
@@ -159,10 +203,23 @@ void explain_text(FILE *out, const struct explain_facts *f)
 	if (!lv.hypervisor)
 		fprintf(out, "  use no KVM paravirtual feature (they need the KVM signature)\n");
 	fprintf(out, "A Windows guest will:\n");
-	fprintf(out, "  %s\n", guest_has(f, "hypervisor") ?
-		"see a hypervisor but no Hyper-V interface (no enlightenments yet): no paravirtual "
-		"clock, timers or IPIs" :
-		"believe it runs on bare metal");
+	if (hyperv_features(f) && guest_has(f, "hypervisor")) {
+		fprintf(out, "  detect Hyper-V and use its enlightenments:");
+		for (int i = 0; i < HV_NR_FEATURES; i++)
+			if (f->hv && (f->hv->passthrough || (f->hv->features & (1u << i))))
+				fprintf(out, " %s", hv_feature_name(i));
+		fprintf(out, "\n");
+		if (hv_has(f, HV_TIME_BITS))
+			fprintf(out, "  read time from the reference TSC page%s\n",
+				(f->clock_flags >= 0 && (f->clock_flags & KVM_CLOCK_TSC_STABLE)) ? "" :
+				", which is invalid on this host now: it falls back to the reference "
+				"counter MSR (a VM exit per read)");
+	} else {
+		fprintf(out, "  %s\n", guest_has(f, "hypervisor") ?
+			"see a hypervisor but no Hyper-V interface: no paravirtual clock, timers or "
+			"IPIs (add hv-* enlightenments)" :
+			"believe it runs on bare metal");
+	}
 	fprintf(out, "Host facts now:\n");
 	fprintf(out, "  the host TSC is %s\n", clock_fact(f->clock_flags));
 	if (f->host_tsc_khz > 0)

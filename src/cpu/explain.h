@@ -10,6 +10,8 @@
 #define MAX_CPUS_EXPLAIN 254
 #include <linux/kvm.h>
 
+#include "cpu/hyperv.h"
+
 struct explain_facts {
 	const char *spec;
 	const struct kvm_cpuid2 *host;          /* KVM_GET_SUPPORTED_CPUID */
@@ -20,6 +22,7 @@ struct explain_facts {
 	int host_tsc_khz;                       /* <= 0: unknown */
 	bool tsc_scaling;                       /* KVM_CAP_TSC_CONTROL */
 	uint32_t guest_tsc_khz;                 /* tsc-frequency=, 0: the host's */
+	const struct hv_config *hv;             /* the model's enlightenments, NULL: none */
 };
 
 void explain_text(FILE *out, const struct explain_facts *f);

@@ -27,11 +27,24 @@ static struct kvm_cpuid2 *host_table(void)
 	return c;
 }
 
+static struct kvm_cpuid2 *hv_table(void)
+{
+	static const struct kvm_cpuid_entry2 entries[] = {
+		{ .function = 0x40000003, .eax = 0x2fff, .edx = (1u << 8) | (1u << 10) },
+		{ .function = 0x40000004, .eax = (1u << 2) | (1u << 3) | (1u << 5) | (1u << 10) | (1u << 11) },
+	};
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
+
+	c->nent = sizeof(entries) / sizeof(entries[0]);
+	memcpy(c->entries, entries, sizeof(entries));
+	return c;
+}
+
 /* explain's output for a spec, as one string */
 static char *explain(const char *spec, unsigned cpus, bool json)
 {
-	struct kvm_cpuid2 *host = host_table(), *guest;
-	struct cpu_host h = { .supported = host };
+	struct kvm_cpuid2 *host = host_table(), *hv = hv_table(), *guest;
+	struct cpu_host h = { .supported = host, .hv_supported = hv };
 	struct explain_facts f = { .spec = spec, .host = host, .cpus = cpus, .clock_flags = 0 };
 	struct cpu_model m;
 	char err[160], *buf = NULL;
@@ -42,6 +55,7 @@ static char *explain(const char *spec, unsigned cpus, bool json)
 	guest = cpu_model_build(&m, &h, err, sizeof(err));
 	assert_non_null(guest);
 	f.guest = guest;
+	f.hv = &m.hv;
 	if (json)
 		explain_json(out, &f);
 	else
@@ -49,6 +63,7 @@ static char *explain(const char *spec, unsigned cpus, bool json)
 	fclose(out);
 	free(guest);
 	free(host);
+	free(hv);
 	return buf;
 }
 
@@ -99,12 +114,28 @@ static void json_lists_the_hypervisor_leaves(void **state)
 	free(j);
 }
 
+static void hyperv_in_words(void **state)
+{
+	char *t = explain("host,kvm=off,hv-relaxed,hv-vpindex,hv-time", 1, false);
+
+	assert_non_null(strstr(t, "  detect Microsoft Hyper-V (\"Hypervisor detected: Microsoft Hyper-V\")\n"));
+	assert_non_null(strstr(t, "  use the clocksource hyperv_clocksource_tsc_page (the Hyper-V "
+				  "reference TSC page; invalid on this host"));
+	assert_non_null(strstr(t, "  detect Hyper-V and use its enlightenments: hv-relaxed hv-vpindex hv-time\n"));
+	free(t);
+	t = explain("host,hv-relaxed", 1, false);
+	assert_non_null(strstr(t, "  detect KVM "));            /* KVM (at 0x40000100) wins in Linux */
+	assert_non_null(strstr(t, "  use the clocksource kvm-clock "));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_model_in_words),
 		cmocka_unit_test(kvm_hidden_in_words),
 		cmocka_unit_test(json_lists_the_hypervisor_leaves),
+		cmocka_unit_test(hyperv_in_words),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

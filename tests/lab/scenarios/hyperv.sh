@@ -10,6 +10,9 @@ expect $OUT 'Hypervisor detected: Microsoft Hyper-V' "Hyper-V detected"
 expect_not $OUT 'Hypervisor detected: KVM'
 expect $OUT '^L2-CLOCKSOURCE hyperv_clocksource_tsc_page$' "Hyper-V TSC page clocksource"
 expect $OUT '^L2-NPROC 2$' "both vCPUs up"
+$MERIDIAN cpu explain --cpus 2 --cpu $spec > /tmp/hv-explain.txt
+expect /tmp/hv-explain.txt '^  detect Microsoft Hyper-V ' "explain predicted Hyper-V"
+expect /tmp/hv-explain.txt '^  use the clocksource hyperv_clocksource_tsc_page ' "explain predicted the TSC page"
 
 # KVM visible too: Hyper-V at 0x40000000, KVM at 0x40000100; Linux prefers KVM.
 OUT=/tmp/hv-kvm.out
