@@ -42,3 +42,14 @@ expect_status() {
 }
 
 count() { grep -Ec "$2" "$1"; }
+
+# wait_for OUT PATTERN SECONDS WHAT: polls OUT until a line matches PATTERN;
+# after SECONDS it shows OUT and fails with "WHAT".
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1"; do
+		i=$((i + 1))
+		[ $i -lt $(($3 * 5)) ] || { cat "$1"; fail "$4"; }
+		sleep 0.2
+	done
+}

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cpuid_table.h"
+
 #include "cpu/cpu_model.h"
 #include "cpu/cpuid_topology.h"
 
@@ -22,11 +24,7 @@ static struct kvm_cpuid2 *host_table(void)
 		{ .function = 0x40000001, .eax = (1u << 0) | (1u << 3) | (1u << 6) | (1u << 7) | (1u << 11) },
 		{ .function = 0x80000007, .edx = 1u << 8 },
 	};
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
-
-	c->nent = sizeof(entries) / sizeof(entries[0]);
-	memcpy(c->entries, entries, sizeof(entries));
-	return c;
+	return CPUID_TABLE(entries);
 }
 
 static struct kvm_cpuid2 *build(const char *spec, bool tsc_deadline, char *err)

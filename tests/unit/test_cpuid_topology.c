@@ -6,6 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cpuid_table.h"
+
 #include "cpu/cpuid_topology.h"
 
 /* A small "supported CPUID" table, as KVM might return it. */
@@ -23,11 +25,7 @@ static struct kvm_cpuid2 *table(void)
 		{ .function = 0x8000001e, .eax = 0x1234, .ebx = 0x100 },
 	};
 	size_t n = sizeof(entries) / sizeof(entries[0]);
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
-
-	c->nent = n;
-	memcpy(c->entries, entries, sizeof(entries));
-	return c;
+	return CPUID_TABLE(entries);
 }
 
 static void bits_for_counts(void **state)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cpuid_table.h"
+
 #include "cpu/cpu_model.h"
 #include "cpu/explain.h"
 
@@ -20,11 +22,7 @@ static struct kvm_cpuid2 *host_table(void)
 						 (1u << 9) | (1u << 11) },
 		{ .function = 0x80000007, .edx = 1u << 8 },
 	};
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
-
-	c->nent = sizeof(entries) / sizeof(entries[0]);
-	memcpy(c->entries, entries, sizeof(entries));
-	return c;
+	return CPUID_TABLE(entries);
 }
 
 static struct kvm_cpuid2 *hv_table(void)
@@ -33,11 +31,7 @@ static struct kvm_cpuid2 *hv_table(void)
 		{ .function = 0x40000003, .eax = 0x2fff, .edx = (1u << 8) | (1u << 10) },
 		{ .function = 0x40000004, .eax = (1u << 2) | (1u << 3) | (1u << 5) | (1u << 10) | (1u << 11) },
 	};
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
-
-	c->nent = sizeof(entries) / sizeof(entries[0]);
-	memcpy(c->entries, entries, sizeof(entries));
-	return c;
+	return CPUID_TABLE(entries);
 }
 
 /* explain's output for a spec, as one string */

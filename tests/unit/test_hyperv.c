@@ -6,6 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cpuid_table.h"
+
 #include "cpu/cpu_model.h"
 #include "cpu/cpuid_topology.h"
 #include "cpu/hyperv.h"
@@ -23,11 +25,7 @@ static struct kvm_cpuid2 *hv_host(void)
 		  .ebx = 0xfff },
 		{ .function = 0x40000005, .eax = 1024, .ebx = 64 },
 	};
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
-
-	c->nent = sizeof(entries) / sizeof(entries[0]);
-	memcpy(c->entries, entries, sizeof(entries));
-	return c;
+	return CPUID_TABLE(entries);
 }
 
 static struct kvm_cpuid2 *kvm_host(void)
@@ -37,11 +35,7 @@ static struct kvm_cpuid2 *kvm_host(void)
 		{ .function = 0x40000000, .eax = 0x40000001, .ebx = 0x4b4d564b },
 		{ .function = 0x40000001, .eax = 1 },
 	};
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + sizeof(entries));
-
-	c->nent = sizeof(entries) / sizeof(entries[0]);
-	memcpy(c->entries, entries, sizeof(entries));
-	return c;
+	return CPUID_TABLE(entries);
 }
 
 static struct kvm_cpuid2 *build(const char *spec, char *err, bool with_hv)

@@ -8,17 +8,11 @@ timeout $GUEST_TIMEOUT $MERIDIAN run -k $KERNEL -i $INITRD -a "$BASE act=shell" 
 	< /tmp/stdin.fifo > $OUT 2>&1 &
 pid=$!
 exec 3> /tmp/stdin.fifo
-i=0
-while ! grep -q '^L2-SHELL-READY' $OUT; do
-	i=$((i + 1)); [ $i -lt 600 ] || fail "shell never ready"; sleep 0.2
-done
+wait_for $OUT L2-SHELL-READY 120 "shell never ready"
 sleep 1
 # The shell computes 6*7: the answer cannot be an echo of the input.
 echo 'echo "answer=$((6*7))"' >&3
-i=0
-while ! grep -q 'answer=42' $OUT; do
-	i=$((i + 1)); [ $i -lt 300 ] || { cat $OUT; fail "no answer from the guest shell"; }; sleep 0.2
-done
+wait_for $OUT answer=42 60 "no answer from the guest shell"
 ok "guest shell answered: $(grep -m1 'answer=42' $OUT | tr -d '\r')"
 echo 'poweroff -f' >&3
 wait $pid

@@ -14,16 +14,10 @@ EOS
 timeout $GUEST_TIMEOUT script -qfc "sh /tmp/term.sh" /dev/null < /tmp/term.fifo > $OUT 2>&1 &
 pid=$!
 exec 3> /tmp/term.fifo
-i=0
-while ! grep -q 'L2-SHELL-READY' $OUT; do
-	i=$((i + 1)); [ $i -lt 600 ] || { cat $OUT; fail "shell never ready"; }; sleep 0.2
-done
+wait_for $OUT L2-SHELL-READY 120 "shell never ready"
 sleep 1
 printf 'echo "answer=$((6*7))"\r' >&3
-i=0
-while ! grep -q 'answer=42' $OUT; do
-	i=$((i + 1)); [ $i -lt 300 ] || { cat $OUT; fail "no answer from the guest shell"; }; sleep 0.2
-done
+wait_for $OUT answer=42 60 "no answer from the guest shell"
 ok "typed line answered: $(grep -m1 'answer=42' $OUT | tr -d '\r')"
 printf '\001x' >&3
 i=0
