@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -91,9 +90,6 @@ static void uart_set_irq(void *opaque, bool level)
 }
 
 /* The UART's interrupt goes to this VM; its bytes go to the console. */
-static void uart_tx(void *opaque, uint8_t byte);
-static void uart_rx_room(void *opaque);
-
 static void uart_tx(void *opaque, uint8_t byte)
 {
 	struct vm *vm = opaque;

@@ -24,7 +24,6 @@ static struct kvm_cpuid2 *table(void)
 		{ .function = 0x80000008, .ecx = 0x7007 },
 		{ .function = 0x8000001e, .eax = 0x1234, .ebx = 0x100 },
 	};
-	size_t n = sizeof(entries) / sizeof(entries[0]);
 	return CPUID_TABLE(entries);
 }
 
