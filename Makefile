@@ -3,7 +3,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps check unit unit-asan cli lab demo bench clean
+.PHONY: all deps check unit unit-asan cli fuzz lab demo bench clean
 
 all: $(BUILD)/meridian
 
@@ -33,6 +33,9 @@ unit-asan: $(ASAN_BUILD)/build.ninja
 
 cli: $(BUILD)/meridian
 	sh tests/cli/test_cli.sh
+
+fuzz: deps
+	sh tests/fuzz/run.sh
 
 lab: $(BUILD)/meridian
 	sh tests/lab/lab.sh $(SCENARIOS)

@@ -47,6 +47,10 @@ echo "== unit tests under ASan+UBSan"
 meson_suite unit-asan "$ASAN_BUILD"
 tally unit-asan "$LOGS/unit-asan.log"
 
+echo "== fuzzing the parsers (libFuzzer, ASan+UBSan)"
+sh tests/fuzz/run.sh 2>&1 | tee "$LOGS/fuzz.log"
+tally fuzz "$LOGS/fuzz.log"
+
 echo "== command-line errors (host)"
 sh tests/cli/test_cli.sh 2>&1 | tee "$LOGS/cli.log"
 tally cli "$LOGS/cli.log"

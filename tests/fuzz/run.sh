@@ -1,0 +1,41 @@
+#!/bin/sh
+# Builds the libFuzzer targets with clang (ASan + UBSan) and runs each for
+# FUZZ_SECONDS (default 20) from its seed corpus. Prints one PASS/FAIL line
+# per target and "fuzz: N passed, N failed".
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+OUT=${BUILD:-$ROOT/build}/fuzz
+SECS=${FUZZ_SECONDS:-20}
+mkdir -p "$OUT"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT/src"
+pass=0; failed=0
+
+build() {   # build NAME SOURCES...
+	name=$1; shift
+	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -lpthread \
+		2> "$OUT/$name.build.log" || { cat "$OUT/$name.build.log"; return 1; }
+}
+
+run() {     # run NAME: seeds from tests/fuzz/seeds/NAME, new inputs kept in build/
+	name=$1
+	mkdir -p "$OUT/$name.corpus"
+	if "$OUT/$name" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$OUT/$name-" "$OUT/$name.corpus" "$ROOT/tests/fuzz/seeds/$name" \
+		> "$OUT/$name.log" 2>&1; then
+		pass=$((pass + 1))
+		echo "PASS: fuzz $name ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$OUT/$name.log" |
+			cut -d' ' -f2) runs in ${SECS}s)"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: fuzz $name"
+		tail -n 40 "$OUT/$name.log" | sed 's/^/    /'
+	fi
+}
+
+S=$ROOT/src
+if build fuzz_boot "$S/boot/bzimage.c" "$S/boot/kernel_unpack.c" "$S/boot/boot_file.c" \
+	"$S/kvm/guest_mem.c" "$S/core/log.c"; then run fuzz_boot; else failed=$((failed + 1)); fi
+if build fuzz_cpu_spec "$S/cpu/cpu_model.c" "$S/cpu/cpu_features.c" "$S/cpu/hyperv.c" \
+	"$S/cpu/cpuid_topology.c"; then run fuzz_cpu_spec; else failed=$((failed + 1)); fi
+echo "fuzz: $pass passed, $failed failed"
+[ $failed = 0 ]
