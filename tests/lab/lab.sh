@@ -16,6 +16,7 @@ LAB=$BUILD/lab
 MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_SILENCE_S=${LAB_SILENCE_S:-400}    # longer than l1-init's 300 s per scenario
+LAB_ATTEMPTS=${LAB_ATTEMPTS:-3}        # runs a failing scenario gets, each in a fresh L1
 demo=0
 prepare=0
 bench=""
@@ -174,29 +175,31 @@ if [ $demo = 1 ] || [ -n "$bench" ]; then
 	grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
 	exit
 fi
-# The nested lab is not perfectly stable (docs/lab.md): L1 can wedge, and an
-# L2 guest can die of it. Scenarios that failed or never finished get one
-# more run in a fresh L1; the first failure stays in the output, marked, so
-# that a real bug (which fails twice) cannot hide and a flake cannot sink CI.
-first=$LAB/l1-console.first
-mv "$LAB/l1-console.log" "$first"
-again=$(grep '^LAB-RESULT [^ ]* FAIL' "$first" | cut -d' ' -f2 | tr '\n' ,)$(unfinished "$first")
-if [ -n "$again" ]; then
-	grep -q '^LAB-DONE' "$first" ||
-		echo "NOTE: L1 stopped responding$(grep '^LAB-BEGIN ' "$first" | tail -n1 | sed 's/^LAB-BEGIN / during scenario /')"
+# The nested lab is not perfectly stable (docs/lab.md): L1 can wedge or
+# crash, and an L2 guest can die of it. Scenarios that failed or never
+# finished get up to LAB_ATTEMPTS runs in all, each in a fresh L1; every
+# earlier failure stays in the output behind a NOTE, so that a real bug
+# (which fails every time) still fails and a flake cannot sink CI.
+merged=$LAB/l1-console.log
+attempt=1
+while :; do
+	again=$(grep '^LAB-RESULT [^ ]* FAIL' "$merged" | cut -d' ' -f2 | tr '\n' ,)$(unfinished "$merged")
+	[ -n "$again" ] && [ $attempt -lt "$LAB_ATTEMPTS" ] || break
+	grep -q '^LAB-DONE' "$merged" ||
+		echo "NOTE: L1 stopped responding$(grep '^LAB-BEGIN ' "$merged" | tail -n1 | sed 's/^LAB-BEGIN / during scenario /')"
 	for s in $(echo "$again" | tr , ' '); do
-		grep -q "^LAB-RESULT $s FAIL" "$first" || continue
-		echo "NOTE: scenario $s failed in the first L1; its log:"
-		grep "^LAB-LOG $s: " "$first" | sed 's/^LAB-LOG /    first run: /' | tail -n 40
+		grep -q "^LAB-RESULT $s FAIL" "$merged" || continue
+		echo "NOTE: scenario $s failed in attempt $attempt; its log:"
+		grep "^LAB-LOG $s: " "$merged" | sed "s/^LAB-LOG /    attempt $attempt: /" | tail -n 40
 	done
-	echo "NOTE: running ${again%,} once more in a fresh L1"
+	attempt=$((attempt + 1))
+	echo "NOTE: attempt $attempt of ${again%,} in a fresh L1"
 	run_l1 "${again%,}" "$LAB/l1-console.retry"
 	for s in $(echo "$again" | tr , ' '); do
 		printf '^LAB-[A-Z]* %s[ :]\n^LAB-BEGIN %s$\n' "$s" "$s"
 	done > "$LAB/retried.patterns"
-	grep '^LAB-' "$first" | grep -v '^LAB-DONE' | grep -v -f "$LAB/retried.patterns" |
-		cat - "$LAB/l1-console.retry" > "$LAB/l1-console.log"
-else
-	cp "$first" "$LAB/l1-console.log"
-fi
+	grep '^LAB-' "$merged" | grep -v '^LAB-DONE' | grep -v -f "$LAB/retried.patterns" |
+		cat - "$LAB/l1-console.retry" > "$merged.new"
+	mv "$merged.new" "$merged"
+done
 report "$LAB/l1-console.log"
