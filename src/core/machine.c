@@ -81,20 +81,12 @@ static int load_kernel(struct machine *m)
 static void pump_input(struct machine *m)
 {
 	struct console *c = &m->console;
-	size_t n;
 
-	if (c->in_len && atomic_load(&m->vm.stop_reason) == VM_RUNNING && m->vm.devices_ready) {
-		n = uart_rx_push(&m->vm.uart, c->inbuf, c->in_len);
-		console_consume(c, n);
-	}
-	if (!m->stdin_polled && !c->in_eof && c->in_fd >= 0 && c->in_len < sizeof(c->inbuf)) {
-		/* A regular file is always readable and cannot be polled. */
+	/* A regular file is always readable and cannot be polled: read it here. */
+	if (!m->stdin_polled && !c->in_eof && c->in_fd >= 0 && c->in_len < sizeof(c->inbuf))
 		console_read_input(c);
-		if (c->in_len) {
-			n = uart_rx_push(&m->vm.uart, c->inbuf, c->in_len);
-			console_consume(c, n);
-		}
-	}
+	if (c->in_len && atomic_load(&m->vm.stop_reason) == VM_RUNNING && m->vm.devices_ready)
+		console_consume(c, uart_rx_push(&m->vm.uart, c->inbuf, c->in_len));
 	if (m->stdin_polled && m->stdin_paused && c->in_len < sizeof(c->inbuf)) {
 		m->stdin_paused = false;
 		evloop_mod(&m->loop, &m->stdin_h, EPOLLIN);
