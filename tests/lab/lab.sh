@@ -15,8 +15,14 @@ BUILD=${BUILD:-$ROOT/build}
 LAB=$BUILD/lab
 MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
-LAB_SILENCE_S=${LAB_SILENCE_S:-400}    # longer than l1-init's 300 s per scenario
+LAB_SILENCE_S=${LAB_SILENCE_S:-200}    # longer than any one guest run (lib.sh: 120 s)
 LAB_ATTEMPTS=${LAB_ATTEMPTS:-3}        # runs a failing scenario gets, each in a fresh L1
+# One vCPU per L1: multi-threaded TCG with two L1 vCPUs wedged or crashed L1
+# (and corrupted L2 state) about once per full run (docs/lab.md). Instead,
+# LAB_SHARDS single-vCPU L1s run side by side, each with a share of the
+# scenarios, which keeps the host's cores busy.
+LAB_L1_CPUS=${LAB_L1_CPUS:-1}
+LAB_SHARDS=${LAB_SHARDS:-2}
 demo=0
 prepare=0
 bench=""
@@ -52,6 +58,7 @@ build_l2() {
 	mkdir -p "$LAB/l2-root/lib/modules"
 	cp "$(find "$LAB/l2-kernel/lib/modules" -name nvram.ko)" "$LAB/l2-root/lib/modules/"
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"
+	sh "$ROOT/tests/mbtest/build.sh" "$LAB/mbtest"
 }
 
 build_l1() {
@@ -69,6 +76,7 @@ build_l1() {
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
+	cp -r "$LAB/mbtest" "$r/lab/mbtest"
 	cp "$ROOT"/tests/lab/scenarios/*.sh "$r/lab/scenarios/"
 	cp "$ROOT/tests/lab/lib.sh" "$ROOT/tests/lab/demo.sh" "$r/lab/"
 	[ -n "$bench" ] && add_qemu "$r" && cp "$ROOT/bench/$bench/l1.sh" "$r/lab/bench.sh"
@@ -94,17 +102,17 @@ add_qemu() {
 
 # run_l1 ONLY CONSOLE: boots L1 for the scenarios in ONLY (comma list, or
 # demo / bench:NAME), its serial console (CR stripped) into CONSOLE. A
-# watchdog stops L1 when its console stays silent longer than any scenario
-# may take (nested TCG can wedge L1 itself; see docs/lab.md).
+# watchdog stops L1 when no scenario line comes for longer than any guest
+# run may take (nested TCG can wedge L1 itself; see docs/lab.md).
 run_l1() {
 	raw=$2.raw
-	log "booting L1 (QEMU TCG, -cpu EPYC)${1:+ for: $1}"
+	log "booting L1 (QEMU TCG, -cpu EPYC, $LAB_L1_CPUS vCPU)${1:+ for: $1}"
 	: > "$raw"
 	timeout "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC \
-		-m 4096 -smp 2 -nographic -no-reboot -kernel "$L1_VMLINUZ" \
+		-m 4096 -smp "$LAB_L1_CPUS" -nographic -no-reboot -kernel "$L1_VMLINUZ" \
 		-initrd "$LAB/l1-initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet lab.only=$1" \
-		< /dev/null > "$raw" 2> "$LAB/qemu.err" &
+		< /dev/null > "$raw" 2> "$2.qemu-err" &
 	qpid=$!
 	tail -n +1 -f --pid=$qpid "$raw" | sed -u 's/\r$//' | {
 		if [ $demo = 1 ]; then sed -n '/^LAB-BEGIN demo/,/^LAB-RESULT/{/^LAB-/!p}'
@@ -112,11 +120,16 @@ run_l1() {
 		else cat > /dev/null; fi
 	} &
 	vpid=$!
+	# Progress is a new LAB- line: a wedged L1 kernel keeps printing
+	# soft-lockup reports, so mere console output proves nothing.
+	lines=0; since=$(date +%s)
 	while kill -0 $qpid 2>/dev/null; do
 		sleep 5
-		silent=$(( $(date +%s) - $(stat -c %Y "$raw") ))
+		now=$(grep -ac '^LAB-' "$raw" || true)
+		[ "$now" != "$lines" ] && { lines=$now; since=$(date +%s); }
+		silent=$(( $(date +%s) - since ))
 		if [ $silent -gt "$LAB_SILENCE_S" ] && ! grep -q '^LAB-DONE' "$raw"; then
-			log "L1 silent for ${silent}s: stopping it"
+			log "no progress from L1 for ${silent}s: stopping it"
 			kill $qpid 2>/dev/null || true
 			wait $qpid 2>/dev/null || true
 		fi
@@ -125,9 +138,13 @@ run_l1() {
 	sed 's/\r$//' "$raw" > "$2"
 }
 
+all_scenarios() {
+	ls "$ROOT"/tests/lab/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' | tr '\n' ,
+}
+
 # Scenarios of this run that have no result in CONSOLE, as a comma list.
 unfinished() {
-	all=${only:-$(ls "$ROOT"/tests/lab/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' | tr '\n' ,)}
+	all=${only:-$(all_scenarios)}
 	for s in $(echo "$all" | tr , ' '); do
 		grep -q "^LAB-RESULT $s " "$1" || printf '%s,' "$s"
 	done
@@ -169,12 +186,37 @@ if [ $prepare = 1 ]; then
 	echo "$L2_VMLINUZ $LAB/l2-initrd.gz"
 	exit 0
 fi
+# run_sharded ONLY CONSOLE: the scenarios of ONLY (comma list; empty: all)
+# dealt round-robin to LAB_SHARDS L1s running at once; their LAB- lines
+# end up in CONSOLE.
+run_sharded() {
+	list=$(echo "${1:-$(all_scenarios)}" | tr , ' ')
+	rm -f "$2".shard*
+	i=0
+	for s in $list; do
+		n=$((i % LAB_SHARDS)); i=$((i + 1))
+		printf '%s,' "$s" >> "$2.shard$n"
+	done
+	pids=""
+	for f in "$2".shard?; do
+		run_l1 "$(sed 's/,$//' "$f")" "$f.console" &
+		pids="$pids $!"
+	done
+	for p in $pids; do wait $p || true; done
+	cat "$2".shard?.console | grep '^LAB-' | grep -v '^LAB-DONE' > "$2"
+	# LAB-DONE only when every shard finished
+	[ "$(cat "$2".shard?.console | grep -c '^LAB-DONE')" = "$(ls "$2".shard? | wc -l)" ] &&
+		echo LAB-DONE >> "$2"
+	return 0
+}
+
 build_l1
-run_l1 "$only" "$LAB/l1-console.log"
 if [ $demo = 1 ] || [ -n "$bench" ]; then
+	run_l1 "$only" "$LAB/l1-console.log"
 	grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
 	exit
 fi
+run_sharded "$only" "$LAB/l1-console.log"
 # The nested lab is not perfectly stable (docs/lab.md): L1 can wedge or
 # crash, and an L2 guest can die of it. Scenarios that failed or never
 # finished get up to LAB_ATTEMPTS runs in all, each in a fresh L1; every
@@ -185,8 +227,11 @@ attempt=1
 while :; do
 	again=$(grep '^LAB-RESULT [^ ]* FAIL' "$merged" | cut -d' ' -f2 | tr '\n' ,)$(unfinished "$merged")
 	[ -n "$again" ] && [ $attempt -lt "$LAB_ATTEMPTS" ] || break
-	grep -q '^LAB-DONE' "$merged" ||
-		echo "NOTE: L1 stopped responding$(grep '^LAB-BEGIN ' "$merged" | tail -n1 | sed 's/^LAB-BEGIN / during scenario /')"
+	for s in $(unfinished "$merged" | tr , ' '); do
+		if grep -q "^LAB-BEGIN $s$" "$merged"; then
+			echo "NOTE: L1 stopped responding during scenario $s"
+		fi
+	done
 	for s in $(echo "$again" | tr , ' '); do
 		grep -q "^LAB-RESULT $s FAIL" "$merged" || continue
 		echo "NOTE: scenario $s failed in attempt $attempt; its log:"
@@ -194,7 +239,7 @@ while :; do
 	done
 	attempt=$((attempt + 1))
 	echo "NOTE: attempt $attempt of ${again%,} in a fresh L1"
-	run_l1 "${again%,}" "$LAB/l1-console.retry"
+	run_sharded "${again%,}" "$LAB/l1-console.retry"
 	for s in $(echo "$again" | tr , ' '); do
 		printf '^LAB-[A-Z]* %s[ :]\n^LAB-BEGIN %s$\n' "$s" "$s"
 	done > "$LAB/retried.patterns"
