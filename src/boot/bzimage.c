@@ -21,8 +21,8 @@ enum kernel_format kernel_probe(const uint8_t *file, size_t size)
 		if (magic == HDRS_MAGIC)
 			return KERNEL_BZIMAGE;
 	}
-	if (size >= 4 && !memcmp(file, "\177ELF", 4))
-		return KERNEL_ELF;
+	/* Before ELF: a multiboot kernel is usually an ELF file too, and its
+	 * header is what says how it wants to be started. */
 	for (size_t off = 0; off + 12 <= size && off < MULTIBOOT_SEARCH_BYTES; off += 4) {
 		uint32_t h[3];
 
@@ -30,6 +30,8 @@ enum kernel_format kernel_probe(const uint8_t *file, size_t size)
 		if (h[0] == MULTIBOOT_MAGIC && h[0] + h[1] + h[2] == 0)
 			return KERNEL_MULTIBOOT;
 	}
+	if (size >= 4 && !memcmp(file, "\177ELF", 4))
+		return KERNEL_ELF;
 	return KERNEL_UNKNOWN;
 }
 

@@ -11,6 +11,8 @@
 #define PD_GPA             0xb000ull    /* 4 pages: identity map of the first 4 GiB */
 #define CMDLINE_GPA        0x20000ull
 #define CMDLINE_MAX_BYTES  0x10000ull
+#define MB_INFO_GPA        0x10000ull   /* multiboot information, module list, */
+#define MB_INFO_END        0x90000ull   /* memory map and strings */
 #define EBDA_GPA           0x9fc00ull   /* reserved up to 1 MiB */
 #define LOW_RAM_END        0xa0000ull
 #define ACPI_TABLES_GPA    0xe0000ull   /* RSDP must be in 0xe0000-0xfffff */

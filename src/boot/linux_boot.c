@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "boot/acpi.h"
 #include "boot/boot_params.h"
 #include "boot/layout.h"
-#include "boot/x86_entry.h"
+#include "boot/platform.h"
 
 #define MIB (1024 * 1024)
 #define ENTRY_64_OFFSET 0x200
@@ -49,9 +48,7 @@ int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 	size_t cmdline_bytes = strlen(cmdline) + 1;
 	uint8_t *kernel = guest_mem_ptr(mem, KERNEL_LOAD_GPA, bz->payload_bytes);
 	uint8_t *cmd = guest_mem_ptr(mem, CMDLINE_GPA, cmdline_bytes);
-	uint8_t *acpi = guest_mem_ptr(mem, ACPI_TABLES_GPA, ACPI_TABLES_END - ACPI_TABLES_GPA);
 	struct boot_params *bp = guest_mem_ptr(mem, ZERO_PAGE_GPA, sizeof(*bp));
-	struct acpi_config acpi_cfg = { .cpus = cpus };
 	struct linux_boot lb = {
 		.hdr = &bz->hdr, .cmdline_gpa = CMDLINE_GPA,
 		.cmdline_bytes = (uint32_t)(cmdline_bytes - 1),
@@ -60,7 +57,7 @@ int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 
 	int r;
 
-	if (!kernel || !cmd || !acpi || !bp)
+	if (!kernel || !cmd || !bp)
 		return -ENOMEM;
 	if (vmlinux) {
 		char err[128];
@@ -83,9 +80,9 @@ int linux_boot_load(const struct guest_mem *mem, const struct bzimage *bz,
 		if (r)
 			return r;
 	}
-	if (acpi_build(acpi, ACPI_TABLES_END - ACPI_TABLES_GPA, ACPI_TABLES_GPA,
-		       &acpi_cfg, &lb.rsdp_gpa) < 0)
-		return -ENOSPC;
+	r = platform_tables_write(mem, cpus, &lb.rsdp_gpa);
+	if (r)
+		return r;
 	boot_params_build(bp, mem, &lb);
-	return x86_write_boot_tables(mem) ? -ENOMEM : 0;
+	return 0;
 }

@@ -28,6 +28,7 @@ static const uint64_t boot_gdt[] = {
 	0,
 	0x00af9b000000ffffull,  /* 0x10: code, L=1 */
 	0x00cf93000000ffffull,  /* 0x18: data */
+	0x00cf9b000000ffffull,  /* 0x20: code, 32-bit (multiboot) */
 };
 
 int x86_write_boot_tables(const struct guest_mem *mem)
@@ -50,13 +51,38 @@ int x86_write_boot_tables(const struct guest_mem *mem)
 	return 0;
 }
 
-static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, int code)
+/* long: a 64-bit code segment (L=1, D=0); otherwise 32-bit (D=1). */
+static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, int long_code)
 {
 	return (struct kvm_segment){
 		.base = 0, .limit = 0xffffffff, .selector = selector, .type = type,
-		.present = 1, .dpl = 0, .db = code ? 0 : 1, .s = 1, .l = code ? 1 : 0,
+		.present = 1, .dpl = 0, .db = long_code ? 0 : 1, .s = 1, .l = long_code ? 1 : 0,
 		.g = 1,
 	};
+}
+
+/* The state both entries share: flat segments with code segment cs, our
+ * GDT, no IDT, then regs and a reset FPU. cr0/cr3/cr4/efer come from
+ * the caller. */
+static int enter(int vcpu_fd, struct kvm_segment cs, struct kvm_sregs *sregs,
+		 const struct kvm_regs *regs)
+{
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	sregs->cs = cs;
+	sregs->ds = flat_segment(BOOT_DS_SELECTOR, 0x3, 0);
+	sregs->es = sregs->fs = sregs->gs = sregs->ss = sregs->ds;
+	sregs->gdt.base = GDT_GPA;
+	sregs->gdt.limit = sizeof(boot_gdt) - 1;
+	sregs->idt.base = 0;
+	sregs->idt.limit = 0;
+	if (ioctl(vcpu_fd, KVM_SET_SREGS, sregs) < 0)
+		return -errno;
+	if (ioctl(vcpu_fd, KVM_SET_REGS, regs) < 0)
+		return -errno;
+	if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0)
+		return -errno;
+	return 0;
 }
 
 int x86_setup_boot_vcpu(int vcpu_fd, uint64_t entry_gpa, uint64_t zero_page_gpa)
@@ -66,28 +92,28 @@ int x86_setup_boot_vcpu(int vcpu_fd, uint64_t entry_gpa, uint64_t zero_page_gpa)
 		.rip = entry_gpa, .rsi = zero_page_gpa, .rsp = BOOT_STACK_GPA,
 		.rbp = BOOT_STACK_GPA, .rflags = 0x2,
 	};
-	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
 
 	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	sregs.cs = flat_segment(BOOT_CS_SELECTOR, 0xb, 1);
-	sregs.ds = flat_segment(BOOT_DS_SELECTOR, 0x3, 0);
-	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
-	sregs.gdt.base = GDT_GPA;
-	sregs.gdt.limit = sizeof(boot_gdt) - 1;
-	sregs.idt.base = 0;
-	sregs.idt.limit = 0;
 	sregs.cr0 = CR0_PE | CR0_ET | CR0_PG;
 	sregs.cr3 = PML4_GPA;
 	sregs.cr4 = CR4_PAE;
 	sregs.efer = EFER_LME | EFER_LMA;
-	if (ioctl(vcpu_fd, KVM_SET_SREGS, &sregs) < 0)
+	return enter(vcpu_fd, flat_segment(BOOT_CS_SELECTOR, 0xb, 1), &sregs, &regs);
+}
+
+int x86_setup_boot_vcpu_32(int vcpu_fd, uint32_t entry_gpa, uint32_t eax, uint32_t ebx)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = entry_gpa, .rax = eax, .rbx = ebx, .rflags = 0x2 };
+
+	if (ioctl(vcpu_fd, KVM_GET_SREGS, &sregs) < 0)
 		return -errno;
-	if (ioctl(vcpu_fd, KVM_SET_REGS, &regs) < 0)
-		return -errno;
-	if (ioctl(vcpu_fd, KVM_SET_FPU, &fpu) < 0)
-		return -errno;
-	return 0;
+	sregs.cr0 = CR0_PE | CR0_ET;
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	return enter(vcpu_fd, flat_segment(BOOT_CS32_SELECTOR, 0xb, 0), &sregs, &regs);
 }
 
 static void lvt_set_mode(struct kvm_lapic_state *lapic, int reg, uint32_t mode)

@@ -12,8 +12,9 @@ void run_options_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: meridian run [OPTIONS]\n"
-		"  -k, --kernel PATH      Linux bzImage\n"
-		"  -i, --initrd PATH      initramfs\n"
+		"  -k, --kernel PATH      Linux bzImage, or a multiboot v1 kernel\n"
+		"  -i, --initrd PATH      initramfs; for multiboot, modules as in QEMU:\n"
+		"                         \"FILE[ ARGS][,FILE[ ARGS]...]\"\n"
 		"  -a, --cmdline STR      kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
 		"  -m, --memory SIZE      guest RAM, K/M/G suffixes (default 256M)\n"
 		"  -c, --cpus N           vCPUs (default 1)\n"
@@ -21,13 +22,16 @@ void run_options_usage(FILE *out)
 		"                         host,kvm=off,-hypervisor,kvm-pv-eoi=off,+invtsc\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
+		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
+		"                         V ends meridian with status (V << 1) | 1\n"
 		"      --kaslr            boot through the kernel's own decompressor, which\n"
 		"                         randomizes its address (slower; by default meridian\n"
 		"                         unpacks an lz4/zstd kernel itself and KASLR is off)\n"
 		"  -q, --quiet            no informational lines on stderr\n"
 		"  -h, --help             this text\n"
 		"Exit status: 0 guest powered off (or reset with --no-reboot); 1 usage or\n"
-		"configuration error; 2 the guest cannot continue (triple fault, KVM error).\n"
+		"configuration error; 2 the guest cannot continue (triple fault, KVM error);\n"
+		"with --debug-exit, what the guest wrote to port 0xf4.\n"
 		"On a terminal, Ctrl-A x ends meridian.\n");
 }
 
@@ -50,7 +54,6 @@ static int parse_console(const char *text, struct vm_config *cfg)
 {
 	if (!strcmp(text, "stdio")) {
 		cfg->console = CONSOLE_STDIO;
-	cfg->cpu_spec = "host";
 	} else if (!strcmp(text, "none")) {
 		cfg->console = CONSOLE_NONE;
 	} else if (!strncmp(text, "file=", 5) && text[5]) {
@@ -63,7 +66,7 @@ static int parse_console(const char *text, struct vm_config *cfg)
 	return 0;
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -76,6 +79,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 		{ "kaslr", no_argument, NULL, OPT_KASLR },
+		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -89,6 +93,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 	cfg->mem_bytes = DEFAULT_MEM_BYTES;
 	cfg->cpus = 1;
 	cfg->console = CONSOLE_STDIO;
+	cfg->cpu_spec = "host";
 
 	optind = 1;
 	opterr = 0;
@@ -100,6 +105,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case 'q': cfg->quiet = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_KASLR: cfg->kaslr = true; break;
+		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_CPU:
 			cfg->cpu_spec = optarg;
 			if (cpu_model_parse(optarg, &cfg->cpu, err, sizeof(err))) {

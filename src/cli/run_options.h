@@ -12,13 +12,14 @@ enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
 
 struct vm_config {
 	const char *kernel_path;
-	const char *initrd_path;        /* NULL: none */
+	const char *initrd_path;        /* NULL: none; multiboot: "FILE[ ARGS],..." */
 	const char *cmdline;
 	uint64_t mem_bytes;
 	unsigned cpus;
 	enum console_kind console;
 	const char *console_path;       /* CONSOLE_FILE */
 	bool no_reboot;
+	bool debug_exit;                /* port 0xf4 ends meridian (QEMU's isa-debug-exit) */
 	bool kaslr;                     /* let the guest decompress (and randomize) itself */
 	const char *cpu_spec;           /* --cpu, as given */
 	struct cpu_model cpu;           /* --cpu, parsed */

@@ -10,6 +10,7 @@ enum vm_stop_reason {
 	VM_QUIT,        /* operator asked (signal, Ctrl-A x): exit 0 */
 	VM_FATAL,       /* triple fault, KVM error: exit 2 */
 	VM_SETUP_ERROR, /* could not build the VM: exit 1 */
+	VM_DEBUG_EXIT,  /* the guest wrote to the debug-exit port: its status */
 };
 
 typedef void (*vm_stop_fn)(void *ctx, enum vm_stop_reason reason);

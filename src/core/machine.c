@@ -13,6 +13,7 @@
 
 #include "boot/bzimage.h"
 #include "boot/linux_boot.h"
+#include "boot/multiboot.h"
 #include "core/console.h"
 #include "core/evloop.h"
 #include "core/log.h"
@@ -24,7 +25,12 @@ struct machine {
 	const struct vm_config *cfg;
 	struct kvm_host host;
 	struct boot_file kernel_file, initrd_file;
+	enum kernel_format format;
 	struct bzimage kernel;
+	struct multiboot_image multiboot;
+	struct mb_module modules[MB_MAX_MODULES];
+	unsigned nr_modules;
+	char *multiboot_cmdline;
 	struct console console;
 	struct cmos cmos;
 	struct evloop loop;
@@ -34,32 +40,88 @@ struct machine {
 	struct vm vm;
 	struct vm_env env;
 	struct kvm_cpuid2 *cpuid;
-	int exit_status;
+	int exit_status;        /* what the guest wrote to the debug-exit port */
 };
 
-static int load_kernel(struct machine *m)
+/* Multiboot modules: QEMU's syntax, "FILE[ ARGS][,FILE[ ARGS]...]"; the
+ * whole item is the module's string, the part before the first space its
+ * file. */
+static int open_modules(struct machine *m, const char *list)
+{
+	char *copy = strdup(list), *item, *save = NULL;
+	int r = -1;
+
+	if (!copy) {
+		log_error("out of memory");
+		return -1;
+	}
+	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		struct mb_module *mod = &m->modules[m->nr_modules];
+		char *path;
+
+		if (m->nr_modules == MB_MAX_MODULES) {
+			log_error("--initrd %s: more than %d multiboot modules", list, MB_MAX_MODULES);
+			goto out;
+		}
+		mod->file.fd = -1;
+		mod->string = strdup(item);
+		path = strndup(item, strcspn(item, " "));
+		m->nr_modules++;
+		if (!mod->string || !path) {
+			free(path);
+			log_error("out of memory");
+			goto out;
+		}
+		r = boot_file_open(&mod->file, "--initrd", path);
+		free(path);
+		if (r)
+			goto out;
+	}
+	r = 0;
+out:
+	free(copy);
+	return r;
+}
+
+static int load_multiboot(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+	struct guest_mem layout;
+	char err[200];
+
+	if (multiboot_parse(&m->kernel_file, &m->multiboot, err, sizeof(err))) {
+		log_error("--kernel %s: %s", cfg->kernel_path, err);
+		return -1;
+	}
+	if (cfg->initrd_path && open_modules(m, cfg->initrd_path))
+		return -1;
+	guest_mem_layout(&layout, cfg->mem_bytes);
+	/* As GRUB and QEMU do: the kernel's own name comes first. */
+	if (asprintf(&m->multiboot_cmdline, "%s %s", cfg->kernel_path, cfg->cmdline) < 0) {
+		m->multiboot_cmdline = NULL;
+		log_error("out of memory");
+		return -1;
+	}
+	switch (multiboot_plan(&m->multiboot, &layout, m->modules, m->nr_modules,
+			       m->multiboot_cmdline, err, sizeof(err))) {
+	case 0:
+		return 0;
+	case -1:
+		log_error("--kernel %s: %s", cfg->kernel_path, err);
+		return -1;
+	default:
+		log_error("%s", err);
+		return -1;
+	}
+}
+
+static int load_bzimage(struct machine *m)
 {
 	const struct vm_config *cfg = m->cfg;
 	struct linux_boot_plan plan;
 	struct guest_mem layout;
 	char err[160];
 
-	if (boot_file_open(&m->kernel_file, "--kernel", cfg->kernel_path))
-		return -1;
-	switch (kernel_probe(m->kernel_file.head, m->kernel_file.head_bytes)) {
-	case KERNEL_BZIMAGE:
-		break;
-	case KERNEL_ELF:
-		log_error("--kernel %s: ELF kernels are not supported yet; use the bzImage",
-			  cfg->kernel_path);
-		return -1;
-	case KERNEL_MULTIBOOT:
-		log_error("--kernel %s: multiboot kernels are not supported yet", cfg->kernel_path);
-		return -1;
-	default:
-		log_error("--kernel %s: not a bzImage, ELF or multiboot kernel", cfg->kernel_path);
-		return -1;
-	}
 	if (bzimage_parse(m->kernel_file.head, m->kernel_file.head_bytes, m->kernel_file.size_bytes,
 			  &m->kernel, err, sizeof(err))) {
 		log_error("--kernel %s: %s", cfg->kernel_path, err);
@@ -74,6 +136,28 @@ static int load_kernel(struct machine *m)
 		return -1;
 	}
 	return 0;
+}
+
+static int load_kernel(struct machine *m)
+{
+	const struct vm_config *cfg = m->cfg;
+
+	if (boot_file_open(&m->kernel_file, "--kernel", cfg->kernel_path))
+		return -1;
+	m->format = kernel_probe(m->kernel_file.head, m->kernel_file.head_bytes);
+	switch (m->format) {
+	case KERNEL_BZIMAGE:
+		return load_bzimage(m);
+	case KERNEL_MULTIBOOT:
+		return load_multiboot(m);
+	case KERNEL_ELF:
+		log_error("--kernel %s: ELF kernels are not supported yet; use the bzImage",
+			  cfg->kernel_path);
+		return -1;
+	default:
+		log_error("--kernel %s: not a bzImage, ELF or multiboot kernel", cfg->kernel_path);
+		return -1;
+	}
 }
 
 /* Moves buffered console input into the UART as far as its FIFO allows,
@@ -195,6 +279,10 @@ static void teardown(struct machine *m)
 	kvm_host_close(&m->host);
 	boot_file_close(&m->kernel_file);
 	boot_file_close(&m->initrd_file);
+	for (unsigned i = 0; i < m->nr_modules; i++) {
+		boot_file_close(&m->modules[i].file);
+		free(m->modules[i].string);
+	}
 }
 
 /* tsc-frequency= must be honoured exactly: where KVM cannot scale the TSC
@@ -254,6 +342,7 @@ static enum vm_stop_reason run_instance(struct machine *m)
 	}
 	vm_join(&m->vm);
 	reason = atomic_load(&m->vm.stop_reason);
+	m->exit_status = atomic_load(&m->vm.debug_exit.status);
 	vm_destroy(&m->vm);
 	return reason;
 }
@@ -296,9 +385,11 @@ int machine_run(const struct vm_config *cfg)
 	cmos_init(&m->cmos);
 	vcpu_signals_init();
 	m->env = (struct vm_env){
-		.cfg = cfg, .host = &m->host, .cpuid = m->cpuid, .kernel = &m->kernel,
-		.kernel_file = &m->kernel_file,
-		.initrd_file = cfg->initrd_path ? &m->initrd_file : NULL,
+		.cfg = cfg, .host = &m->host, .cpuid = m->cpuid, .format = m->format,
+		.kernel = &m->kernel, .multiboot = &m->multiboot, .kernel_file = &m->kernel_file,
+		.initrd_file = cfg->initrd_path && m->format == KERNEL_BZIMAGE ? &m->initrd_file : NULL,
+		.modules = m->modules, .nr_modules = m->nr_modules,
+		.multiboot_cmdline = m->multiboot_cmdline,
 		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
 		.wake_fd = m->wake_h.fd,
 	};
@@ -311,12 +402,14 @@ int machine_run(const struct vm_config *cfg)
 	}
 	switch (reason) {
 	case VM_FATAL: status = 2; break;
+	case VM_DEBUG_EXIT: status = m->exit_status; break;
 	case VM_SETUP_ERROR: status = 1; break;
 	default: status = 0; break;
 	}
 out:
 	teardown(m);
 	free(m->cpuid);
+	free(m->multiboot_cmdline);
 	free(m);
 	return status;
 }

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "boot/layout.h"
+#include "boot/boot_params.h"
 #include "boot/linux_boot.h"
+#include "boot/platform.h"
 #include "boot/x86_entry.h"
 #include "core/log.h"
 #include "core/vcpu.h"
@@ -117,8 +119,23 @@ static int add_devices(struct vm *vm)
 		{ "pm1-evt", PORT_ACPI_PM1_EVT, 4, &vm->pm, acpi_pm_evt_read, acpi_pm_evt_write },
 		{ "pm1-cnt", PORT_ACPI_PM1_CNT, 2, &vm->pm, acpi_pm_cnt_read, acpi_pm_cnt_write },
 		{ "pm-tmr", PORT_ACPI_PM_TMR, 4, &vm->pm, acpi_pm_tmr_read, NULL },
+		{ "fw_cfg", FW_CFG_PORT_SEL, 2, &vm->fw_cfg, fw_cfg_io_read, fw_cfg_io_write },
 	};
 
+	struct boot_e820_entry e820[8];
+	unsigned n_e820 = e820_build(&vm->mem, e820, 8);
+	const struct fw_cfg_machine fw = {
+		.ram_bytes = vm->mem.total_bytes, .cpus = (uint16_t)vm->env->cfg->cpus,
+		.cmdline = vm->env->cfg->cmdline, .e820 = e820, .e820_bytes = n_e820 * sizeof(e820[0]),
+	};
+	const struct io_dev exit_dev = { "debug-exit", DEBUG_EXIT_PORT, DEBUG_EXIT_BYTES,
+					 &vm->debug_exit, NULL, debug_exit_io_write };
+
+	if (fw_cfg_init(&vm->fw_cfg, &fw))
+		return -E2BIG;
+	vm->debug_exit = (struct debug_exit){ .stop = vm_request_stop, .stop_ctx = vm };
+	if (vm->env->cfg->debug_exit && io_bus_add(&vm->pio, &exit_dev))
+		return -EEXIST;
 	uart_init(&vm->uart, &vm_uart_ops, vm);
 	vm->devices_ready = true;
 	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
@@ -149,7 +166,7 @@ static int create_vcpus(struct vm *vm)
 	return 0;
 }
 
-static int load_guest(struct vm *vm)
+static int load_linux(struct vm *vm)
 {
 	const struct vm_env *env = vm->env;
 	struct linux_boot_plan plan;
@@ -184,6 +201,28 @@ static int load_guest(struct vm *vm)
 	if (r)
 		return r;
 	return x86_setup_boot_vcpu(vm->vcpus[0].fd, entry_gpa, ZERO_PAGE_GPA);
+}
+
+/* The machine checked the plan already; the modules' places are in it. */
+static int load_multiboot(struct vm *vm)
+{
+	const struct vm_env *env = vm->env;
+	uint32_t mbi_gpa;
+	int r;
+
+	r = multiboot_load(&vm->mem, env->multiboot, env->kernel_file, env->modules,
+			   env->nr_modules, env->multiboot_cmdline, &mbi_gpa);
+	if (!r)
+		r = platform_tables_write(&vm->mem, env->cfg->cpus, NULL);
+	if (r)
+		return r;
+	return x86_setup_boot_vcpu_32(vm->vcpus[0].fd, env->multiboot->entry_gpa,
+				      MULTIBOOT_BOOTLOADER_MAGIC, mbi_gpa);
+}
+
+static int load_guest(struct vm *vm)
+{
+	return vm->env->format == KERNEL_MULTIBOOT ? load_multiboot(vm) : load_linux(vm);
 }
 
 static int create_platform(struct vm *vm)

@@ -14,7 +14,10 @@
 #include "cli/run_options.h"
 #include "core/lifecycle.h"
 #include "dev/acpi_pm.h"
+#include "boot/multiboot.h"
 #include "dev/cmos.h"
+#include "dev/debug_exit.h"
+#include "dev/fw_cfg.h"
 #include "dev/i8042.h"
 #include "dev/io_bus.h"
 #include "dev/uart.h"
@@ -28,9 +31,14 @@ struct vm_env {
 	const struct vm_config *cfg;
 	const struct kvm_host *host;
 	const struct kvm_cpuid2 *cpuid;    /* the CPU model's table, before topology */
+	enum kernel_format format;         /* KERNEL_BZIMAGE or KERNEL_MULTIBOOT */
 	const struct bzimage *kernel;
+	const struct multiboot_image *multiboot;
 	const struct boot_file *kernel_file;
-	const struct boot_file *initrd_file;    /* NULL: none */
+	const struct boot_file *initrd_file;    /* bzImage; NULL: none */
+	const struct mb_module *modules;        /* multiboot */
+	unsigned nr_modules;
+	const char *multiboot_cmdline;          /* "KERNEL-PATH CMDLINE" */
 	struct cmos *cmos;
 	const struct uart_ops *uart_ops;   /* console side of the UART */
 	void *uart_ctx;
@@ -45,6 +53,8 @@ struct vm {
 	struct uart uart;
 	struct i8042 kbc;
 	struct acpi_pm pm;
+	struct fw_cfg fw_cfg;
+	struct debug_exit debug_exit;
 	bool devices_ready;
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;

@@ -94,6 +94,36 @@ check not-kvm-device 1 "meridian: /dev/null: not a KVM device (Inappropriate ioc
 	env MERIDIAN_KVM_DEVICE=/dev/null $M run -k "$K"
 check absent-kvm 1 "meridian: /nonexistent/kvm: No such file or directory (is the kvm module loaded, and may this user open it?)" -- \
 	env MERIDIAN_KVM_DEVICE=/nonexistent/kvm $M run -k "$K"
+# Multiboot: the project's test kernel (tests/mbtest) and broken variants.
+sh "$ROOT/tests/mbtest/build.sh" "$T/mb" > /dev/null
+MB=$T/mb/mbtest.elf
+le32() {
+	printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) \
+		$(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"
+}
+# mb_header FLAGS HEADER_ADDR: a header with the address fields, loading
+# the file from HEADER_ADDR, padded to 4 KiB.
+mb_header() {
+	for v in $((0x1badb002)) $1 $(( (0 - 0x1badb002 - $1) & 0xffffffff )) $2 $2 0 0 $2; do
+		le32 $v
+	done
+	head -c 4064 /dev/zero
+}
+mb_header $((0x10020)) $((0x100000)) > "$T/mb-flags"
+check mb-unknown-flags 1 "meridian: --kernel $T/mb-flags: the multiboot header asks for features meridian does not provide (flags 0x20)" -- \
+	$M run -k "$T/mb-flags"
+mb_header $((0x10000)) $((0x10000)) > "$T/mb-low"
+check mb-outside-ram 1 "meridian: --kernel $T/mb-low: the kernel loads at 0x10000-0x11000, outside the RAM it may use (below 0x9fc00 or 1 MiB-256 MiB, not 0x10000-0x90000)" -- \
+	$M run -k "$T/mb-low"
+cp "$MB" "$T/mb-64"
+printf '\002' | dd of="$T/mb-64" bs=1 seek=4 conv=notrunc 2> /dev/null
+check mb-elf64 1 "meridian: --kernel $T/mb-64: a 64-bit ELF: multiboot v1 starts kernels in 32-bit mode (link it as 32-bit ELF, or give the header load addresses)" -- \
+	$M run -k "$T/mb-64"
+check mb-missing-module 1 "meridian: --initrd /nonexistent/mod: No such file or directory" -- \
+	$M run -k "$MB" -i "$T/mb/mod1 arg,/nonexistent/mod arg"
+check mb-modules-too-big 1 "~meridian: --memory 4M: too small for the kernel and its modules \(they need [0-9]+M below the 3 GiB hole\)" -- \
+	$M run -k "$MB" -m 4M -i "$K"
+
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	cp "$K" "$T/private" && chmod 600 "$T/private" && chmod 755 "$T"
 	check unreadable-kernel 1 "meridian: --kernel $T/private: Permission denied" -- \
