@@ -94,6 +94,9 @@ int cmd_cpu_explain(int argc, char **argv)
 	facts.tsc_scaling = host.tsc_scaling;
 	facts.guest_tsc_khz = model.tsc_khz;
 	facts.hv = &model.hv;
+	facts.pv_enforced = host.pv_enforce && !model.pv_enforce_off;
+	facts.hv_enforced = host.hv_enforce && !model.hv_enforce_off && model.hv.features &&
+			    !model.hv.passthrough;
 	if (json)
 		explain_json(stdout, &facts);
 	else

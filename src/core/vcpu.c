@@ -44,6 +44,24 @@ static int enable_hyperv_caps(struct vcpu *vcpu, const struct hv_config *hv)
 	return 0;
 }
 
+/* The guest gets exactly what its CPUID offers: KVM refuses (#GP, or an
+ * error from the hypercall) the PV and Hyper-V MSRs it does not. Without
+ * this, kvm-pv-eoi=off only hides the bit from a guest that looks. */
+static int enforce_cpuid(struct vcpu *vcpu, const struct kvm_host *host,
+			 const struct cpu_model *model)
+{
+	struct kvm_enable_cap pv = { .cap = KVM_CAP_ENFORCE_PV_FEATURE_CPUID, .args = { 1 } };
+	struct kvm_enable_cap hv = { .cap = KVM_CAP_HYPERV_ENFORCE_CPUID, .args = { 1 } };
+
+	if (host->pv_enforce && !model->pv_enforce_off &&
+	    ioctl(vcpu->fd, KVM_ENABLE_CAP, &pv) < 0)
+		return -errno;
+	if (host->hv_enforce && !model->hv_enforce_off && model->hv.features &&
+	    !model->hv.passthrough && ioctl(vcpu->fd, KVM_ENABLE_CAP, &hv) < 0)
+		return -errno;
+	return 0;
+}
+
 int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 		const struct kvm_cpuid2 *base_cpuid)
 {
@@ -76,6 +94,8 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 	free(cpuid);
 	if (!err)
 		err = enable_hyperv_caps(vcpu, &vm->env->cfg->cpu.hv);
+	if (!err)
+		err = enforce_cpuid(vcpu, vm->env->host, &vm->env->cfg->cpu);
 	if (!err && vm->env->cfg->cpu.tsc_khz &&
 	    ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)vm->env->cfg->cpu.tsc_khz) < 0)
 		err = -errno;

@@ -92,11 +92,42 @@ bool cpu_model_has_hyperv(const struct cpu_model *m)
 	return m->hv.features || m->hv.passthrough;
 }
 
+/* kvm-pv-enforce-cpuid / hv-enforce-cpuid, in any of +x, -x, x, x=on|off.
+ * Returns 1 when item was one of them, 0 when not, -1 on a bad value. */
+static int parse_enforce(struct cpu_model *m, const char *item, const char *value,
+			 char *err, int err_len)
+{
+	const char *name = item + (item[0] == '+' || item[0] == '-');
+	bool on = item[0] != '-';
+	bool *off;
+
+	if (!strcmp(name, "kvm-pv-enforce-cpuid") || !strcmp(name, "kvm_pv_enforce_cpuid"))
+		off = &m->pv_enforce_off;
+	else if (!strcmp(name, "hv-enforce-cpuid") || !strcmp(name, "hv_enforce_cpuid"))
+		off = &m->hv_enforce_off;
+	else
+		return 0;
+	if (value && parse_on_off(value, &on)) {
+		snprintf(err, err_len, "%s=%s: expected on or off", name, value);
+		return -1;
+	}
+	*off = !on;
+	return 1;
+}
+
 static int parse_item(struct cpu_model *m, char *item, char *err, int err_len)
 {
 	char *eq = strchr(item, '=');
 	bool on;
+	int r;
 
+	if (eq)
+		*eq = '\0';
+	r = parse_enforce(m, item, eq ? eq + 1 : NULL, err, err_len);
+	if (eq)
+		*eq = '=';
+	if (r)
+		return r < 0 ? -1 : 0;
 	if (!strncmp(item + (item[0] == '+' || item[0] == '-'), "hv-", 3)) {
 		bool sign = item[0] == '+' || item[0] == '-';
 

@@ -25,6 +25,13 @@ struct cpu_model {
 	char vendor[CPU_VENDOR_BYTES + 1];      /* "": the host's */
 	uint32_t tsc_khz;                       /* tsc-frequency=, 0: the host's */
 	struct hv_config hv;                    /* Hyper-V enlightenments */
+	/* KVM refuses the guest the PV MSRs / Hyper-V MSRs and hypercalls its
+	 * CPUID does not offer (KVM_CAP_ENFORCE_PV_FEATURE_CPUID,
+	 * KVM_CAP_HYPERV_ENFORCE_CPUID). On unless turned off with
+	 * kvm-pv-enforce-cpuid=off / hv-enforce-cpuid=off (QEMU's names;
+	 * QEMU's default is off). */
+	bool pv_enforce_off;
+	bool hv_enforce_off;
 };
 
 /* What the host offers beyond its supported CPUID table. */

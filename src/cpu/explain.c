@@ -220,6 +220,17 @@ void explain_text(FILE *out, const struct explain_facts *f)
 			"IPIs (add hv-* enlightenments)" :
 			"believe it runs on bare metal");
 	}
+	fprintf(out, "Beyond CPUID:\n");
+	fprintf(out, "  %s\n", f->pv_enforced ?
+		"KVM refuses the KVM PV MSRs this CPUID does not offer (a guest that writes one "
+		"anyway gets #GP)" :
+		"KVM does not enforce the PV leaf: a guest that ignores CPUID can still use every "
+		"KVM PV MSR (kvm-pv-enforce-cpuid=off, or this KVM cannot)");
+	if (f->hv && (f->hv->features || f->hv->passthrough))
+		fprintf(out, "  %s\n", f->hv_enforced ?
+			"KVM refuses the Hyper-V MSRs and hypercalls this CPUID does not offer" :
+			"KVM does not enforce the Hyper-V leaves: the guest can use every Hyper-V MSR "
+			"KVM emulates (hv-enforce-cpuid=off, hv-passthrough, or this KVM cannot)");
 	fprintf(out, "Host facts now:\n");
 	fprintf(out, "  the host TSC is %s\n", clock_fact(f->clock_flags));
 	if (f->host_tsc_khz > 0)
@@ -306,7 +317,9 @@ void explain_json(FILE *out, const struct explain_facts *f)
 			fprintf(out, "null");
 		fprintf(out, "}");
 	}
-	fprintf(out, "]},\n  \"host\": {\"tsc_stable\": %s, \"tsc_khz\": %d, \"tsc_scaling\": %s}\n}\n",
+	fprintf(out, "]},\n  \"enforced\": {\"kvm_pv\": %s, \"hyperv\": %s},",
+		f->pv_enforced ? "true" : "false", f->hv_enforced ? "true" : "false");
+	fprintf(out, "\n  \"host\": {\"tsc_stable\": %s, \"tsc_khz\": %d, \"tsc_scaling\": %s}\n}\n",
 		f->clock_flags < 0 ? "null" : (f->clock_flags & KVM_CLOCK_TSC_STABLE) ? "true" : "false",
 		f->host_tsc_khz > 0 ? f->host_tsc_khz : 0, f->tsc_scaling ? "true" : "false");
 }

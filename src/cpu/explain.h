@@ -23,6 +23,8 @@ struct explain_facts {
 	bool tsc_scaling;                       /* KVM_CAP_TSC_CONTROL */
 	uint32_t guest_tsc_khz;                 /* tsc-frequency=, 0: the host's */
 	const struct hv_config *hv;             /* the model's enlightenments, NULL: none */
+	bool pv_enforced;                       /* KVM refuses PV MSRs CPUID does not offer */
+	bool hv_enforced;                       /* the same for Hyper-V MSRs and hypercalls */
 };
 
 void explain_text(FILE *out, const struct explain_facts *f);

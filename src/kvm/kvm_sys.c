@@ -136,6 +136,8 @@ int kvm_host_open(struct kvm_host *host, bool for_boot)
 		host->max_vcpus = kvm_check_cap(host, KVM_CAP_NR_VCPUS);
 	host->tsc_deadline = kvm_check_cap(host, KVM_CAP_TSC_DEADLINE_TIMER) > 0;
 	host->tsc_scaling = kvm_check_cap(host, KVM_CAP_TSC_CONTROL) > 0;
+	host->pv_enforce = kvm_check_cap(host, KVM_CAP_ENFORCE_PV_FEATURE_CPUID) > 0;
+	host->hv_enforce = kvm_check_cap(host, KVM_CAP_HYPERV_ENFORCE_CPUID) > 0;
 	r = load_supported_cpuid(host);
 	if (r) {
 		log_error("%s: KVM_GET_SUPPORTED_CPUID: %s", host->path, strerror(-r));

@@ -17,6 +17,8 @@ struct kvm_host {
 	struct kvm_cpuid2 *supported_cpuid;     /* malloc'd */
 	bool tsc_deadline;                      /* KVM_CAP_TSC_DEADLINE_TIMER */
 	bool tsc_scaling;                       /* KVM_CAP_TSC_CONTROL */
+	bool pv_enforce;                        /* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
+	bool hv_enforce;                        /* KVM_CAP_HYPERV_ENFORCE_CPUID */
 	struct kvm_cpuid2 *hv_supported_cpuid;  /* KVM_GET_SUPPORTED_HV_CPUID, NULL: no Hyper-V */
 };
 

@@ -90,6 +90,19 @@ static void parse_forms(void **state)
 	assert_int_equal(cpu_model_parse("host", &m, err, sizeof(err)), 0);
 	assert_int_equal(m.nr_reqs, 0);
 	assert_false(m.kvm_hidden);
+	/* CPUID enforcement: on by default, QEMU's names to turn it off */
+	assert_false(m.pv_enforce_off);
+	assert_false(m.hv_enforce_off);
+	assert_int_equal(cpu_model_parse("host,-kvm-pv-enforce-cpuid,hv-enforce-cpuid=off", &m,
+					 err, sizeof(err)), 0);
+	assert_true(m.pv_enforce_off);
+	assert_true(m.hv_enforce_off);
+	assert_int_equal(m.nr_reqs, 0);
+	assert_int_equal(cpu_model_parse("host,kvm-pv-enforce-cpuid=off,+kvm-pv-enforce-cpuid", &m,
+					 err, sizeof(err)), 0);
+	assert_false(m.pv_enforce_off);
+	assert_int_equal(cpu_model_parse("host,hv-enforce-cpuid=maybe", &m, err, sizeof(err)), -1);
+	assert_string_equal(err, "hv-enforce-cpuid=maybe: expected on or off");
 }
 
 static void defaults_of_host_model(void **state)
