@@ -17,12 +17,11 @@ MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_SILENCE_S=${LAB_SILENCE_S:-200}    # longer than any one guest run (lib.sh: 120 s)
 LAB_ATTEMPTS=${LAB_ATTEMPTS:-3}        # runs a failing scenario gets, each in a fresh L1
-# One vCPU per L1: multi-threaded TCG with two L1 vCPUs wedged or crashed L1
-# (and corrupted L2 state) about once per full run (docs/lab.md). Instead,
-# LAB_SHARDS single-vCPU L1s run side by side, each with a share of the
-# scenarios, which keeps the host's cores busy.
-LAB_L1_CPUS=${LAB_L1_CPUS:-1}
-LAB_SHARDS=${LAB_SHARDS:-2}
+# vCPUs per L1, and how many L1s run side by side with a share of the
+# scenarios each. Two L1 vCPUs, one L1: single-vCPU L1s wedge on 2-vCPU L2
+# guests (docs/lab.md), and two 2-vCPU L1s on a 2-core host overcommit it.
+LAB_L1_CPUS=${LAB_L1_CPUS:-2}
+LAB_SHARDS=${LAB_SHARDS:-1}
 demo=0
 prepare=0
 bench=""
@@ -55,8 +54,13 @@ build_l2() {
 	busybox_root "$LAB/l2-root"
 	cp "$ROOT/tests/lab/guest/init" "$LAB/l2-root/init"
 	gcc -static -O2 -o "$LAB/l2-root/bin/cpuid-probe" "$ROOT/tests/lab/guest/cpuid-probe.c"
+	for probe in kvm-msrs clock-cost; do
+		gcc -static -O2 -o "$LAB/l2-root/bin/$probe" "$ROOT/tests/lab/guest/$probe.c"
+	done
 	mkdir -p "$LAB/l2-root/lib/modules"
-	cp "$(find "$LAB/l2-kernel/lib/modules" -name nvram.ko)" "$LAB/l2-root/lib/modules/"
+	for m in nvram.ko msr.ko; do
+		cp "$(find "$LAB/l2-kernel/lib/modules" -name $m)" "$LAB/l2-root/lib/modules/"
+	done
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"
 	sh "$ROOT/tests/mbtest/build.sh" "$LAB/mbtest"
 }
@@ -156,6 +160,7 @@ report() {
 	pass=0; failed=0
 	grep '^LAB-ERROR' "$console" >&2 || true
 	while read -r _ name res start end; do
+		[ -n "$name" ] || continue     # no LAB-RESULT at all
 		secs=$(awk "BEGIN { printf \"%.1f\", $end - $start }")
 		echo "$res: lab $name (${secs}s of L1 uptime)"
 		if [ "$res" = PASS ]; then
@@ -180,12 +185,6 @@ report() {
 	[ $failed = 0 ]
 }
 
-fetch_kernels
-build_l2
-if [ $prepare = 1 ]; then
-	echo "$L2_VMLINUZ $LAB/l2-initrd.gz"
-	exit 0
-fi
 # run_sharded ONLY CONSOLE: the scenarios of ONLY (comma list; empty: all)
 # dealt round-robin to LAB_SHARDS L1s running at once; their LAB- lines
 # end up in CONSOLE.
@@ -210,41 +209,55 @@ run_sharded() {
 	return 0
 }
 
-build_l1
-if [ $demo = 1 ] || [ -n "$bench" ]; then
-	run_l1 "$only" "$LAB/l1-console.log"
-	grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
-	exit
-fi
-run_sharded "$only" "$LAB/l1-console.log"
-# The nested lab is not perfectly stable (docs/lab.md): L1 can wedge or
-# crash, and an L2 guest can die of it. Scenarios that failed or never
-# finished get up to LAB_ATTEMPTS runs in all, each in a fresh L1; every
-# earlier failure stays in the output behind a NOTE, so that a real bug
-# (which fails every time) still fails and a flake cannot sink CI.
-merged=$LAB/l1-console.log
-attempt=1
-while :; do
-	again=$(grep '^LAB-RESULT [^ ]* FAIL' "$merged" | cut -d' ' -f2 | tr '\n' ,)$(unfinished "$merged")
-	[ -n "$again" ] && [ $attempt -lt "$LAB_ATTEMPTS" ] || break
-	for s in $(unfinished "$merged" | tr , ' '); do
-		if grep -q "^LAB-BEGIN $s$" "$merged"; then
-			echo "NOTE: L1 stopped responding during scenario $s"
-		fi
+# The whole run is one function, called on the file's last line: the shell
+# has read all of it before anything runs, so editing lab.sh during a run
+# cannot derail that run.
+main() {
+	fetch_kernels
+	build_l2
+	if [ $prepare = 1 ]; then
+		echo "$L2_VMLINUZ $LAB/l2-initrd.gz"
+		exit 0
+	fi
+
+	build_l1
+	if [ $demo = 1 ] || [ -n "$bench" ]; then
+		run_l1 "$only" "$LAB/l1-console.log"
+		grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
+		exit
+	fi
+	run_sharded "$only" "$LAB/l1-console.log"
+	# The nested lab is not perfectly stable (docs/lab.md): L1 can wedge or
+	# crash, and an L2 guest can die of it. Scenarios that failed or never
+	# finished get up to LAB_ATTEMPTS runs in all, each in a fresh L1; every
+	# earlier failure stays in the output behind a NOTE, so that a real bug
+	# (which fails every time) still fails and a flake cannot sink CI.
+	merged=$LAB/l1-console.log
+	attempt=1
+	while :; do
+		again=$(grep '^LAB-RESULT [^ ]* FAIL' "$merged" | cut -d' ' -f2 | tr '\n' ,)$(unfinished "$merged")
+		[ -n "$again" ] && [ $attempt -lt "$LAB_ATTEMPTS" ] || break
+		for s in $(unfinished "$merged" | tr , ' '); do
+			if grep -q "^LAB-BEGIN $s$" "$merged"; then
+				echo "NOTE: L1 stopped responding during scenario $s"
+			fi
+		done
+		for s in $(echo "$again" | tr , ' '); do
+			grep -q "^LAB-RESULT $s FAIL" "$merged" || continue
+			echo "NOTE: scenario $s failed in attempt $attempt; its log:"
+			grep "^LAB-LOG $s: " "$merged" | sed "s/^LAB-LOG /    attempt $attempt: /" | tail -n 40
+		done
+		attempt=$((attempt + 1))
+		echo "NOTE: attempt $attempt of ${again%,} in a fresh L1"
+		run_sharded "${again%,}" "$LAB/l1-console.retry"
+		for s in $(echo "$again" | tr , ' '); do
+			printf '^LAB-[A-Z]* %s[ :]\n^LAB-BEGIN %s$\n' "$s" "$s"
+		done > "$LAB/retried.patterns"
+		grep '^LAB-' "$merged" | grep -v '^LAB-DONE' | grep -v -f "$LAB/retried.patterns" |
+			cat - "$LAB/l1-console.retry" > "$merged.new"
+		mv "$merged.new" "$merged"
 	done
-	for s in $(echo "$again" | tr , ' '); do
-		grep -q "^LAB-RESULT $s FAIL" "$merged" || continue
-		echo "NOTE: scenario $s failed in attempt $attempt; its log:"
-		grep "^LAB-LOG $s: " "$merged" | sed "s/^LAB-LOG /    attempt $attempt: /" | tail -n 40
-	done
-	attempt=$((attempt + 1))
-	echo "NOTE: attempt $attempt of ${again%,} in a fresh L1"
-	run_sharded "${again%,}" "$LAB/l1-console.retry"
-	for s in $(echo "$again" | tr , ' '); do
-		printf '^LAB-[A-Z]* %s[ :]\n^LAB-BEGIN %s$\n' "$s" "$s"
-	done > "$LAB/retried.patterns"
-	grep '^LAB-' "$merged" | grep -v '^LAB-DONE' | grep -v -f "$LAB/retried.patterns" |
-		cat - "$LAB/l1-console.retry" > "$merged.new"
-	mv "$merged.new" "$merged"
-done
-report "$LAB/l1-console.log"
+	report "$LAB/l1-console.log"
+}
+
+main "$@"; exit $?

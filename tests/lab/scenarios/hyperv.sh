@@ -10,6 +10,18 @@ expect $OUT 'Hypervisor detected: Microsoft Hyper-V' "Hyper-V detected"
 expect_not $OUT 'Hypervisor detected: KVM'
 expect $OUT '^L2-CLOCKSOURCE hyperv_clocksource_tsc_page$' "Hyper-V TSC page clocksource"
 expect $OUT '^L2-NPROC 2$' "both vCPUs up"
+expect $OUT '^L2-MSR-READ hv-time-ref ok$' "hv-time: the reference counter MSR reads"
+
+# Enforced: without hv-time the reference counter MSR is refused; with
+# hv-enforce-cpuid=off KVM lets the guest read it anyway.
+OUT=/tmp/hv-notime.out
+run_guest $OUT --cpu host,kvm=off,hv-relaxed,hv-vpindex -a "$BASE quiet act=dmesg"
+expect_status 0
+expect $OUT 'Hypervisor detected: Microsoft Hyper-V' "Hyper-V without hv-time detected"
+expect $OUT '^L2-MSR-READ hv-time-ref refused$' "no hv-time: KVM refuses the MSR"
+run_guest $OUT --cpu host,kvm=off,hv-relaxed,hv-vpindex,hv-enforce-cpuid=off -a "$BASE quiet act=dmesg"
+expect_status 0
+expect $OUT '^L2-MSR-READ hv-time-ref ok$' "hv-enforce-cpuid=off: the MSR reads though not offered"
 $MERIDIAN cpu explain --cpus 2 --cpu $spec > /tmp/hv-explain.txt
 expect /tmp/hv-explain.txt '^  detect Microsoft Hyper-V ' "explain predicted Hyper-V"
 expect /tmp/hv-explain.txt '^  use the clocksource hyperv_clocksource_tsc_page ' "explain predicted the TSC page"
