@@ -49,6 +49,7 @@ demo: $(BUILD)/meridian
 
 bench: $(BUILD)/meridian
 	sh bench/boot/run.sh
+	sh bench/clock/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
