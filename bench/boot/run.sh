@@ -3,11 +3,9 @@
 # -M pc and -M microvm, same lab run). Prints medians and ratios; absolute
 # lab times mean little, the ratios are the result.
 set -eu
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "$0")/../lib.sh"
 out=$BUILD/bench-boot.txt
 sh "$ROOT/tests/lab/lab.sh" --bench boot | tee "$out"
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "== launch to guest init, median of $(grep -c '^BENCH boot meridian' "$out") runs (seconds of L1 time)"
 for vmm in meridian qemu-pc qemu-microvm; do
 	m=$(awk -v v=$vmm '$1 == "BENCH" && $2 == "boot" && $3 == v { print $5 }' "$out" | median)

@@ -4,11 +4,9 @@
 # meridian and QEMU with the same -cpu spec in the same lab run. Prints the
 # medians, the clocksource each guest picked, and the ratios.
 set -eu
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-$ROOT/build}
+. "$(dirname "$0")/../lib.sh"
 out=$BUILD/bench-clock.txt
 sh "$ROOT/tests/lab/lab.sh" --bench clock | tee "$out"
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%d\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo "== clock_gettime(CLOCK_MONOTONIC) in the guest, cycles (median of runs)"
 for name in default kvm-off hv-time; do
 	m=$(awk -v n=$name '$1 == "BENCH" && $3 == n && $4 == "meridian" { print $6 }' "$out" | median)
@@ -16,5 +14,5 @@ for name in default kvm-off hv-time; do
 	mcs=$(awk -v n=$name '$1 == "BENCH" && $3 == n && $4 == "meridian" { print $7 }' "$out" | sort -u | tr '\n' ' ')
 	qcs=$(awk -v n=$name '$1 == "BENCH" && $3 == n && $4 == "qemu" { print $7 }' "$out" | sort -u | tr '\n' ' ')
 	awk -v n=$name -v m="$m" -v q="$q" -v mcs="$mcs" -v qcs="$qcs" 'BEGIN {
-		printf "  %-8s meridian %8d (%s)  qemu %8d (%s)  ratio %.2f\n", n, m, mcs, q, qcs, (q ? m / q : 0) }'
+		printf "  %-8s meridian %8.0f (%s)  qemu %8.0f (%s)  ratio %.2f\n", n, m, mcs, q, qcs, (q ? m / q : 0) }'
 done

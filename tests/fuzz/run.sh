@@ -37,5 +37,7 @@ if build fuzz_boot "$S/boot/bzimage.c" "$S/boot/kernel_unpack.c" "$S/boot/boot_f
 	"$S/boot/multiboot.c" "$S/boot/boot_params.c" "$S/kvm/guest_mem.c" "$S/core/log.c"; then run fuzz_boot; else failed=$((failed + 1)); fi
 if build fuzz_cpu_spec "$S/cpu/cpu_model.c" "$S/cpu/cpu_features.c" "$S/cpu/hyperv.c" \
 	"$S/cpu/cpuid_topology.c"; then run fuzz_cpu_spec; else failed=$((failed + 1)); fi
+if build fuzz_virtqueue "$S/dev/virtqueue.c" "$S/kvm/guest_mem.c"; then run fuzz_virtqueue
+else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]

@@ -6,18 +6,28 @@
 # sets up before the option is parsed). PV EOI prints nothing at all, so
 # the guest also reads back the KVM MSRs it wrote (L2-KVM-MSR lines).
 DYNDBG='dyndbg="file kvm.c +p"'
-boot() {   # boot OUT SPEC: 2 vCPUs, the guest prints its whole dmesg
+boot2() {   # boot2 OUT SPEC: 2 vCPUs, the guest prints its whole dmesg
 	run_guest $1 -c 2 --cpu "$2" -a "$BASE quiet act=dmesg $DYNDBG"
+	expect_status 0
+}
+# boot OUT SPEC: one vCPU, but two possible CPUs, so that Linux still sets
+# up its SMP-only PV features (spinlocks, IPIs, TLB flush, sched yield).
+# 2-vCPU guests are where the nested lab wedges (docs/lab.md): one is
+# enough.
+boot() {
+	run_guest $1 -c 1 --cpu "$2" -a "$BASE quiet act=dmesg possible_cpus=2"
 	expect_status 0
 }
 msr_on() {   # msr_on OUT NAME: CPU 0's enable bit of that PV MSR is set
 	expect $1 "^L2-KVM-MSR 0 $2 0x[0-9a-f]+ on$" "$3"
 }
+# msr_off OUT NAME: not enabled; with the feature hidden KVM even refuses
+# the read (CPUID enforced), hence "unreadable"
 msr_off() {
-	expect $1 "^L2-KVM-MSR 0 $2 [0-9a-fx]+ off$" "$3"
+	expect $1 "^L2-KVM-MSR 0 $2 ([0-9a-fx]+|unreadable) off$" "$3"
 }
 OUT=/tmp/cpu-default.out
-boot $OUT host
+boot2 $OUT host
 expect $OUT 'Hypervisor detected: KVM' "default: KVM detected"
 expect $OUT '^L2-CLOCKSOURCE kvm-clock$' "default: kvm-clock"
 expect $OUT '^L2-HYPERVISOR-FLAG yes$' "default: hypervisor bit"
@@ -32,7 +42,8 @@ msr_on $OUT steal-time "default: steal time MSR"
 msr_on $OUT async-pf "default: async PF MSR"
 expect $OUT '^L2-MSR-WRITE pv-eoi ok$' "default: the guest may write the PV EOI MSR"
 
-# Each PV feature turned off removes exactly its line.
+# Each PV feature turned off removes exactly its line (or MSR), the others
+# stay.
 OUT=/tmp/cpu-noipi.out
 boot $OUT host,kvm-pv-ipi=off
 expect_not $OUT 'kvm-guest: setup PV IPIs'
@@ -49,24 +60,21 @@ boot $OUT host,kvm-pv-eoi=off
 msr_off $OUT pv-eoi "kvm-pv-eoi=off: the guest leaves PV EOI off"
 expect $OUT '^L2-MSR-WRITE pv-eoi refused$' "kvm-pv-eoi=off: KVM refuses the MSR (enforced)"
 msr_on $OUT steal-time "kvm-pv-eoi=off: steal time still on"
-expect $OUT 'kvm-guest: stealtime: cpu 1' "kvm-pv-eoi=off: steal time line"
 expect $OUT 'kvm-guest: PV spinlocks enabled' "kvm-pv-eoi=off: spinlocks still on"
 OUT=/tmp/cpu-noeoi-open.out
 boot $OUT host,kvm-pv-eoi=off,kvm-pv-enforce-cpuid=off
 expect $OUT '^L2-MSR-WRITE pv-eoi ok$' "kvm-pv-enforce-cpuid=off: the MSR works though hidden"
 OUT=/tmp/cpu-nosteal.out
 boot $OUT host,kvm-steal-time=off
-expect_not $OUT 'kvm-guest: stealtime:'
 msr_off $OUT steal-time "kvm-steal-time=off: steal time MSR off"
 msr_on $OUT pv-eoi "kvm-steal-time=off: PV EOI still on"
-expect $OUT 'kvm-guest: setup async PF for cpu 1' "kvm-steal-time=off: async PF still on"
+msr_on $OUT async-pf "kvm-steal-time=off: async PF still on"
 # Linux (since 5.10) uses async PF only with its interrupt-based "page
 # ready" notification, so kvm-asyncpf-int is the switch that matters.
 OUT=/tmp/cpu-noasyncpf.out
 boot $OUT host,kvm-asyncpf-int=off
-expect_not $OUT 'kvm-guest: setup async PF'
 msr_off $OUT async-pf "kvm-asyncpf-int=off: async PF MSR off"
-expect $OUT 'kvm-guest: stealtime: cpu 1' "kvm-asyncpf-int=off: steal time still on"
+msr_on $OUT steal-time "kvm-asyncpf-int=off: steal time still on"
 
 # kvm=off: no KVM detection, no kvm-clock, no kvm-guest lines.
 OUT=/tmp/cpu-kvmoff.out
