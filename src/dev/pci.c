@@ -1,0 +1,188 @@
+#include "dev/pci.h"
+
+#include <string.h>
+
+#define LATCH_ENABLE  0x80000000u
+#define HOST_BRIDGE_VENDOR 0x1b36       /* Red Hat: QEMU's "PCIe host bridge" */
+#define HOST_BRIDGE_DEVICE 0x0008
+#define CLASS_HOST_BRIDGE  0x060000
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)v);
+	put16(p + 2, (uint16_t)(v >> 16));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void pci_device_init(struct pci_device *dev, const char *name, uint16_t vendor,
+		     uint16_t device, uint32_t class_code, uint16_t subsys_id)
+{
+	memset(dev, 0, sizeof(*dev));
+	dev->name = name;
+	put16(dev->config + PCI_VENDOR_ID, vendor);
+	put16(dev->config + PCI_DEVICE_ID, device);
+	dev->config[PCI_CLASS_PROG] = (uint8_t)class_code;
+	dev->config[PCI_CLASS_PROG + 1] = (uint8_t)(class_code >> 8);
+	dev->config[PCI_CLASS_PROG + 2] = (uint8_t)(class_code >> 16);
+	put16(dev->config + PCI_SUBSYS_VENDOR, vendor);
+	put16(dev->config + PCI_SUBSYS_ID, subsys_id);
+	/* I/O, memory, bus master, INTx disable; the interrupt line is scratch */
+	put16(dev->wmask + PCI_COMMAND, 0x0407);
+	dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
+}
+
+int pci_device_add_bar(struct pci_device *dev, int bar, uint64_t bytes, uint64_t gpa)
+{
+	uint8_t *reg = dev->config + PCI_BAR0 + 4 * bar;
+	uint8_t *mask = dev->wmask + PCI_BAR0 + 4 * bar;
+
+	if (bar < 0 || bar + 1 >= PCI_BARS || bytes < 4096 || (bytes & (bytes - 1)) ||
+	    gpa % bytes || dev->bar_bytes[bar] || dev->bar_bytes[bar + 1] ||
+	    (bar > 0 && dev->bar_64[bar - 1]))
+		return -1;
+	dev->bar_bytes[bar] = bytes;
+	dev->bar_64[bar] = true;
+	put32(reg, (uint32_t)gpa | PCI_BAR_MEM_64);
+	put32(reg + 4, (uint32_t)(gpa >> 32));
+	/* the low bits of the address are the size: the guest cannot set them */
+	put32(mask, (uint32_t)~(bytes - 1) & ~0xfu);
+	put32(mask + 4, (uint32_t)~((bytes - 1) >> 32));
+	return 0;
+}
+
+void pci_bus_init(struct pci_bus *bus)
+{
+	memset(bus, 0, sizeof(*bus));
+	pthread_mutex_init(&bus->lock, NULL);
+	pci_device_init(&bus->host_bridge, "host-bridge", HOST_BRIDGE_VENDOR, HOST_BRIDGE_DEVICE,
+			CLASS_HOST_BRIDGE, 0);
+	bus->slots[0] = &bus->host_bridge;
+}
+
+void pci_bus_destroy(struct pci_bus *bus)
+{
+	pthread_mutex_destroy(&bus->lock);
+}
+
+int pci_bus_add(struct pci_bus *bus, struct pci_device *dev)
+{
+	for (int slot = 1; slot < PCI_SLOTS; slot++) {
+		if (!bus->slots[slot]) {
+			bus->slots[slot] = dev;
+			return slot;
+		}
+	}
+	return -1;
+}
+
+uint64_t pci_bar_gpa(const struct pci_device *dev, int bar)
+{
+	const uint8_t *reg = dev->config + PCI_BAR0 + 4 * bar;
+	uint64_t gpa;
+
+	if (!dev->bar_bytes[bar] || !(dev->config[PCI_COMMAND] & PCI_COMMAND_MEMORY))
+		return 0;
+	gpa = get32(reg) & ~0xfull;
+	if (dev->bar_64[bar])
+		gpa |= (uint64_t)get32(reg + 4) << 32;
+	return gpa;
+}
+
+struct pci_device *pci_bus_find_mmio(struct pci_bus *bus, uint64_t gpa, unsigned len,
+				     int *bar, uint64_t *offset)
+{
+	struct pci_device *found = NULL;
+
+	pthread_mutex_lock(&bus->lock);
+	for (int slot = 0; slot < PCI_SLOTS && !found; slot++) {
+		struct pci_device *dev = bus->slots[slot];
+
+		for (int b = 0; dev && b < PCI_BARS && !found; b++) {
+			uint64_t base = pci_bar_gpa(dev, b);
+
+			if (base && gpa >= base && gpa - base + len <= dev->bar_bytes[b]) {
+				found = dev;
+				*bar = b;
+				*offset = gpa - base;
+			}
+		}
+	}
+	pthread_mutex_unlock(&bus->lock);
+	return found;
+}
+
+/* The device the latch selects, and the register; NULL for nothing (the
+ * latch disabled, another bus or function, an empty slot). */
+static struct pci_device *selected(struct pci_bus *bus, unsigned *reg)
+{
+	uint32_t a = bus->address;
+
+	if (!(a & LATCH_ENABLE) || (a >> 16 & 0xff) || (a >> 8 & 0x7))
+		return NULL;
+	*reg = a & 0xfc;
+	return bus->slots[a >> 11 & 0x1f];
+}
+
+static uint32_t config_read(struct pci_bus *bus, unsigned byte, unsigned size)
+{
+	unsigned reg;
+	struct pci_device *dev = selected(bus, &reg);
+	uint32_t v = 0;
+
+	if (!dev)
+		return 0xffffffffu;
+	for (unsigned i = 0; i < size && reg + byte + i < PCI_CONFIG_BYTES; i++)
+		v |= (uint32_t)dev->config[reg + byte + i] << (8 * i);
+	return v;
+}
+
+static void config_write(struct pci_bus *bus, unsigned byte, unsigned size, uint32_t value)
+{
+	unsigned reg;
+	struct pci_device *dev = selected(bus, &reg);
+
+	if (!dev)
+		return;
+	for (unsigned i = 0; i < size && reg + byte + i < PCI_CONFIG_BYTES; i++) {
+		unsigned at = reg + byte + i;
+		uint8_t v = (uint8_t)(value >> (8 * i)), m = dev->wmask[at];
+
+		dev->config[at] = (uint8_t)((dev->config[at] & ~m) | (v & m));
+	}
+}
+
+uint32_t pci_io_read(void *opaque, uint16_t offset, unsigned size)
+{
+	struct pci_bus *bus = opaque;
+	uint32_t v;
+
+	pthread_mutex_lock(&bus->lock);
+	if (offset < 4)
+		v = offset == 0 && size == 4 ? bus->address : 0xffffffffu;
+	else
+		v = config_read(bus, offset - 4, size);
+	pthread_mutex_unlock(&bus->lock);
+	return v;
+}
+
+void pci_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
+{
+	struct pci_bus *bus = opaque;
+
+	pthread_mutex_lock(&bus->lock);
+	if (offset == 0 && size == 4)
+		bus->address = value;   /* only dword accesses reach the latch */
+	else if (offset >= 4)
+		config_write(bus, offset - 4, size, value);
+	pthread_mutex_unlock(&bus->lock);
+}

@@ -1,0 +1,124 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "dev/pci.h"
+
+static struct pci_bus bus;
+static struct pci_device dev;
+
+/* The guest's side: configuration mechanism #1 */
+static uint32_t cfg_read(unsigned slot, unsigned reg, unsigned size)
+{
+	pci_io_write(&bus, 0, 4, 0x80000000u | slot << 11 | (reg & 0xfc));
+	return pci_io_read(&bus, 4 + (reg & 3), size);
+}
+
+static void cfg_write(unsigned slot, unsigned reg, unsigned size, uint32_t v)
+{
+	pci_io_write(&bus, 0, 4, 0x80000000u | slot << 11 | (reg & 0xfc));
+	pci_io_write(&bus, 4 + (reg & 3), size, v);
+}
+
+static int setup(void **state)
+{
+	pci_bus_init(&bus);
+	pci_device_init(&dev, "test", 0x1af4, 0x1044, 0x00ff00, 4);
+	if (pci_device_add_bar(&dev, 0, 16384, 0xe0000000u))
+		return -1;
+	return pci_bus_add(&bus, &dev) == 1 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	pci_bus_destroy(&bus);
+	return 0;
+}
+
+static void host_bridge_and_device_are_seen(void **state)
+{
+	assert_int_equal(cfg_read(0, 0, 4), 0x00081b36);
+	assert_int_equal(cfg_read(0, 0x0a, 2), 0x0600);        /* host bridge class */
+	assert_int_equal(cfg_read(1, 0, 4), 0x10441af4);
+	assert_int_equal(cfg_read(1, 0x2e, 2), 4);             /* subsystem id */
+	assert_int_equal(cfg_read(1, 1, 1), 0x1a);             /* byte access */
+}
+
+static void nothing_there_reads_all_ones(void **state)
+{
+	assert_int_equal(cfg_read(2, 0, 4), 0xffffffffu);      /* empty slot */
+	pci_io_write(&bus, 0, 4, 0x80000100u);                  /* function 1 */
+	assert_int_equal(pci_io_read(&bus, 4, 4), 0xffffffffu);
+	pci_io_write(&bus, 0, 4, 0x80010000u);                  /* bus 1 */
+	assert_int_equal(pci_io_read(&bus, 4, 4), 0xffffffffu);
+	pci_io_write(&bus, 0, 4, 0x00000000u);                  /* latch off */
+	assert_int_equal(pci_io_read(&bus, 4, 4), 0xffffffffu);
+}
+
+static void latch_reads_back_and_ignores_byte_writes(void **state)
+{
+	/* Linux's type 1 probe: outb(0x01, 0xcfb), then the dword latch */
+	pci_io_write(&bus, 0, 4, 0x80000000u);
+	pci_io_write(&bus, 3, 1, 0x01);
+	assert_int_equal(pci_io_read(&bus, 0, 4), 0x80000000u);
+}
+
+static void read_only_fields_stay(void **state)
+{
+	cfg_write(1, 0, 4, 0xdeadbeef);
+	assert_int_equal(cfg_read(1, 0, 4), 0x10441af4);
+	cfg_write(1, 0x3c, 1, 11);                              /* interrupt line: scratch */
+	assert_int_equal(cfg_read(1, 0x3c, 1), 11);
+}
+
+static void bar_sizing_and_decoding(void **state)
+{
+	int bar;
+	uint64_t off;
+
+	assert_int_equal(cfg_read(1, 0x10, 4), 0xe0000004u);    /* 64-bit memory BAR */
+	cfg_write(1, 0x10, 4, 0xffffffffu);
+	cfg_write(1, 0x14, 4, 0xffffffffu);
+	assert_int_equal(cfg_read(1, 0x10, 4), 0xffffc004u);    /* 16 KiB */
+	assert_int_equal(cfg_read(1, 0x14, 4), 0xffffffffu);
+	/* the guest places it above 4 GiB */
+	cfg_write(1, 0x10, 4, 0x00010000u);
+	cfg_write(1, 0x14, 4, 0x1u);
+	assert_int_equal(pci_bar_gpa(&dev, 0), 0);              /* memory decoding off */
+	cfg_write(1, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	assert_int_equal(pci_bar_gpa(&dev, 0), 0x100010000ull);
+	assert_ptr_equal(pci_bus_find_mmio(&bus, 0x100010000ull + 0x3ffc, 4, &bar, &off), &dev);
+	assert_int_equal(bar, 0);
+	assert_int_equal(off, 0x3ffc);
+	/* straddling the end, or outside */
+	assert_null(pci_bus_find_mmio(&bus, 0x100010000ull + 0x3ffe, 4, &bar, &off));
+	assert_null(pci_bus_find_mmio(&bus, 0x100000000ull, 4, &bar, &off));
+}
+
+static void bad_bars_are_refused(void **state)
+{
+	struct pci_device d;
+
+	pci_device_init(&d, "bad", 1, 2, 0, 0);
+	assert_int_equal(pci_device_add_bar(&d, 0, 3000, 0), -1);       /* not a power of 2 */
+	assert_int_equal(pci_device_add_bar(&d, 0, 8192, 4096), -1);    /* misaligned */
+	assert_int_equal(pci_device_add_bar(&d, 5, 8192, 0), -1);       /* no room for 64 bits */
+	assert_int_equal(pci_device_add_bar(&d, 2, 8192, 0), 0);
+	assert_int_equal(pci_device_add_bar(&d, 3, 8192, 0), -1);       /* high half of BAR 2 */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(host_bridge_and_device_are_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(nothing_there_reads_all_ones, setup, teardown),
+		cmocka_unit_test_setup_teardown(latch_reads_back_and_ignores_byte_writes, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_only_fields_stay, setup, teardown),
+		cmocka_unit_test_setup_teardown(bar_sizing_and_decoding, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_bars_are_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
