@@ -190,6 +190,23 @@ struct mbi {
 	uint32_t drives_length, drives_addr, config_table, boot_loader_name;
 };
 
+/* the memory map's fields are packed: read them without alignment */
+static uint32_t rd32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static uint64_t rd64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static void info_structure_as_the_spec_says(void **state)
 {
 	struct guest_mem mem;
@@ -220,10 +237,10 @@ static void info_structure_as_the_spec_says(void **state)
 	/* memory map: 24-byte entries whose size field says 20; first is low RAM */
 	assert_int_equal(mbi.mmap_length % 24, 0);
 	memcpy(mmap, guest_mem_ptr(&mem, mbi.mmap_addr, 24), 24);
-	assert_int_equal(*(uint32_t *)mmap, 20);
-	assert_int_equal(*(uint64_t *)(mmap + 4), 0);
-	assert_int_equal(*(uint64_t *)(mmap + 12), EBDA_GPA);
-	assert_int_equal(*(uint32_t *)(mmap + 20), 1);
+	assert_int_equal(rd32(mmap), 20);
+	assert_int_equal(rd64(mmap + 4), 0);
+	assert_int_equal(rd64(mmap + 12), EBDA_GPA);
+	assert_int_equal(rd32(mmap + 20), 1);
 	guest_mem_unmap(&mem);
 }
 
