@@ -1,8 +1,10 @@
 #include "boot/acpi.h"
 
+
 #include <stddef.h>
 #include <string.h>
 
+#include "boot/aml.h"
 #include "boot/layout.h"
 
 #define OEM_ID "MRDIAN"
@@ -100,13 +102,43 @@ struct madt_lapic_nmi {
 #define MPS_INTI_ACTIVE_HIGH    0x1
 #define MPS_INTI_LEVEL          0xc
 
-/* DefinitionBlock body: Name (_S5, Package (4) { 5, 5, 0, 0 }).
- * NameOp, "_S5_", PackageOp, PkgLength 8, NumElements 4,
- * BytePrefix 5, BytePrefix 5, ZeroOp, ZeroOp. */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-	0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, 0x00, 0x00,
-};
+#define DSDT_AML_MAX_BYTES 512
+
+/* The DSDT's definition block:
+ *   Name (_S5, Package (4) { 5, 5, 0, 0 })      poweroff through PM1 (S5)
+ *   Scope (\_SB) { Device (PCI0) {             the PCI root bridge
+ *     _HID PNP0A03, _UID 0,
+ *     _CRS: bus 0-255; config ports 0xCF8-0xCFF; I/O 0-0xCF7 and
+ *           0xD00-0xFFFF; memory in the 32-bit hole below the IOAPIC and
+ *           the 64-bit window (layout.h) } }
+ * Returns the AML's length, or 0 when it does not fit. */
+static size_t dsdt_build(uint8_t *out, size_t cap)
+{
+	static const uint8_t s5[] = {
+		0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
+		0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, 0x00, 0x00,
+	};
+	uint8_t crs_buf[160], pci0_buf[256], sb_buf[300];
+	struct aml a = { .buf = out, .cap = cap };
+	struct aml crs = { .buf = crs_buf, .cap = sizeof(crs_buf) };
+	struct aml pci0 = { .buf = pci0_buf, .cap = sizeof(pci0_buf) };
+	struct aml sb = { .buf = sb_buf, .cap = sizeof(sb_buf) };
+
+	aml_res_bus_numbers(&crs, 0, 0xff);
+	aml_res_io_fixed(&crs, 0xcf8, 8);
+	aml_res_io_window(&crs, 0, 0xcf7);
+	aml_res_io_window(&crs, 0xd00, 0xffff);
+	aml_res_mem32_window(&crs, PCI_MMIO32_GPA, PCI_MMIO32_END - 1);
+	aml_res_mem64_window(&crs, PCI_MMIO64_GPA, PCI_MMIO64_END - 1);
+	aml_res_end(&crs);
+	aml_name_eisaid(&pci0, "_HID", "PNP0A03");
+	aml_name_int(&pci0, "_UID", 0);
+	aml_name_buffer(&pci0, "_CRS", &crs);
+	aml_device(&sb, "PCI0", &pci0);
+	aml_bytes(&a, s5, sizeof(s5));
+	aml_scope_root(&a, "_SB_", &sb);
+	return a.overflow || sb.overflow ? 0 : a.len;
+}
 
 uint8_t acpi_checksum(const void *data, size_t len)
 {
@@ -246,11 +278,13 @@ long acpi_build(uint8_t *buf, size_t buf_bytes, uint64_t base_gpa,
 	struct acpi_header *xsdt = tb_alloc(&tb, sizeof(*xsdt) + 2 * 8, 8, &xsdt_at);
 	struct acpi_fadt *fadt = tb_alloc(&tb, sizeof(*fadt), 8, &fadt_at);
 	struct acpi_facs *facs = tb_alloc(&tb, sizeof(*facs), 64, &facs_at);
-	struct acpi_header *dsdt = tb_alloc(&tb, sizeof(*dsdt) + sizeof(dsdt_aml), 8, &dsdt_at);
+	uint8_t aml[DSDT_AML_MAX_BYTES];
+	size_t aml_bytes = dsdt_build(aml, sizeof(aml));
+	struct acpi_header *dsdt = tb_alloc(&tb, sizeof(*dsdt) + aml_bytes, 8, &dsdt_at);
 	struct acpi_header *madt = madt_build(&tb, cfg, &madt_at);
 	uint64_t entries[2];
 
-	if (tb.overflow)
+	if (tb.overflow || !aml_bytes)
 		return -1;
 	entries[0] = fadt_at;
 	entries[1] = madt_at;
@@ -259,8 +293,8 @@ long acpi_build(uint8_t *buf, size_t buf_bytes, uint64_t base_gpa,
 	facs->length = sizeof(*facs);
 	facs->version = 2;
 
-	header_init(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
-	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
+	header_init(dsdt, "DSDT", sizeof(*dsdt) + aml_bytes, 2);
+	memcpy(dsdt + 1, aml, aml_bytes);
 	header_finish(dsdt);
 
 	fadt_fill(fadt, facs_at, dsdt_at);

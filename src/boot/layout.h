@@ -23,6 +23,12 @@
  * the KVM TSS and (later) PCI BARs live in the hole. */
 #define MMIO_HOLE_GPA      0xc0000000ull
 #define MMIO_HOLE_END      0x100000000ull
+/* PCI memory windows (the root bridge's _CRS): the hole below the IOAPIC,
+ * and 64 GiB at 512 GiB, above any RAM meridian gives a guest. */
+#define PCI_MMIO32_GPA     MMIO_HOLE_GPA
+#define PCI_MMIO32_END     0xfec00000ull
+#define PCI_MMIO64_GPA     0x8000000000ull
+#define PCI_MMIO64_END     0x9000000000ull
 #define KVM_TSS_GPA        0xfffbd000ull
 #define KVM_IDENTITY_GPA   0xfffbc000ull
 #define IOAPIC_GPA         0xfec00000ull

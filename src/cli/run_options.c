@@ -20,6 +20,7 @@ void run_options_usage(FILE *out)
 		"  -c, --cpus N           vCPUs (default 1)\n"
 		"      --cpu SPEC         CPU model in QEMU's syntax (default host), e.g.\n"
 		"                         host,kvm=off,-hypervisor,kvm-pv-eoi=off,+invtsc\n"
+		"      --rng              a virtio-rng device (PCI) fed by getrandom()\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
@@ -66,7 +67,7 @@ static int parse_console(const char *text, struct vm_config *cfg)
 	return 0;
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -80,6 +81,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
 		{ "kaslr", no_argument, NULL, OPT_KASLR },
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
+		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -106,6 +108,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
 		case OPT_KASLR: cfg->kaslr = true; break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
+		case OPT_RNG: cfg->rng = true; break;
 		case OPT_CPU:
 			cfg->cpu_spec = optarg;
 			if (cpu_model_parse(optarg, &cfg->cpu, err, sizeof(err))) {

@@ -19,6 +19,7 @@ struct vm_config {
 	enum console_kind console;
 	const char *console_path;       /* CONSOLE_FILE */
 	bool no_reboot;
+	bool rng;                       /* --rng: a virtio-rng device */
 	bool debug_exit;                /* port 0xf4 ends meridian (QEMU's isa-debug-exit) */
 	bool kaslr;                     /* let the guest decompress (and randomize) itself */
 	const char *cpu_spec;           /* --cpu, as given */

@@ -391,7 +391,7 @@ int machine_run(const struct vm_config *cfg)
 		.modules = m->modules, .nr_modules = m->nr_modules,
 		.multiboot_cmdline = m->multiboot_cmdline,
 		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
-		.wake_fd = m->wake_h.fd,
+		.wake_fd = m->wake_h.fd, .loop = &m->loop,
 	};
 	for (;;) {
 		reason = run_instance(m);

@@ -150,6 +150,24 @@ static void handle_io(struct vcpu *vcpu)
 	}
 }
 
+/* PCI BARs; elsewhere reads see all ones and writes vanish. */
+static void handle_mmio(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned len = run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : 0;
+	struct pci_device *dev;
+	uint64_t offset;
+	int bar;
+
+	dev = len ? pci_bus_find_mmio(&vcpu->vm->pci, run->mmio.phys_addr, len, &bar, &offset) : NULL;
+	if (dev && run->mmio.is_write && dev->bar_write)
+		dev->bar_write(dev, bar, offset, run->mmio.data, len);
+	else if (dev && !run->mmio.is_write && dev->bar_read)
+		dev->bar_read(dev, bar, offset, run->mmio.data, len);
+	else if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+}
+
 static void fatal_exit(struct vcpu *vcpu, const char *what)
 {
 	log_error("vCPU %u: %s", vcpu->index, what);
@@ -168,9 +186,7 @@ static bool handle_exit(struct vcpu *vcpu)
 		handle_io(vcpu);
 		return true;
 	case KVM_EXIT_MMIO:
-		/* No MMIO devices yet: reads see all ones, writes vanish. */
-		if (!run->mmio.is_write)
-			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		handle_mmio(vcpu);
 		return true;
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:

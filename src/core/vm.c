@@ -110,6 +110,31 @@ static const struct uart_ops vm_uart_ops = {
 	.tx = uart_tx, .set_irq = uart_set_irq, .rx_room = uart_rx_room,
 };
 
+/* virtio-rng on PCI, its BAR at the start of the 32-bit PCI window */
+static int add_rng(struct vm *vm)
+{
+	const struct virtio_host host = { .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop };
+	int r = virtio_rng_init(&vm->rng, &host, PCI_MMIO32_GPA);
+
+	vm->has_rng = true;
+	if (r)
+		return r;
+	return pci_bus_add(&vm->pci, &vm->rng.vp.pci) < 0 ? -ENOSPC : 0;
+}
+
+/* fw_cfg tells the guest its RAM, CPUs, command line and e820 map. */
+static int setup_fw_cfg(struct vm *vm)
+{
+	struct boot_e820_entry e820[8];
+	unsigned n_e820 = e820_build(&vm->mem, e820, 8);
+	const struct fw_cfg_machine fw = {
+		.ram_bytes = vm->mem.total_bytes, .cpus = (uint16_t)vm->env->cfg->cpus,
+		.cmdline = vm->env->cfg->cmdline, .e820 = e820, .e820_bytes = n_e820 * sizeof(e820[0]),
+	};
+
+	return fw_cfg_init(&vm->fw_cfg, &fw);
+}
+
 static int add_devices(struct vm *vm)
 {
 	const struct io_dev devs[] = {
@@ -120,24 +145,22 @@ static int add_devices(struct vm *vm)
 		{ "pm1-cnt", PORT_ACPI_PM1_CNT, 2, &vm->pm, acpi_pm_cnt_read, acpi_pm_cnt_write },
 		{ "pm-tmr", PORT_ACPI_PM_TMR, 4, &vm->pm, acpi_pm_tmr_read, NULL },
 		{ "fw_cfg", FW_CFG_PORT_SEL, 2, &vm->fw_cfg, fw_cfg_io_read, fw_cfg_io_write },
+		{ "pci-config", PCI_CONFIG_ADDRESS_PORT, 8, &vm->pci, pci_io_read, pci_io_write },
 	};
 
-	struct boot_e820_entry e820[8];
-	unsigned n_e820 = e820_build(&vm->mem, e820, 8);
-	const struct fw_cfg_machine fw = {
-		.ram_bytes = vm->mem.total_bytes, .cpus = (uint16_t)vm->env->cfg->cpus,
-		.cmdline = vm->env->cfg->cmdline, .e820 = e820, .e820_bytes = n_e820 * sizeof(e820[0]),
-	};
 	const struct io_dev exit_dev = { "debug-exit", DEBUG_EXIT_PORT, DEBUG_EXIT_BYTES,
 					 &vm->debug_exit, NULL, debug_exit_io_write };
 
-	if (fw_cfg_init(&vm->fw_cfg, &fw))
+	if (setup_fw_cfg(vm))
 		return -E2BIG;
 	vm->debug_exit = (struct debug_exit){ .stop = vm_request_stop, .stop_ctx = vm };
 	if (vm->env->cfg->debug_exit && io_bus_add(&vm->pio, &exit_dev))
 		return -EEXIST;
 	uart_init(&vm->uart, &vm_uart_ops, vm);
+	pci_bus_init(&vm->pci);
 	vm->devices_ready = true;
+	if (vm->env->cfg->rng && add_rng(vm))
+		return -ENODEV;
 	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
 	acpi_pm_init(&vm->pm, vm_request_stop, vm);
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
@@ -309,8 +332,13 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
-	if (vm->devices_ready)
+	if (vm->has_rng)
+		virtio_rng_destroy(&vm->rng);
+	vm->has_rng = false;
+	if (vm->devices_ready) {
 		uart_destroy(&vm->uart);
+		pci_bus_destroy(&vm->pci);
+	}
 	vm->devices_ready = false;
 	vm->nr_vcpus = 0;
 	guest_mem_unmap(&vm->mem);

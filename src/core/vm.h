@@ -20,7 +20,9 @@
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
 #include "dev/io_bus.h"
+#include "dev/pci.h"
 #include "dev/uart.h"
+#include "dev/virtio_rng.h"
 #include "kvm/guest_mem.h"
 #include "kvm/kvm_sys.h"
 
@@ -43,6 +45,7 @@ struct vm_env {
 	const struct uart_ops *uart_ops;   /* console side of the UART */
 	void *uart_ctx;
 	int wake_fd;                       /* eventfd: wakes the event loop */
+	struct evloop *loop;               /* where device fds (queue kicks) are watched */
 };
 
 struct vm {
@@ -54,6 +57,9 @@ struct vm {
 	struct i8042 kbc;
 	struct acpi_pm pm;
 	struct fw_cfg fw_cfg;
+	struct pci_bus pci;
+	struct virtio_rng rng;
+	bool has_rng;
 	struct debug_exit debug_exit;
 	bool devices_ready;
 	struct vcpu *vcpus;

@@ -41,6 +41,27 @@ void pci_device_init(struct pci_device *dev, const char *name, uint16_t vendor,
 	dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
 }
 
+#define PCI_CAP_FIRST 0x40
+
+uint8_t pci_device_add_cap(struct pci_device *dev, uint8_t id, const void *body,
+			   unsigned body_len)
+{
+	uint8_t at = dev->next_cap ? dev->next_cap : PCI_CAP_FIRST;
+	uint8_t *link = dev->config + PCI_CAP_PTR;
+
+	if (at + 2 + body_len > PCI_CONFIG_BYTES)
+		return 0;
+	while (*link)                   /* the last capability's next pointer */
+		link = dev->config + *link + 1;
+	*link = at;
+	dev->config[at] = id;
+	dev->config[at + 1] = 0;
+	memcpy(dev->config + at + 2, body, body_len);
+	dev->config[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
+	dev->next_cap = (uint8_t)((at + 2 + body_len + 3) & ~3u);
+	return at;
+}
+
 int pci_device_add_bar(struct pci_device *dev, int bar, uint64_t bytes, uint64_t gpa)
 {
 	uint8_t *reg = dev->config + PCI_BAR0 + 4 * bar;

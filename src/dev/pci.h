@@ -44,7 +44,13 @@ struct pci_device {
 	uint8_t wmask[PCI_CONFIG_BYTES];        /* bits the guest may change */
 	uint64_t bar_bytes[PCI_BARS];           /* 0: no BAR (a 64-bit BAR's high half too) */
 	bool bar_64[PCI_BARS];
+	uint8_t next_cap;                       /* where the next capability goes */
 	void *opaque;
+	/* BAR accesses (offset and len checked against the BAR's size) */
+	void (*bar_read)(struct pci_device *dev, int bar, uint64_t offset, void *data,
+			 unsigned len);
+	void (*bar_write)(struct pci_device *dev, int bar, uint64_t offset, const void *data,
+			  unsigned len);
 };
 
 struct pci_bus {
@@ -64,6 +70,11 @@ void pci_device_init(struct pci_device *dev, const char *name, uint16_t vendor,
 /* Declares memory BAR `bar` of bytes (a power of 2, at least 4 KiB), 64-bit,
  * at gpa (the guest may move it). Returns 0 or -1 on a bad size or BAR. */
 int pci_device_add_bar(struct pci_device *dev, int bar, uint64_t bytes, uint64_t gpa);
+
+/* Appends a capability: id, then body (what follows the id and next
+ * bytes). Returns its offset in configuration space, or 0 when full. */
+uint8_t pci_device_add_cap(struct pci_device *dev, uint8_t id, const void *body,
+			   unsigned body_len);
 
 /* Puts dev into a free slot. Returns the slot or -1 when the bus is full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *dev);

@@ -58,7 +58,9 @@ build_l2() {
 		gcc -static -O2 -o "$LAB/l2-root/bin/$probe" "$ROOT/tests/lab/guest/$probe.c"
 	done
 	mkdir -p "$LAB/l2-root/lib/modules"
-	for m in nvram.ko msr.ko; do
+	# virtio: the transport and the devices, insmod'ed in this order
+	for m in nvram.ko msr.ko virtio_ring.ko virtio.ko virtio_pci_legacy_dev.ko \
+		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko; do
 		cp "$(find "$LAB/l2-kernel/lib/modules" -name $m)" "$LAB/l2-root/lib/modules/"
 	done
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"

@@ -80,9 +80,75 @@ static void tables_chain_and_checksum(void **state)
 	assert_int_equal(rd32(facs + 4), 64);
 
 	dsdt = table(rd64(fadt + 140), "DSDT");
-	assert_int_equal(rd32(dsdt + 4), 36 + 14);
 	assert_memory_equal(dsdt + 36, s5, sizeof(s5));
 	assert_int_equal(dsdt[36 + 9], ACPI_S5_SLP_TYP);         /* SLP_TYPa */
+}
+
+/* AML PkgLength at p: sets *len (which counts its own bytes), returns its size. */
+static unsigned pkglength(const uint8_t *p, size_t *len)
+{
+	unsigned extra = p[0] >> 6;
+
+	*len = extra ? p[0] & 0xf : p[0] & 0x3f;
+	for (unsigned i = 0; i < extra; i++)
+		*len |= (size_t)p[1 + i] << (4 + 8 * i);
+	return 1 + extra;
+}
+
+/* The PCI root bridge: Scope (\_SB) { Device (PCI0) { _HID, _UID, _CRS } },
+ * each PkgLength ending exactly where the table ends, and a _CRS whose
+ * descriptors add up to its buffer and end with an end tag. */
+static void dsdt_describes_the_pci_root_bridge(void **state)
+{
+	const uint8_t *xsdt = build(1);
+	const uint8_t *fadt = table(rd64(xsdt + 36), "FACP");
+	const uint8_t *dsdt = table(rd64(fadt + 140), "DSDT");
+	const uint8_t *end = dsdt + rd32(dsdt + 4), *p = dsdt + 36 + 14, *crs, *crs_end;
+	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
+	unsigned bus = 0, io = 0, mem32 = 0, mem64 = 0;
+	size_t len;
+
+	assert_int_equal(*p++, 0x10);                           /* ScopeOp */
+	assert_ptr_equal(p + (pkglength(p, &len), len), end);
+	p += pkglength(p, &len);
+	assert_memory_equal(p, "\\_SB_", 5);
+	p += 5;
+	assert_int_equal(p[0], 0x5b);                           /* DeviceOp */
+	assert_int_equal(p[1], 0x82);
+	p += 2;
+	assert_ptr_equal(p + (pkglength(p, &len), len), end);
+	p += pkglength(p, &len);
+	assert_memory_equal(p, "PCI0", 4);
+	p += 4;
+	assert_memory_equal(p, hid, sizeof(hid));               /* EisaId ("PNP0A03") */
+	p += sizeof(hid);
+	assert_memory_equal(p, "\x08_UID\x00", 6);
+	p += 6;
+	assert_memory_equal(p, "\x08_CRS\x11", 6);             /* Name (_CRS, Buffer ...) */
+	p += 6;
+	crs_end = p + (pkglength(p, &len), len);
+	assert_ptr_equal(crs_end, end);
+	p += pkglength(p, &len);
+	assert_int_equal(*p, 0x0a);                              /* BytePrefix size */
+	assert_int_equal(p[1], crs_end - (p + 2));
+	for (crs = p + 2; crs < crs_end && crs[0] != 0x79; ) {
+		if (crs[0] & 0x80) {                            /* large descriptor */
+			size_t n = crs[1] | crs[2] << 8;
+
+			bus += crs[0] == 0x88 && crs[3] == 2;
+			io += crs[0] == 0x88 && crs[3] == 1;
+			mem32 += crs[0] == 0x87 && crs[3] == 0;
+			mem64 += crs[0] == 0x8a && crs[3] == 0;
+			crs += 3 + n;
+		} else {
+			crs += 1 + (crs[0] & 7);
+		}
+	}
+	assert_ptr_equal(crs + 2, crs_end);                     /* end tag, then nothing */
+	assert_int_equal(bus, 1);
+	assert_int_equal(io, 2);
+	assert_int_equal(mem32, 1);
+	assert_int_equal(mem64, 1);
 }
 
 static void madt_lists_every_cpu(void **state)
@@ -146,6 +212,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tables_chain_and_checksum),
+		cmocka_unit_test(dsdt_describes_the_pci_root_bridge),
 		cmocka_unit_test(madt_lists_every_cpu),
 		cmocka_unit_test(too_small_buffer_fails),
 	};

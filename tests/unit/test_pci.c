@@ -110,6 +110,20 @@ static void bad_bars_are_refused(void **state)
 	assert_int_equal(pci_device_add_bar(&d, 3, 8192, 0), -1);       /* high half of BAR 2 */
 }
 
+static void capabilities_are_chained(void **state)
+{
+	uint8_t body_a[6] = { 1, 2, 3, 4, 5, 6 }, body_b[2] = { 7, 8 };
+	uint8_t a = pci_device_add_cap(&dev, 0x09, body_a, sizeof(body_a));
+	uint8_t b = pci_device_add_cap(&dev, 0x11, body_b, sizeof(body_b));
+
+	assert_int_equal(a, 0x40);
+	assert_int_equal(b, 0x48);                              /* dword aligned */
+	assert_true(cfg_read(1, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST);
+	assert_int_equal(cfg_read(1, PCI_CAP_PTR, 1), 0x40);
+	assert_int_equal(cfg_read(1, 0x40, 4), 0x02014809);     /* id, next, body */
+	assert_int_equal(cfg_read(1, 0x48, 4), 0x08070011);     /* last: next 0 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +133,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_only_fields_stay, setup, teardown),
 		cmocka_unit_test_setup_teardown(bar_sizing_and_decoding, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_bars_are_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(capabilities_are_chained, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,428 @@
+#include "dev/virtio_pci.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+
+#include "core/log.h"
+
+#define VIRTIO_PCI_VENDOR  0x1af4
+#define VIRTIO_PCI_DEVICE_BASE 0x1040   /* + device type: modern-only IDs */
+#define PCI_CAP_VENDOR     0x09
+#define PCI_CAP_MSIX       0x11
+
+/* The BAR's layout */
+#define COMMON_OFF   0x0000
+#define COMMON_BYTES 0x38
+#define ISR_OFF      0x1000
+#define DEVICE_OFF   0x2000
+#define NOTIFY_OFF   0x3000
+#define NOTIFY_MULT  4
+#define MSIX_OFF     0x4000
+#define PBA_OFF      0x5000
+#define REGION_BYTES 0x1000
+
+#define CFG_COMMON 1
+#define CFG_NOTIFY 2
+#define CFG_ISR    3
+#define CFG_DEVICE 4
+
+#define MSIX_ENABLE     0x8000
+#define MSIX_MASKALL    0x4000
+#define MSIX_CTRL_MASKED 1
+#define NO_VECTOR 0xffff
+
+static uint64_t rd(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+static void wr(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t offered_features(const struct virtio_pci *vp)
+{
+	return vp->ops->features | 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_RING_EVENT_IDX |
+	       1ull << VIRTIO_F_INDIRECT_DESC;
+}
+
+/* --- interrupts (MSI-X through KVM_SIGNAL_MSI) --- */
+
+static uint16_t msix_control(const struct virtio_pci *vp)
+{
+	return (uint16_t)rd(vp->pci.config + vp->msix_cap + 2, 2);
+}
+
+static void msix_send(struct virtio_pci *vp, uint16_t vector)
+{
+	const uint32_t *e;
+	struct kvm_msi msi;
+
+	if (vector > vp->ops->nr_queues || !(msix_control(vp) & MSIX_ENABLE))
+		return;                 /* NO_VECTOR, or no MSI-X: no INTx either (yet) */
+	e = vp->msix[vector];
+	if ((e[3] & MSIX_CTRL_MASKED) || (msix_control(vp) & MSIX_MASKALL)) {
+		vp->msix_pending |= 1u << vector;
+		return;
+	}
+	msi = (struct kvm_msi){ .address_lo = e[0], .address_hi = e[1], .data = e[2] };
+	if (ioctl(vp->host.vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+		log_once("virtio: KVM_SIGNAL_MSI: %s", strerror(errno));
+}
+
+void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue)
+{
+	if (virtq_should_notify(&vp->vq[queue])) {
+		vp->isr |= 1;
+		msix_send(vp, vp->qcfg[queue].msix_vector);
+	}
+}
+
+void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *why)
+{
+	if (!vp->broken_logged)
+		log_error("virtio %s: queue %u: %s: the device needs a reset", vp->pci.name, queue,
+			  why);
+	vp->broken_logged = true;
+	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+	msix_send(vp, vp->config_msix_vector);
+}
+
+/* --- queue notifications (ioeventfd) --- */
+
+static void on_kick(struct ev_handler *h, uint32_t events)
+{
+	struct virtio_pci *vp = h->opaque;
+	unsigned q = (unsigned)(h - vp->kick);
+	uint64_t n;
+
+	if (read(h->fd, &n, sizeof(n)) < 0)
+		return;
+	pthread_mutex_lock(&vp->lock);
+	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->vq[q].enabled)
+		vp->ops->queue_notify(vp, q);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+static int ioeventfd(struct virtio_pci *vp, unsigned q, uint64_t gpa, bool assign)
+{
+	struct kvm_ioeventfd io = { .addr = gpa + NOTIFY_OFF + NOTIFY_MULT * q, .len = 2,
+				    .fd = vp->kick[q].fd,
+				    .flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN };
+
+	return ioctl(vp->host.vm_fd, KVM_IOEVENTFD, &io) < 0 ? -errno : 0;
+}
+
+static void kicks_off(struct virtio_pci *vp)
+{
+	for (unsigned q = 0; vp->kick_gpa && q < vp->ops->nr_queues; q++)
+		ioeventfd(vp, q, vp->kick_gpa, false);
+	vp->kick_gpa = 0;
+}
+
+/* At DRIVER_OK: kicks of the queues become eventfd signals. Where that
+ * fails, they still arrive as MMIO writes. */
+static void kicks_on(struct virtio_pci *vp)
+{
+	uint64_t gpa = pci_bar_gpa(&vp->pci, 0);
+
+	kicks_off(vp);
+	for (unsigned q = 0; gpa && q < vp->ops->nr_queues; q++) {
+		int r = ioeventfd(vp, q, gpa, true);
+
+		if (r) {
+			log_once("virtio: KVM_IOEVENTFD: %s: queue kicks exit to meridian", strerror(-r));
+			while (q--)
+				ioeventfd(vp, q, gpa, false);
+			return;
+		}
+	}
+	vp->kick_gpa = gpa;
+}
+
+/* --- status and reset --- */
+
+static void reset(struct virtio_pci *vp)
+{
+	kicks_off(vp);
+	vp->device_feature_select = vp->driver_feature_select = 0;
+	vp->driver_features = 0;
+	vp->status = 0;
+	vp->isr = 0;
+	vp->config_msix_vector = NO_VECTOR;
+	vp->queue_select = 0;
+	vp->broken_logged = false;
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		vp->qcfg[q] = (struct virtio_queue_cfg){ .size = VIRTIO_QUEUE_SIZE,
+							 .msix_vector = NO_VECTOR };
+		memset(&vp->vq[q], 0, sizeof(vp->vq[q]));
+	}
+}
+
+static void set_status(struct virtio_pci *vp, uint8_t status)
+{
+	uint8_t newly = status & ~vp->status;
+
+	if (status == 0) {
+		reset(vp);
+		return;
+	}
+	if (newly & VIRTIO_STATUS_FEATURES_OK) {
+		uint64_t f = vp->driver_features;
+
+		/* only what was offered, and the modern interface */
+		if ((f & ~offered_features(vp)) || !(f & (1ull << VIRTIO_F_VERSION_1)))
+			status &= ~VIRTIO_STATUS_FEATURES_OK;
+	}
+	vp->status = status;
+	if (newly & VIRTIO_STATUS_DRIVER_OK)
+		kicks_on(vp);
+}
+
+/* --- the common configuration structure --- */
+
+static void common_snapshot(const struct virtio_pci *vp, uint8_t *c)
+{
+	unsigned sel = vp->queue_select;
+	const struct virtio_queue_cfg *q = sel < vp->ops->nr_queues ? &vp->qcfg[sel] : NULL;
+	uint64_t df = vp->device_feature_select < 2 ?
+		      offered_features(vp) >> (32 * vp->device_feature_select) : 0;
+	uint64_t gf = vp->driver_feature_select < 2 ?
+		      vp->driver_features >> (32 * vp->driver_feature_select) : 0;
+
+	memset(c, 0, COMMON_BYTES);
+	wr(c + 0x00, vp->device_feature_select, 4);
+	wr(c + 0x04, df, 4);
+	wr(c + 0x08, vp->driver_feature_select, 4);
+	wr(c + 0x0c, gf, 4);
+	wr(c + 0x10, vp->config_msix_vector, 2);
+	wr(c + 0x12, vp->ops->nr_queues, 2);
+	c[0x14] = vp->status;
+	c[0x15] = vp->config_generation;
+	wr(c + 0x16, sel, 2);
+	if (!q)
+		return;         /* a queue that does not exist reads as size 0 */
+	wr(c + 0x18, q->size, 2);
+	wr(c + 0x1a, q->msix_vector, 2);
+	wr(c + 0x1c, vp->vq[sel].enabled, 2);
+	wr(c + 0x1e, sel, 2);   /* queue_notify_off */
+	wr(c + 0x20, q->desc_gpa, 8);
+	wr(c + 0x28, q->avail_gpa, 8);
+	wr(c + 0x30, q->used_gpa, 8);
+}
+
+static void queue_enable(struct virtio_pci *vp, unsigned sel)
+{
+	struct virtio_queue_cfg *q = &vp->qcfg[sel];
+	struct virtq *vq = &vp->vq[sel];
+	char err[160];
+
+	vq->event_idx = vp->driver_features & (1ull << VIRTIO_F_RING_EVENT_IDX);
+	vq->indirect = vp->driver_features & (1ull << VIRTIO_F_INDIRECT_DESC);
+	if (virtq_enable(vq, vp->host.mem, q->size, q->desc_gpa, q->avail_gpa, q->used_gpa,
+			 err, sizeof(err)))
+		virtio_pci_queue_broken(vp, sel, err);
+}
+
+/* A write of the driver, applied register by register. Queue fields are
+ * fixed once the queue is enabled, features once FEATURES_OK is set. */
+static void common_write(struct virtio_pci *vp, unsigned off, const void *data, unsigned len)
+{
+	unsigned sel = vp->queue_select;
+	struct virtio_queue_cfg *q = sel < vp->ops->nr_queues ? &vp->qcfg[sel] : NULL;
+	bool q_open = q && !vp->vq[sel].enabled;
+	uint8_t c[COMMON_BYTES];
+
+	common_snapshot(vp, c);
+	memcpy(c + off, data, len);
+	switch (off) {
+	case 0x00: vp->device_feature_select = (uint32_t)rd(c, 4); break;
+	case 0x08: vp->driver_feature_select = (uint32_t)rd(c + 0x08, 4); break;
+	case 0x0c:
+		if (vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
+			unsigned shift = 32 * vp->driver_feature_select;
+
+			vp->driver_features &= ~(0xffffffffull << shift);
+			vp->driver_features |= rd(c + 0x0c, 4) << shift;
+		}
+		break;
+	case 0x10: vp->config_msix_vector = (uint16_t)rd(c + 0x10, 2); break;
+	case 0x14: set_status(vp, c[0x14]); break;
+	case 0x16: vp->queue_select = (uint16_t)rd(c + 0x16, 2); break;
+	case 0x18:
+		if (q_open)
+			q->size = (uint16_t)rd(c + 0x18, 2);
+		break;
+	case 0x1a:
+		if (q)
+			q->msix_vector = (uint16_t)rd(c + 0x1a, 2);
+		break;
+	case 0x1c:
+		if (q_open && rd(c + 0x1c, 2) == 1)
+			queue_enable(vp, sel);
+		break;
+	default:
+		if (q_open && off >= 0x20) {
+			q->desc_gpa = rd(c + 0x20, 8);
+			q->avail_gpa = rd(c + 0x28, 8);
+			q->used_gpa = rd(c + 0x30, 8);
+		}
+		break;
+	}
+}
+
+/* --- the BAR --- */
+
+static void msix_access(struct virtio_pci *vp, uint64_t off, void *data, unsigned len,
+			bool write)
+{
+	unsigned vector = (unsigned)(off / 16), word = (unsigned)(off % 16) / 4;
+
+	if (len != 4 || off % 4 || vector > vp->ops->nr_queues) {
+		if (!write)
+			memset(data, 0, len);
+		return;
+	}
+	if (!write) {
+		memcpy(data, &vp->msix[vector][word], 4);
+		return;
+	}
+	memcpy(&vp->msix[vector][word], data, 4);
+	if (word == 3 && !(vp->msix[vector][3] & MSIX_CTRL_MASKED) &&
+	    (vp->msix_pending & (1u << vector))) {
+		vp->msix_pending &= ~(1u << vector);
+		msix_send(vp, (uint16_t)vector);
+	}
+}
+
+void virtio_pci_bar_read(struct pci_device *dev, int bar, uint64_t off, void *data,
+			 unsigned len)
+{
+	struct virtio_pci *vp = dev->opaque;
+	uint8_t c[COMMON_BYTES];
+
+	memset(data, 0, len);
+	pthread_mutex_lock(&vp->lock);
+	if (off + len <= COMMON_OFF + COMMON_BYTES) {
+		common_snapshot(vp, c);
+		memcpy(data, c + off, len);
+	} else if (off == ISR_OFF) {
+		*(uint8_t *)data = vp->isr;     /* reading clears it */
+		vp->isr = 0;
+	} else if (off >= DEVICE_OFF && off + len <= DEVICE_OFF + vp->ops->config_bytes) {
+		vp->ops->config_read(vp, (uint32_t)(off - DEVICE_OFF), data, len);
+	} else if (off >= MSIX_OFF && off < MSIX_OFF + REGION_BYTES) {
+		msix_access(vp, off - MSIX_OFF, data, len, false);
+	} else if (off >= PBA_OFF && off < PBA_OFF + 8 && len <= 8) {
+		uint64_t pba = vp->msix_pending;
+
+		memcpy(data, (uint8_t *)&pba + (off - PBA_OFF), len < 8 - (off - PBA_OFF) ?
+		       len : 8 - (off - PBA_OFF));
+	}
+	pthread_mutex_unlock(&vp->lock);
+}
+
+void virtio_pci_bar_write(struct pci_device *dev, int bar, uint64_t off, const void *data,
+			  unsigned len)
+{
+	struct virtio_pci *vp = dev->opaque;
+
+	pthread_mutex_lock(&vp->lock);
+	if (off + len <= COMMON_OFF + COMMON_BYTES) {
+		common_write(vp, (unsigned)off, data, len);
+	} else if (off >= NOTIFY_OFF && off < NOTIFY_OFF + NOTIFY_MULT * vp->ops->nr_queues) {
+		/* a kick that did not go through the ioeventfd */
+		unsigned q = (unsigned)(off - NOTIFY_OFF) / NOTIFY_MULT;
+
+		if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->vq[q].enabled)
+			vp->ops->queue_notify(vp, q);
+	} else if (off >= MSIX_OFF && off < MSIX_OFF + REGION_BYTES) {
+		msix_access(vp, off - MSIX_OFF, (void *)data, len, true);
+	}
+	pthread_mutex_unlock(&vp->lock);
+}
+
+/* --- setup --- */
+
+static void add_virtio_cap(struct pci_device *dev, uint8_t type, uint32_t off, uint32_t len,
+			   bool notify)
+{
+	uint8_t body[18] = { notify ? 20 : 16, type, 0 /* BAR 0 */ };
+
+	wr(body + 6, off, 4);
+	wr(body + 10, len, 4);
+	wr(body + 14, NOTIFY_MULT, 4);
+	pci_device_add_cap(dev, PCI_CAP_VENDOR, body, notify ? 18 : 14);
+}
+
+int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, void *device,
+		    const struct virtio_host *host, uint64_t bar_gpa)
+{
+	uint8_t msix[10] = { 0 };
+
+	memset(vp, 0, sizeof(*vp));
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		vp->kick[q].fd = -1;
+	if (ops->nr_queues == 0 || ops->nr_queues > VIRTIO_MAX_QUEUES ||
+	    ops->config_bytes > REGION_BYTES)
+		return -EINVAL;
+	vp->ops = ops;
+	vp->device = device;
+	vp->host = *host;
+	pthread_mutex_init(&vp->lock, NULL);
+	reset(vp);
+	pci_device_init(&vp->pci, "virtio", VIRTIO_PCI_VENDOR,
+			VIRTIO_PCI_DEVICE_BASE + ops->device_id, ops->pci_class, ops->device_id);
+	vp->pci.config[PCI_REVISION] = 1;       /* modern */
+	vp->pci.opaque = vp;
+	vp->pci.bar_read = virtio_pci_bar_read;
+	vp->pci.bar_write = virtio_pci_bar_write;
+	if (pci_device_add_bar(&vp->pci, 0, VIRTIO_BAR_BYTES, bar_gpa))
+		return -EINVAL;
+	add_virtio_cap(&vp->pci, CFG_COMMON, COMMON_OFF, COMMON_BYTES, false);
+	add_virtio_cap(&vp->pci, CFG_ISR, ISR_OFF, 1, false);
+	if (ops->config_bytes)
+		add_virtio_cap(&vp->pci, CFG_DEVICE, DEVICE_OFF, ops->config_bytes, false);
+	add_virtio_cap(&vp->pci, CFG_NOTIFY, NOTIFY_OFF, NOTIFY_MULT * ops->nr_queues, true);
+	/* MSI-X: one vector per queue plus configuration changes */
+	wr(msix, ops->nr_queues, 2);            /* table size - 1 */
+	wr(msix + 2, MSIX_OFF, 4);              /* BAR 0 */
+	wr(msix + 6, PBA_OFF, 4);
+	vp->msix_cap = pci_device_add_cap(&vp->pci, PCI_CAP_MSIX, msix, sizeof(msix));
+	vp->pci.wmask[vp->msix_cap + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
+	for (unsigned v = 0; v <= ops->nr_queues; v++)
+		vp->msix[v][3] = MSIX_CTRL_MASKED;
+	for (unsigned q = 0; q < ops->nr_queues; q++) {
+		vp->kick[q] = (struct ev_handler){ .cb = on_kick, .opaque = vp };
+		vp->kick[q].fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (vp->kick[q].fd < 0 || evloop_add(host->loop, &vp->kick[q], EPOLLIN))
+			return -errno;
+	}
+	return 0;
+}
+
+void virtio_pci_destroy(struct virtio_pci *vp)
+{
+	if (!vp->ops)
+		return;
+	kicks_off(vp);
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+		if (vp->kick[q].fd >= 0) {
+			evloop_del(vp->host.loop, &vp->kick[q]);
+			close(vp->kick[q].fd);
+		}
+	}
+	pthread_mutex_destroy(&vp->lock);
+	vp->ops = NULL;
+}

@@ -1,0 +1,103 @@
+/* The virtio 1.x PCI transport, modern only (virtio spec 4.1): one 64-bit
+ * memory BAR holding the common configuration, ISR, device configuration,
+ * notification area and the MSI-X table, announced by vendor capabilities.
+ * Feature negotiation (VERSION_1, RING_EVENT_IDX, INDIRECT_DESC plus the
+ * device's own), device status and reset, per-queue setup, MSI-X
+ * interrupts (KVM_SIGNAL_MSI) and queue notifications through ioeventfd,
+ * so a kick never exits to meridian's vCPU threads. A device (rng, blk,
+ * ...) supplies its ID, features, config space and a queue handler. */
+#ifndef MERIDIAN_VIRTIO_PCI_H
+#define MERIDIAN_VIRTIO_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/evloop.h"
+#include "dev/pci.h"
+#include "dev/virtqueue.h"
+
+#define VIRTIO_MAX_QUEUES 8
+#define VIRTIO_QUEUE_SIZE 256
+#define VIRTIO_BAR_BYTES  0x8000
+
+#define VIRTIO_F_INDIRECT_DESC  28
+#define VIRTIO_F_RING_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1      32
+
+#define VIRTIO_STATUS_ACKNOWLEDGE  1
+#define VIRTIO_STATUS_DRIVER       2
+#define VIRTIO_STATUS_DRIVER_OK    4
+#define VIRTIO_STATUS_FEATURES_OK  8
+#define VIRTIO_STATUS_NEEDS_RESET  0x40
+#define VIRTIO_STATUS_FAILED       0x80
+
+struct virtio_pci;
+
+struct virtio_device_ops {
+	uint16_t device_id;             /* virtio device type: 4 rng, 2 blk, ... */
+	uint32_t pci_class;
+	uint64_t features;              /* the device's own feature bits */
+	unsigned nr_queues;
+	/* A queue was kicked: take its chains, push them back (under vp->lock). */
+	void (*queue_notify)(struct virtio_pci *vp, unsigned queue);
+	/* Device configuration space reads (NULL: none); offset+len checked. */
+	void (*config_read)(struct virtio_pci *vp, uint32_t offset, void *data, unsigned len);
+	uint32_t config_bytes;
+};
+
+struct virtio_queue_cfg {
+	uint16_t size;
+	uint16_t msix_vector;
+	uint64_t desc_gpa, avail_gpa, used_gpa;
+};
+
+/* What the transport needs from the VM. */
+struct virtio_host {
+	int vm_fd;
+	const struct guest_mem *mem;
+	struct evloop *loop;
+};
+
+struct virtio_pci {
+	struct pci_device pci;
+	const struct virtio_device_ops *ops;
+	void *device;                   /* the device model's state */
+	struct virtio_host host;
+	pthread_mutex_t lock;
+
+	uint32_t device_feature_select, driver_feature_select;
+	uint64_t driver_features;
+	uint8_t status;
+	uint8_t config_generation;
+	uint16_t config_msix_vector;
+	uint16_t queue_select;
+	uint8_t isr;
+	struct virtio_queue_cfg qcfg[VIRTIO_MAX_QUEUES];
+	struct virtq vq[VIRTIO_MAX_QUEUES];
+	struct ev_handler kick[VIRTIO_MAX_QUEUES];      /* ioeventfd per queue */
+	uint64_t kick_gpa;              /* where the ioeventfds are registered, 0: none */
+	bool broken_logged;
+
+	uint8_t msix_cap;               /* its offset in configuration space */
+	uint32_t msix[VIRTIO_MAX_QUEUES + 1][4];        /* addr lo, addr hi, data, control */
+	uint32_t msix_pending;          /* vectors that fired while masked */
+};
+
+/* Sets up the PCI function with its BAR at bar_gpa. Returns 0 or -errno. */
+int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, void *device,
+		    const struct virtio_host *host, uint64_t bar_gpa);
+void virtio_pci_destroy(struct virtio_pci *vp);
+
+/* BAR accesses from vCPU threads (KVM_EXIT_MMIO). */
+void virtio_pci_bar_read(struct pci_device *dev, int bar, uint64_t offset, void *data,
+			 unsigned len);
+void virtio_pci_bar_write(struct pci_device *dev, int bar, uint64_t offset,
+			  const void *data, unsigned len);
+
+/* For device models: interrupt the driver about queue q if it wants one. */
+void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue);
+/* A chain was malformed: mark DEVICE_NEEDS_RESET and say why, once. */
+void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *why);
+
+#endif

@@ -1,0 +1,58 @@
+#include "dev/virtio_rng.h"
+
+#include <sys/random.h>
+
+#define VIRTIO_ID_RNG 4
+#define PCI_CLASS_OTHER 0xff0000
+
+/* Fills a writable buffer; returns the bytes written. */
+static uint32_t fill(const struct virtq_seg *seg)
+{
+	uint32_t done = 0;
+
+	while (done < seg->len) {
+		ssize_t n = getrandom((uint8_t *)seg->hva + done, seg->len - done, 0);
+
+		if (n <= 0)
+			break;
+		done += (uint32_t)n;
+	}
+	return done;
+}
+
+static void rng_notify(struct virtio_pci *vp, unsigned queue)
+{
+	struct virtq_chain *c = &((struct virtio_rng *)vp->device)->chain;
+	char err[160];
+	int r;
+
+	while ((r = virtq_pop(&vp->vq[queue], c, err, sizeof(err))) > 0) {
+		uint32_t written = 0;
+
+		/* the driver only offers buffers for us to write; read-only ones are skipped */
+		for (unsigned i = 0; i < c->nr_segs; i++)
+			if (c->segs[i].device_writes)
+				written += fill(&c->segs[i]);
+		virtq_push(&vp->vq[queue], c->head, written);
+	}
+	if (r < 0)
+		virtio_pci_queue_broken(vp, queue, err);
+	virtio_pci_notify_used(vp, queue);
+}
+
+static const struct virtio_device_ops rng_ops = {
+	.device_id = VIRTIO_ID_RNG,
+	.pci_class = PCI_CLASS_OTHER,
+	.nr_queues = 1,
+	.queue_notify = rng_notify,
+};
+
+int virtio_rng_init(struct virtio_rng *rng, const struct virtio_host *host, uint64_t bar_gpa)
+{
+	return virtio_pci_init(&rng->vp, &rng_ops, rng, host, bar_gpa);
+}
+
+void virtio_rng_destroy(struct virtio_rng *rng)
+{
+	virtio_pci_destroy(&rng->vp);
+}
