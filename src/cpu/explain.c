@@ -66,6 +66,10 @@ static bool hv_has(const struct explain_facts *f, uint32_t eax_bits)
 }
 
 #define HV_TIME_BITS ((1u << 1) | (1u << 9))
+/* Linux (ms_hyperv_platform) ignores a Hyper-V interface without these:
+ * the hypercall and VP index MSRs (hv-vpindex, and any of relaxed, vapic,
+ * time... for the hypercall page). */
+#define HV_LINUX_NEEDS ((1u << 5) | (1u << 6))
 
 /* Mirrors the decisions of arch/x86/kernel/kvm.c and kvmclock.c (6.1). */
 static void linux_view(const struct explain_facts *f, struct linux_view *v)
@@ -74,7 +78,7 @@ static void linux_view(const struct explain_facts *f, struct linux_view *v)
 
 	memset(v, 0, sizeof(*v));
 	/* Linux ranks KVM above Hyper-V when both signatures are there. */
-	v->hypervisor = kvm ? "KVM" : hyperv_features(f) && guest_has(f, "hypervisor") ?
+	v->hypervisor = kvm ? "KVM" : hv_has(f, HV_LINUX_NEEDS) && guest_has(f, "hypervisor") ?
 			"Microsoft Hyper-V" : NULL;
 	if (kvm && guest_has(f, "kvmclock")) {
 		v->clocksource = "kvm-clock";
@@ -192,6 +196,9 @@ void explain_text(FILE *out, const struct explain_facts *f)
 	fprintf(out, "A Linux guest will:\n");
 	if (lv.hypervisor)
 		fprintf(out, "  detect %s (\"Hypervisor detected: %s\")\n", lv.hypervisor, lv.hypervisor);
+	else if (guest_has(f, "hypervisor") && hyperv_features(f))
+		fprintf(out, "  ignore the Hyper-V interface: Linux needs its hypercall and VP index MSRs "
+			"(add hv-vpindex), so it detects no particular hypervisor\n");
 	else if (guest_has(f, "hypervisor"))
 		fprintf(out, "  know it is virtual (CPUID.1:ECX[31]) but detect no particular hypervisor\n");
 	else

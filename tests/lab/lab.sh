@@ -126,12 +126,12 @@ run_l1() {
 		else cat > /dev/null; fi
 	} &
 	vpid=$!
-	# Progress is a new LAB- line: a wedged L1 kernel keeps printing
-	# soft-lockup reports, so mere console output proves nothing.
+	# Progress is a new LAB- (or benchmark's BENCH) line: a wedged L1 kernel
+	# keeps printing soft-lockup reports, so mere console output proves nothing.
 	lines=0; since=$(date +%s)
 	while kill -0 $qpid 2>/dev/null; do
 		sleep 5
-		now=$(grep -ac '^LAB-' "$raw" || true)
+		now=$(grep -ac '^\(LAB-\|BENCH\)' "$raw" || true)
 		[ "$now" != "$lines" ] && { lines=$now; since=$(date +%s); }
 		silent=$(( $(date +%s) - since ))
 		if [ $silent -gt "$LAB_SILENCE_S" ] && ! grep -q '^LAB-DONE' "$raw"; then

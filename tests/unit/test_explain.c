@@ -117,6 +117,12 @@ static void hyperv_in_words(void **state)
 				  "reference TSC page; invalid on this host"));
 	assert_non_null(strstr(t, "  detect Hyper-V and use its enlightenments: hv-relaxed hv-vpindex hv-time\n"));
 	free(t);
+	/* without VP index Linux ignores Hyper-V (seen in the lab: acpi_pm) */
+	t = explain("host,kvm=off,hv-time", 1, false);
+	assert_non_null(strstr(t, "  ignore the Hyper-V interface: Linux needs its hypercall and VP index MSRs"));
+	assert_non_null(strstr(t, "  use the clocksource acpi_pm "));
+	assert_null(strstr(t, "Hypervisor detected"));
+	free(t);
 	t = explain("host,hv-relaxed", 1, false);
 	assert_non_null(strstr(t, "  detect KVM "));            /* KVM (at 0x40000100) wins in Linux */
 	assert_non_null(strstr(t, "  use the clocksource kvm-clock "));
