@@ -8,20 +8,17 @@
 #include <sys/mman.h>
 #include <zstd.h>
 
+#include "core/le_bytes.h"
+
 #define LZ4_LEGACY_MAGIC 0x184c2102u
 #define LZ4_LEGACY_CHUNK_BYTES (8u << 20)
 #define MAX_VMLINUX_BYTES (512u << 20)
 
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 const char *kernel_payload_format(const uint8_t *p, size_t len)
 {
-	if (len >= 4 && le32(p) == LZ4_LEGACY_MAGIC)
+	if (len >= 4 && le_get(p, 4) == LZ4_LEGACY_MAGIC)
 		return "lz4";
-	if (len >= 4 && le32(p) == ZSTD_MAGICNUMBER)
+	if (len >= 4 && le_get(p, 4) == ZSTD_MAGICNUMBER)
 		return "zstd";
 	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
 		return "gzip";
@@ -52,7 +49,7 @@ static int unlz4_legacy(const uint8_t *in, size_t len, uint8_t *out, size_t out_
 	size_t pos = 4, done = 0;
 
 	while (len - pos > 4) {
-		uint32_t chunk = le32(in + pos);
+		uint32_t chunk = (uint32_t)le_get(in + pos, 4);
 		int n;
 
 		pos += 4;
@@ -113,7 +110,7 @@ int kernel_unpack_buffer(const uint8_t *payload, size_t len, struct unpacked_ker
 		snprintf(err, err_len, "truncated %s payload", fmt);
 		return -EINVAL;
 	}
-	out_bytes = le32(payload + len - 4);    /* the build's size trailer */
+	out_bytes = (uint32_t)le_get(payload + len - 4, 4);    /* the build's size trailer */
 	if (out_bytes == 0 || out_bytes > MAX_VMLINUX_BYTES) {
 		snprintf(err, err_len, "implausible uncompressed kernel size %zu", out_bytes);
 		return -EINVAL;

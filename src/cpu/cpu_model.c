@@ -94,21 +94,24 @@ bool cpu_model_has_hyperv(const struct cpu_model *m)
 
 /* kvm-pv-enforce-cpuid / hv-enforce-cpuid, in any of +x, -x, x, x=on|off.
  * Returns 1 when item was one of them, 0 when not, -1 on a bad value. */
-static int parse_enforce(struct cpu_model *m, const char *item, const char *value,
-			 char *err, int err_len)
+static int parse_enforce(struct cpu_model *m, const char *item, char *err, int err_len)
 {
 	const char *name = item + (item[0] == '+' || item[0] == '-');
+	const char *eq = strchr(name, '=');
+	int len = eq ? (int)(eq - name) : (int)strlen(name);
 	bool on = item[0] != '-';
 	bool *off;
 
-	if (!strcmp(name, "kvm-pv-enforce-cpuid") || !strcmp(name, "kvm_pv_enforce_cpuid"))
+#define IS(s) (len == (int)strlen(s) && !strncmp(name, s, len))
+	if (IS("kvm-pv-enforce-cpuid") || IS("kvm_pv_enforce_cpuid"))
 		off = &m->pv_enforce_off;
-	else if (!strcmp(name, "hv-enforce-cpuid") || !strcmp(name, "hv_enforce_cpuid"))
+	else if (IS("hv-enforce-cpuid") || IS("hv_enforce_cpuid"))
 		off = &m->hv_enforce_off;
 	else
 		return 0;
-	if (value && parse_on_off(value, &on)) {
-		snprintf(err, err_len, "%s=%s: expected on or off", name, value);
+#undef IS
+	if (eq && parse_on_off(eq + 1, &on)) {
+		snprintf(err, err_len, "%s: expected on or off", name);
 		return -1;
 	}
 	*off = !on;
@@ -119,13 +122,8 @@ static int parse_item(struct cpu_model *m, char *item, char *err, int err_len)
 {
 	char *eq = strchr(item, '=');
 	bool on;
-	int r;
+	int r = parse_enforce(m, item, err, err_len);
 
-	if (eq)
-		*eq = '\0';
-	r = parse_enforce(m, item, eq ? eq + 1 : NULL, err, err_len);
-	if (eq)
-		*eq = '=';
 	if (r)
 		return r < 0 ? -1 : 0;
 	if (!strncmp(item + (item[0] == '+' || item[0] == '-'), "hv-", 3)) {

@@ -2,42 +2,27 @@
 
 #include <string.h>
 
+#include "core/le_bytes.h"
+
 #define LATCH_ENABLE  0x80000000u
 #define HOST_BRIDGE_VENDOR 0x1b36       /* Red Hat: QEMU's "PCIe host bridge" */
 #define HOST_BRIDGE_DEVICE 0x0008
 #define CLASS_HOST_BRIDGE  0x060000
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)v);
-	put16(p + 2, (uint16_t)(v >> 16));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 void pci_device_init(struct pci_device *dev, const char *name, uint16_t vendor,
 		     uint16_t device, uint32_t class_code, uint16_t subsys_id)
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->name = name;
-	put16(dev->config + PCI_VENDOR_ID, vendor);
-	put16(dev->config + PCI_DEVICE_ID, device);
+	le_put(dev->config + PCI_VENDOR_ID, vendor, 2);
+	le_put(dev->config + PCI_DEVICE_ID, device, 2);
 	dev->config[PCI_CLASS_PROG] = (uint8_t)class_code;
 	dev->config[PCI_CLASS_PROG + 1] = (uint8_t)(class_code >> 8);
 	dev->config[PCI_CLASS_PROG + 2] = (uint8_t)(class_code >> 16);
-	put16(dev->config + PCI_SUBSYS_VENDOR, vendor);
-	put16(dev->config + PCI_SUBSYS_ID, subsys_id);
+	le_put(dev->config + PCI_SUBSYS_VENDOR, vendor, 2);
+	le_put(dev->config + PCI_SUBSYS_ID, subsys_id, 2);
 	/* I/O, memory, bus master, INTx disable; the interrupt line is scratch */
-	put16(dev->wmask + PCI_COMMAND, 0x0407);
+	le_put(dev->wmask + PCI_COMMAND, 0x0407, 2);
 	dev->wmask[PCI_INTERRUPT_LINE] = 0xff;
 }
 
@@ -73,11 +58,11 @@ int pci_device_add_bar(struct pci_device *dev, int bar, uint64_t bytes, uint64_t
 		return -1;
 	dev->bar_bytes[bar] = bytes;
 	dev->bar_64[bar] = true;
-	put32(reg, (uint32_t)gpa | PCI_BAR_MEM_64);
-	put32(reg + 4, (uint32_t)(gpa >> 32));
+	le_put(reg, (uint32_t)gpa | PCI_BAR_MEM_64, 4);
+	le_put(reg + 4, (uint32_t)(gpa >> 32), 4);
 	/* the low bits of the address are the size: the guest cannot set them */
-	put32(mask, (uint32_t)~(bytes - 1) & ~0xfu);
-	put32(mask + 4, (uint32_t)~((bytes - 1) >> 32));
+	le_put(mask, (uint32_t)~(bytes - 1) & ~0xfu, 4);
+	le_put(mask + 4, (uint32_t)~((bytes - 1) >> 32), 4);
 	return 0;
 }
 
@@ -113,9 +98,9 @@ uint64_t pci_bar_gpa(const struct pci_device *dev, int bar)
 
 	if (!dev->bar_bytes[bar] || !(dev->config[PCI_COMMAND] & PCI_COMMAND_MEMORY))
 		return 0;
-	gpa = get32(reg) & ~0xfull;
+	gpa = le_get(reg, 4) & ~0xfull;
 	if (dev->bar_64[bar])
-		gpa |= (uint64_t)get32(reg + 4) << 32;
+		gpa |= le_get(reg + 4, 4) << 32;
 	return gpa;
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
+#include "core/le_bytes.h"
 #include "core/log.h"
 
 #define VIRTIO_PCI_VENDOR  0x1af4
@@ -36,21 +37,6 @@
 #define MSIX_CTRL_MASKED 1
 #define NO_VECTOR 0xffff
 
-static uint64_t rd(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
-static void wr(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static uint64_t offered_features(const struct virtio_pci *vp)
 {
 	return vp->ops->features | 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_F_RING_EVENT_IDX |
@@ -61,7 +47,7 @@ static uint64_t offered_features(const struct virtio_pci *vp)
 
 static uint16_t msix_control(const struct virtio_pci *vp)
 {
-	return (uint16_t)rd(vp->pci.config + vp->msix_cap + 2, 2);
+	return (uint16_t)le_get(vp->pci.config + vp->msix_cap + 2, 2);
 }
 
 static void msix_send(struct virtio_pci *vp, uint16_t vector)
@@ -202,24 +188,24 @@ static void common_snapshot(const struct virtio_pci *vp, uint8_t *c)
 		      vp->driver_features >> (32 * vp->driver_feature_select) : 0;
 
 	memset(c, 0, COMMON_BYTES);
-	wr(c + 0x00, vp->device_feature_select, 4);
-	wr(c + 0x04, df, 4);
-	wr(c + 0x08, vp->driver_feature_select, 4);
-	wr(c + 0x0c, gf, 4);
-	wr(c + 0x10, vp->config_msix_vector, 2);
-	wr(c + 0x12, vp->ops->nr_queues, 2);
+	le_put(c + 0x00, vp->device_feature_select, 4);
+	le_put(c + 0x04, df, 4);
+	le_put(c + 0x08, vp->driver_feature_select, 4);
+	le_put(c + 0x0c, gf, 4);
+	le_put(c + 0x10, vp->config_msix_vector, 2);
+	le_put(c + 0x12, vp->ops->nr_queues, 2);
 	c[0x14] = vp->status;
 	c[0x15] = vp->config_generation;
-	wr(c + 0x16, sel, 2);
+	le_put(c + 0x16, sel, 2);
 	if (!q)
 		return;         /* a queue that does not exist reads as size 0 */
-	wr(c + 0x18, q->size, 2);
-	wr(c + 0x1a, q->msix_vector, 2);
-	wr(c + 0x1c, vp->vq[sel].enabled, 2);
-	wr(c + 0x1e, sel, 2);   /* queue_notify_off */
-	wr(c + 0x20, q->desc_gpa, 8);
-	wr(c + 0x28, q->avail_gpa, 8);
-	wr(c + 0x30, q->used_gpa, 8);
+	le_put(c + 0x18, q->size, 2);
+	le_put(c + 0x1a, q->msix_vector, 2);
+	le_put(c + 0x1c, vp->vq[sel].enabled, 2);
+	le_put(c + 0x1e, sel, 2);   /* queue_notify_off */
+	le_put(c + 0x20, q->desc_gpa, 8);
+	le_put(c + 0x28, q->avail_gpa, 8);
+	le_put(c + 0x30, q->used_gpa, 8);
 }
 
 static void queue_enable(struct virtio_pci *vp, unsigned sel)
@@ -247,36 +233,36 @@ static void common_write(struct virtio_pci *vp, unsigned off, const void *data, 
 	common_snapshot(vp, c);
 	memcpy(c + off, data, len);
 	switch (off) {
-	case 0x00: vp->device_feature_select = (uint32_t)rd(c, 4); break;
-	case 0x08: vp->driver_feature_select = (uint32_t)rd(c + 0x08, 4); break;
+	case 0x00: vp->device_feature_select = (uint32_t)le_get(c, 4); break;
+	case 0x08: vp->driver_feature_select = (uint32_t)le_get(c + 0x08, 4); break;
 	case 0x0c:
 		if (vp->driver_feature_select < 2 && !(vp->status & VIRTIO_STATUS_FEATURES_OK)) {
 			unsigned shift = 32 * vp->driver_feature_select;
 
 			vp->driver_features &= ~(0xffffffffull << shift);
-			vp->driver_features |= rd(c + 0x0c, 4) << shift;
+			vp->driver_features |= le_get(c + 0x0c, 4) << shift;
 		}
 		break;
-	case 0x10: vp->config_msix_vector = (uint16_t)rd(c + 0x10, 2); break;
+	case 0x10: vp->config_msix_vector = (uint16_t)le_get(c + 0x10, 2); break;
 	case 0x14: set_status(vp, c[0x14]); break;
-	case 0x16: vp->queue_select = (uint16_t)rd(c + 0x16, 2); break;
+	case 0x16: vp->queue_select = (uint16_t)le_get(c + 0x16, 2); break;
 	case 0x18:
 		if (q_open)
-			q->size = (uint16_t)rd(c + 0x18, 2);
+			q->size = (uint16_t)le_get(c + 0x18, 2);
 		break;
 	case 0x1a:
 		if (q)
-			q->msix_vector = (uint16_t)rd(c + 0x1a, 2);
+			q->msix_vector = (uint16_t)le_get(c + 0x1a, 2);
 		break;
 	case 0x1c:
-		if (q_open && rd(c + 0x1c, 2) == 1)
+		if (q_open && le_get(c + 0x1c, 2) == 1)
 			queue_enable(vp, sel);
 		break;
 	default:
 		if (q_open && off >= 0x20) {
-			q->desc_gpa = rd(c + 0x20, 8);
-			q->avail_gpa = rd(c + 0x28, 8);
-			q->used_gpa = rd(c + 0x30, 8);
+			q->desc_gpa = le_get(c + 0x20, 8);
+			q->avail_gpa = le_get(c + 0x28, 8);
+			q->used_gpa = le_get(c + 0x30, 8);
 		}
 		break;
 	}
@@ -360,9 +346,9 @@ static void add_virtio_cap(struct pci_device *dev, uint8_t type, uint32_t off, u
 {
 	uint8_t body[18] = { notify ? 20 : 16, type, 0 /* BAR 0 */ };
 
-	wr(body + 6, off, 4);
-	wr(body + 10, len, 4);
-	wr(body + 14, NOTIFY_MULT, 4);
+	le_put(body + 6, off, 4);
+	le_put(body + 10, len, 4);
+	le_put(body + 14, NOTIFY_MULT, 4);
 	pci_device_add_cap(dev, PCI_CAP_VENDOR, body, notify ? 18 : 14);
 }
 
@@ -396,9 +382,9 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, 
 		add_virtio_cap(&vp->pci, CFG_DEVICE, DEVICE_OFF, ops->config_bytes, false);
 	add_virtio_cap(&vp->pci, CFG_NOTIFY, NOTIFY_OFF, NOTIFY_MULT * ops->nr_queues, true);
 	/* MSI-X: one vector per queue plus configuration changes */
-	wr(msix, ops->nr_queues, 2);            /* table size - 1 */
-	wr(msix + 2, MSIX_OFF, 4);              /* BAR 0 */
-	wr(msix + 6, PBA_OFF, 4);
+	le_put(msix, ops->nr_queues, 2);            /* table size - 1 */
+	le_put(msix + 2, MSIX_OFF, 4);              /* BAR 0 */
+	le_put(msix + 6, PBA_OFF, 4);
 	vp->msix_cap = pci_device_add_cap(&vp->pci, PCI_CAP_MSIX, msix, sizeof(msix));
 	vp->pci.wmask[vp->msix_cap + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
 	for (unsigned v = 0; v <= ops->nr_queues; v++)
