@@ -21,6 +21,9 @@ void run_options_usage(FILE *out)
 		"      --cpu SPEC         CPU model in QEMU's syntax (default host), e.g.\n"
 		"                         host,kvm=off,-hypervisor,kvm-pv-eoi=off,+invtsc\n"
 		"      --rng              a virtio-rng device (PCI) fed by getrandom()\n"
+		"      --disk path=FILE[,readonly=on][,serial=ID][,cache=none|writeback]\n"
+		"                         a virtio-blk disk on a raw image or block device\n"
+		"                         (repeatable, up to 8; cache=writeback by default)\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
@@ -67,7 +70,24 @@ static int parse_console(const char *text, struct vm_config *cfg)
 	return 0;
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG };
+/* The value is copied: parsing splits it, and argv stays as given. */
+static int parse_disk(const char *text, struct vm_config *cfg)
+{
+	char *copy;
+
+	if (cfg->nr_disks == MAX_DISKS) {
+		log_error("--disk %s: at most %d disks", text, MAX_DISKS);
+		return 1;
+	}
+	copy = strdup(text);
+	if (!copy) {
+		log_error("--disk: out of memory");
+		return 1;
+	}
+	return disk_spec_parse(copy, &cfg->disks[cfg->nr_disks++]);
+}
+
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -82,6 +102,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "kaslr", no_argument, NULL, OPT_KASLR },
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -115,6 +136,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 				log_error("--cpu %s: %s", optarg, err);
 				return 1;
 			}
+			break;
+		case OPT_DISK:
+			if (parse_disk(optarg, cfg))
+				return 1;
 			break;
 		case 'm':
 			if (parse_size_bytes(optarg, &cfg->mem_bytes, err, sizeof(err))) {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli/disk_spec.h"
 #include "cpu/cpu_model.h"
 
 enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
@@ -20,6 +21,8 @@ struct vm_config {
 	const char *console_path;       /* CONSOLE_FILE */
 	bool no_reboot;
 	bool rng;                       /* --rng: a virtio-rng device */
+	struct disk_config disks[MAX_DISKS];    /* --disk, in order */
+	unsigned nr_disks;
 	bool debug_exit;                /* port 0xf4 ends meridian (QEMU's isa-debug-exit) */
 	bool kaslr;                     /* let the guest decompress (and randomize) itself */
 	const char *cpu_spec;           /* --cpu, as given */

@@ -1,6 +1,7 @@
 #include "core/machine.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ struct machine {
 	struct vm vm;
 	struct vm_env env;
 	struct kvm_cpuid2 *cpuid;
+	struct disk_image disks[MAX_DISKS];
+	unsigned nr_disks;
 	int exit_status;        /* what the guest wrote to the debug-exit port */
 };
 
@@ -268,8 +271,27 @@ static int setup_events(struct machine *m)
 	return 0;
 }
 
+/* The disk images, checked before anything starts. */
+static int open_disks(struct machine *m)
+{
+	char err[PATH_MAX + 160];
+
+	for (unsigned i = 0; i < m->cfg->nr_disks; i++) {
+		struct disk_image *img = &m->disks[i];
+
+		if (disk_image_open(img, &m->cfg->disks[i], err, sizeof(err)) ||
+		    (m->nr_disks++, disk_image_check_distinct(img, m->disks, i, err, sizeof(err)))) {
+			log_error("%s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static void teardown(struct machine *m)
 {
+	for (unsigned i = 0; i < m->nr_disks; i++)
+		disk_image_close(&m->disks[i]);
 	evloop_destroy(&m->loop);
 	if (m->wake_h.fd > 0)
 		close(m->wake_h.fd);
@@ -364,7 +386,7 @@ int machine_run(const struct vm_config *cfg)
 	m->loop.epfd = -1;
 	m->kernel_file.fd = m->initrd_file.fd = -1;
 	log_set_quiet(cfg->quiet);
-	if (load_kernel(m))
+	if (load_kernel(m) || open_disks(m))
 		goto out;
 	if (kvm_host_open(&m->host, true))
 		goto out;
@@ -392,6 +414,7 @@ int machine_run(const struct vm_config *cfg)
 		.multiboot_cmdline = m->multiboot_cmdline,
 		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
 		.wake_fd = m->wake_h.fd, .loop = &m->loop,
+		.disks = m->disks, .nr_disks = m->nr_disks,
 	};
 	for (;;) {
 		reason = run_instance(m);

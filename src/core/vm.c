@@ -110,16 +110,51 @@ static const struct uart_ops vm_uart_ops = {
 	.tx = uart_tx, .set_irq = uart_set_irq, .rx_room = uart_rx_room,
 };
 
-/* virtio-rng on PCI, its BAR at the start of the 32-bit PCI window */
+/* The next virtio BAR in the 32-bit PCI window (0 when it is full). */
+static uint64_t take_bar(struct vm *vm)
+{
+	uint64_t gpa = vm->next_bar_gpa;
+
+	if (gpa + VIRTIO_BAR_BYTES > PCI_MMIO32_END)
+		return 0;
+	vm->next_bar_gpa += VIRTIO_BAR_BYTES;
+	return gpa;
+}
+
+static struct virtio_host virtio_host_of(struct vm *vm)
+{
+	return (struct virtio_host){ .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop };
+}
+
+/* virtio-rng on PCI */
 static int add_rng(struct vm *vm)
 {
-	const struct virtio_host host = { .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop };
-	int r = virtio_rng_init(&vm->rng, &host, PCI_MMIO32_GPA);
+	const struct virtio_host host = virtio_host_of(vm);
+	int r = virtio_rng_init(&vm->rng, &host, take_bar(vm));
 
 	vm->has_rng = true;
 	if (r)
 		return r;
 	return pci_bus_add(&vm->pci, &vm->rng.vp.pci) < 0 ? -ENOSPC : 0;
+}
+
+/* One virtio-blk per --disk, in order; a request queue per vCPU. */
+static int add_disks(struct vm *vm)
+{
+	const struct virtio_host host = virtio_host_of(vm);
+
+	for (unsigned i = 0; i < vm->env->nr_disks; i++) {
+		struct virtio_blk *blk = &vm->blk[i];
+		int r = virtio_blk_init(blk, &vm->env->disks[i], vm->env->cfg->cpus, &host,
+					take_bar(vm));
+
+		vm->nr_blk++;
+		if (r)
+			return r;
+		if (pci_bus_add(&vm->pci, &blk->vp.pci) < 0)
+			return -ENOSPC;
+	}
+	return 0;
 }
 
 /* fw_cfg tells the guest its RAM, CPUs, command line and e820 map. */
@@ -150,6 +185,7 @@ static int add_devices(struct vm *vm)
 
 	const struct io_dev exit_dev = { "debug-exit", DEBUG_EXIT_PORT, DEBUG_EXIT_BYTES,
 					 &vm->debug_exit, NULL, debug_exit_io_write };
+	int r;
 
 	if (setup_fw_cfg(vm))
 		return -E2BIG;
@@ -159,8 +195,12 @@ static int add_devices(struct vm *vm)
 	uart_init(&vm->uart, &vm_uart_ops, vm);
 	pci_bus_init(&vm->pci);
 	vm->devices_ready = true;
+	vm->next_bar_gpa = PCI_MMIO32_GPA;
 	if (vm->env->cfg->rng && add_rng(vm))
 		return -ENODEV;
+	r = add_disks(vm);
+	if (r)
+		return r;
 	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
 	acpi_pm_init(&vm->pm, vm_request_stop, vm);
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
@@ -335,6 +375,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->has_rng)
 		virtio_rng_destroy(&vm->rng);
 	vm->has_rng = false;
+	for (unsigned i = 0; i < vm->nr_blk; i++)
+		virtio_blk_destroy(&vm->blk[i]);
+	vm->nr_blk = 0;
 	if (vm->devices_ready) {
 		uart_destroy(&vm->uart);
 		pci_bus_destroy(&vm->pci);

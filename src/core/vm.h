@@ -22,6 +22,7 @@
 #include "dev/io_bus.h"
 #include "dev/pci.h"
 #include "dev/uart.h"
+#include "dev/virtio_blk.h"
 #include "dev/virtio_rng.h"
 #include "kvm/guest_mem.h"
 #include "kvm/kvm_sys.h"
@@ -46,6 +47,8 @@ struct vm_env {
 	void *uart_ctx;
 	int wake_fd;                       /* eventfd: wakes the event loop */
 	struct evloop *loop;               /* where device fds (queue kicks) are watched */
+	const struct disk_image *disks;    /* --disk, opened */
+	unsigned nr_disks;
 };
 
 struct vm {
@@ -60,6 +63,9 @@ struct vm {
 	struct pci_bus pci;
 	struct virtio_rng rng;
 	bool has_rng;
+	struct virtio_blk blk[MAX_DISKS];
+	unsigned nr_blk;                /* initialized (to destroy) */
+	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here */
 	struct debug_exit debug_exit;
 	bool devices_ready;
 	struct vcpu *vcpus;

@@ -78,7 +78,7 @@ void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue)
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *why)
 {
 	if (!vp->broken_logged)
-		log_error("virtio %s: queue %u: %s: the device needs a reset", vp->pci.name, queue,
+		log_error("%s: queue %u: %s: the device needs a reset", vp->pci.name, queue,
 			  why);
 	vp->broken_logged = true;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
@@ -161,6 +161,8 @@ static void set_status(struct virtio_pci *vp, uint8_t status)
 	uint8_t newly = status & ~vp->status;
 
 	if (status == 0) {
+		if (vp->ops->reset)
+			vp->ops->reset(vp);
 		reset(vp);
 		return;
 	}
@@ -247,7 +249,8 @@ static void common_write(struct virtio_pci *vp, unsigned off, const void *data, 
 	case 0x14: set_status(vp, c[0x14]); break;
 	case 0x16: vp->queue_select = (uint16_t)le_get(c + 0x16, 2); break;
 	case 0x18:
-		if (q_open)
+		/* smaller than offered is the driver's right; larger is not */
+		if (q_open && le_get(c + 0x18, 2) <= VIRTIO_QUEUE_SIZE)
 			q->size = (uint16_t)le_get(c + 0x18, 2);
 		break;
 	case 0x1a:
@@ -368,7 +371,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, 
 	vp->host = *host;
 	pthread_mutex_init(&vp->lock, NULL);
 	reset(vp);
-	pci_device_init(&vp->pci, "virtio", VIRTIO_PCI_VENDOR,
+	pci_device_init(&vp->pci, ops->name, VIRTIO_PCI_VENDOR,
 			VIRTIO_PCI_DEVICE_BASE + ops->device_id, ops->pci_class, ops->device_id);
 	vp->pci.config[PCI_REVISION] = 1;       /* modern */
 	vp->pci.opaque = vp;

@@ -35,6 +35,7 @@
 struct virtio_pci;
 
 struct virtio_device_ops {
+	const char *name;               /* "virtio-blk": for messages */
 	uint16_t device_id;             /* virtio device type: 4 rng, 2 blk, ... */
 	uint32_t pci_class;
 	uint64_t features;              /* the device's own feature bits */
@@ -44,6 +45,9 @@ struct virtio_device_ops {
 	/* Device configuration space reads (NULL: none); offset+len checked. */
 	void (*config_read)(struct virtio_pci *vp, uint32_t offset, void *data, unsigned len);
 	uint32_t config_bytes;
+	/* The driver resets the device (NULL: nothing to do): requests in
+	 * flight must be over when this returns. Under vp->lock. */
+	void (*reset)(struct virtio_pci *vp);
 };
 
 struct virtio_queue_cfg {

@@ -31,8 +31,12 @@ static void rng_notify(struct virtio_pci *vp, unsigned queue)
 
 		/* the driver only offers buffers for us to write; read-only ones are skipped */
 		for (unsigned i = 0; i < c->nr_segs; i++)
-			if (c->segs[i].device_writes)
-				written += fill(&c->segs[i]);
+			if (c->segs[i].device_writes) {
+				uint32_t n = fill(&c->segs[i]);
+
+				guest_mem_mark_dirty(vp->host.mem, c->segs[i].hva, n);
+				written += n;
+			}
 		virtq_push(&vp->vq[queue], c->head, written);
 	}
 	if (r < 0)
@@ -41,6 +45,7 @@ static void rng_notify(struct virtio_pci *vp, unsigned queue)
 }
 
 static const struct virtio_device_ops rng_ops = {
+	.name = "virtio-rng",
 	.device_id = VIRTIO_ID_RNG,
 	.pci_class = PCI_CLASS_OTHER,
 	.nr_queues = 1,

@@ -169,8 +169,10 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len)
 		idx = d.next;
 	}
 	vq->last_avail++;
-	if (vq->event_idx)
+	if (vq->event_idx) {
 		__atomic_store_n(avail_event_ptr(vq), vq->last_avail, __ATOMIC_RELEASE);
+		guest_mem_mark_dirty(vq->mem, avail_event_ptr(vq), 2);
+	}
 	return 1;
 }
 
@@ -180,9 +182,13 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes)
 
 	if (!vq->enabled)
 		return;
-	memcpy(vq->used + 4 + 8 * (size_t)(vq->used_idx % vq->size), elem, sizeof(elem));
+	uint8_t *slot = vq->used + 4 + 8 * (size_t)(vq->used_idx % vq->size);
+
+	memcpy(slot, elem, sizeof(elem));
 	vq->used_idx++;
 	__atomic_store_n(used_idx_ptr(vq), vq->used_idx, __ATOMIC_RELEASE);
+	guest_mem_mark_dirty(vq->mem, slot, sizeof(elem));
+	guest_mem_mark_dirty(vq->mem, used_idx_ptr(vq), 2);
 }
 
 bool virtq_should_notify(struct virtq *vq)
@@ -197,4 +203,61 @@ bool virtq_should_notify(struct virtq *vq)
 	if (vq->event_idx)
 		return (uint16_t)(now - load16(used_event_ptr(vq)) - 1) < (uint16_t)(now - old);
 	return !(load16(&vq->avail[0]) & AVAIL_F_NO_INTERRUPT);
+}
+
+uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *buf, uint64_t len)
+{
+	uint64_t done = 0;
+
+	for (unsigned i = 0; i < c->nr_segs && done < len && !c->segs[i].device_writes; i++) {
+		const struct virtq_seg *s = &c->segs[i];
+		uint64_t n;
+
+		if (offset >= s->len) {
+			offset -= s->len;
+			continue;
+		}
+		n = s->len - offset < len - done ? s->len - offset : len - done;
+		memcpy((uint8_t *)buf + done, (const uint8_t *)s->hva + offset, n);
+		done += n;
+		offset = 0;
+	}
+	return done;
+}
+
+unsigned virtq_chain_iov(const struct virtq_chain *c, bool device_writes, uint64_t skip,
+			 uint64_t trim, struct iovec *iov, uint64_t *bytes)
+{
+	uint64_t total = device_writes ? c->writable_bytes : c->readable_bytes;
+	uint64_t want = total > skip + trim ? total - skip - trim : 0;
+	unsigned n = 0;
+
+	*bytes = want;
+	for (unsigned i = 0; i < c->nr_segs && want; i++) {
+		const struct virtq_seg *s = &c->segs[i];
+		uint64_t len = s->len;
+		uint8_t *p = s->hva;
+
+		if (s->device_writes != device_writes)
+			continue;
+		if (skip >= len) {
+			skip -= len;
+			continue;
+		}
+		p += skip;
+		len -= skip;
+		skip = 0;
+		if (len > want)
+			len = want;
+		iov[n++] = (struct iovec){ .iov_base = p, .iov_len = len };
+		want -= len;
+	}
+	return n;
+}
+
+uint8_t *virtq_chain_last_writable(const struct virtq_chain *c)
+{
+	const struct virtq_seg *s = c->nr_segs ? &c->segs[c->nr_segs - 1] : NULL;
+
+	return s && s->device_writes && s->len ? (uint8_t *)s->hva + s->len - 1 : NULL;
 }

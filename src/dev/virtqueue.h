@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "kvm/guest_mem.h"
 
@@ -80,5 +81,19 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes);
 /* After pushes: does the driver want an interrupt now (used_event with
  * EVENT_IDX, else the NO_INTERRUPT flag)? Resets the reference point. */
 bool virtq_should_notify(struct virtq *vq);
+
+/* Copies up to len device-readable bytes from offset into the chain's
+ * readable part; returns the bytes copied. */
+uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t offset, void *buf, uint64_t len);
+
+/* The readable (device_writes false) or writable part of a chain as an
+ * iovec over guest RAM, without its first `skip` and last `trim` bytes
+ * (a request header, a status byte). iov needs VIRTQ_MAX_SEGS entries.
+ * Returns the entries; *bytes is their total. */
+unsigned virtq_chain_iov(const struct virtq_chain *c, bool device_writes, uint64_t skip,
+			 uint64_t trim, struct iovec *iov, uint64_t *bytes);
+
+/* The chain's last byte when it is device-writable (a status byte), else NULL. */
+uint8_t *virtq_chain_last_writable(const struct virtq_chain *c);
 
 #endif

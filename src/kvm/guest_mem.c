@@ -1,6 +1,7 @@
 #include "kvm/guest_mem.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -31,6 +32,11 @@ int guest_mem_map(struct guest_mem *mem, uint64_t total_bytes)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return -errno;
+	mem->dirty_bitmap = calloc((total_bytes / GUEST_PAGE_BYTES + 63) / 64, sizeof(uint64_t));
+	if (!mem->dirty_bitmap) {
+		munmap(base, total_bytes);
+		return -ENOMEM;
+	}
 	mem->base_hva = base;
 	mem->regions[0].hva = base;
 	if (mem->nr_regions == 2)
@@ -43,6 +49,8 @@ void guest_mem_unmap(struct guest_mem *mem)
 	if (mem->base_hva)
 		munmap(mem->base_hva, mem->total_bytes);
 	mem->base_hva = NULL;
+	free(mem->dirty_bitmap);
+	mem->dirty_bitmap = NULL;
 }
 
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
@@ -60,4 +68,24 @@ void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len)
 uint64_t guest_mem_low_end(const struct guest_mem *mem)
 {
 	return mem->regions[0].size_bytes;
+}
+
+void guest_mem_mark_dirty(const struct guest_mem *mem, const void *hva, uint64_t len)
+{
+	uint64_t off = (uint64_t)((const uint8_t *)hva - mem->base_hva);
+
+	if (!len || !mem->dirty_bitmap || (const uint8_t *)hva < mem->base_hva ||
+	    off >= mem->total_bytes || len > mem->total_bytes - off)
+		return;         /* not guest RAM: nothing to migrate */
+	for (uint64_t page = off / GUEST_PAGE_BYTES; page <= (off + len - 1) / GUEST_PAGE_BYTES;
+	     page++)
+		__atomic_fetch_or(&mem->dirty_bitmap[page / 64], 1ull << (page % 64),
+				  __ATOMIC_RELAXED);
+}
+
+uint64_t guest_mem_take_dirty(const struct guest_mem *mem, uint64_t word)
+{
+	if (!mem->dirty_bitmap || word >= (mem->total_bytes / GUEST_PAGE_BYTES + 63) / 64)
+		return 0;
+	return __atomic_exchange_n(&mem->dirty_bitmap[word], 0, __ATOMIC_ACQ_REL);
 }

@@ -1,0 +1,407 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/disk_spec.h"
+#include "core/le_bytes.h"
+#include "dev/virtio_blk.h"
+
+/* The test plays a virtio driver on a simulated guest (1 MiB of RAM) over
+ * the PCI transport's BAR, against a real image file through io_uring. */
+#define QSIZE 8
+#define DESC_GPA  0x1000
+#define AVAIL_GPA 0x2000
+#define USED_GPA  0x3000
+#define HDR_GPA   0x8000
+#define DATA_GPA  0x10000
+#define STATUS_GPA 0x9000
+#define RAM_BYTES (1u << 20)
+#define DISK_BYTES (1u << 20)
+
+/* the transport's BAR layout (virtio_pci.c) */
+#define COMMON 0x0
+#define DEVICE_CFG 0x2000
+#define NOTIFY 0x3000
+
+static struct guest_mem mem;
+static struct evloop loop;
+static struct virtio_blk blk;
+static struct disk_config cfg;
+static struct disk_image img;
+static char path[] = "/tmp/meridian-blk-XXXXXX";
+static uint16_t next_avail;
+
+static void *gp(uint64_t gpa, uint64_t len)
+{
+	return guest_mem_ptr(&mem, gpa, len);
+}
+
+static void bar_w(uint64_t off, uint64_t v, unsigned len)
+{
+	uint8_t b[8];
+
+	le_put(b, v, len);
+	virtio_pci_bar_write(&blk.vp.pci, 0, off, b, len);
+}
+
+static uint64_t bar_r(uint64_t off, unsigned len)
+{
+	uint8_t b[8] = { 0 };
+
+	virtio_pci_bar_read(&blk.vp.pci, 0, off, b, len);
+	return le_get(b, len);
+}
+
+/* What a driver does to bring the device up (virtio spec 3.1.1). */
+static void driver_init(void)
+{
+	bar_w(COMMON + 0x14, 1 | 2, 1);                 /* ACKNOWLEDGE | DRIVER */
+	bar_w(COMMON + 0x08, 1, 4);                     /* driver_feature_select 1 */
+	bar_w(COMMON + 0x0c, 1, 4);                     /* VERSION_1 */
+	bar_w(COMMON + 0x08, 0, 4);
+	bar_w(COMMON + 0x00, 0, 4);                     /* device_feature_select 0 */
+	/* FLUSH DISCARD WRITE_ZEROES RO, as far as offered */
+	bar_w(COMMON + 0x0c, bar_r(COMMON + 0x04, 4) & (1u << 9 | 1u << 13 | 1u << 14 | 1u << 5), 4);
+	bar_w(COMMON + 0x14, 1 | 2 | 8, 1);             /* FEATURES_OK */
+	bar_w(COMMON + 0x16, 0, 2);                     /* queue_select 0 */
+	bar_w(COMMON + 0x18, QSIZE, 2);
+	bar_w(COMMON + 0x20, DESC_GPA, 8);
+	bar_w(COMMON + 0x28, AVAIL_GPA, 8);
+	bar_w(COMMON + 0x30, USED_GPA, 8);
+	bar_w(COMMON + 0x1c, 1, 2);                     /* queue_enable */
+	bar_w(COMMON + 0x14, 1 | 2 | 8 | 4, 1);         /* DRIVER_OK */
+}
+
+static int make_disk(bool readonly)
+{
+	uint8_t *pattern = malloc(DISK_BYTES);
+	int fd = mkstemp(path);
+
+	if (fd < 0 || !pattern)
+		return -1;
+	for (unsigned i = 0; i < DISK_BYTES; i++)
+		pattern[i] = (uint8_t)(i * 7 + i / 512);
+	if (write(fd, pattern, DISK_BYTES) != DISK_BYTES)
+		return -1;
+	close(fd);
+	free(pattern);
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.path = path;
+	cfg.readonly = readonly;
+	strcpy(cfg.serial, "meridian-disk-0");
+	return 0;
+}
+
+static int start_device(bool readonly)
+{
+	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop };
+	char err[300];
+
+	if (!mem.base_hva && guest_mem_map(&mem, RAM_BYTES))
+		return -1;
+	memset(mem.base_hva, 0, RAM_BYTES);
+	memset(mem.dirty_bitmap, 0, (RAM_BYTES / 4096 + 63) / 64 * 8);
+	next_avail = 0;
+	strcpy(path, "/tmp/meridian-blk-XXXXXX");
+	if (make_disk(readonly) || disk_image_open(&img, &cfg, err, sizeof(err)) ||
+	    evloop_init(&loop) || virtio_blk_init(&blk, &img, 1, &host, 0xc0000000))
+		return -1;
+	driver_init();
+	return 0;
+}
+
+static int setup(void **state) { return start_device(false); }
+static int setup_ro(void **state) { return start_device(true); }
+
+static int teardown(void **state)
+{
+	virtio_blk_destroy(&blk);
+	evloop_destroy(&loop);
+	disk_image_close(&img);
+	unlink(path);
+	return 0;
+}
+
+static void set_desc(unsigned i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	*(struct virtq_desc *)gp(DESC_GPA + 16 * i, 16) =
+		(struct virtq_desc){ .addr = addr, .len = len, .flags = flags, .next = next };
+}
+
+static uint16_t used_idx(void)
+{
+	return *(uint16_t *)gp(USED_GPA + 2, 2);
+}
+
+static uint32_t used_len(uint16_t slot)
+{
+	return *(uint32_t *)gp(USED_GPA + 4 + 8 * (slot % QSIZE) + 4, 4);
+}
+
+/* A request with header {type, sector} at descriptor 3*slot, data (if
+ * any) in the next one, then the status byte; kicks and waits until the
+ * device gives it back. Returns the status byte. */
+static uint8_t request(unsigned slot, uint32_t type, uint64_t sector, uint64_t data_gpa,
+		       uint32_t data_len, bool device_writes)
+{
+	uint8_t *hdr = gp(HDR_GPA + 16 * slot, 16);
+	uint8_t *status = gp(STATUS_GPA + slot, 1);
+	uint16_t *avail = gp(AVAIL_GPA, 6 + 2 * QSIZE);
+	unsigned d = 3 * (slot % 2);
+	uint16_t want = used_idx() + 1;
+
+	le_put(hdr, type, 4);
+	le_put(hdr + 4, 0, 4);
+	le_put(hdr + 8, sector, 8);
+	*status = 0xee;
+	set_desc(d, HDR_GPA + 16 * slot, 16, VIRTQ_DESC_F_NEXT, d + 1);
+	if (data_len) {
+		set_desc(d + 1, data_gpa, data_len,
+			 VIRTQ_DESC_F_NEXT | (device_writes ? VIRTQ_DESC_F_WRITE : 0), d + 2);
+		set_desc(d + 2, STATUS_GPA + slot, 1, VIRTQ_DESC_F_WRITE, 0);
+	} else {
+		set_desc(d + 1, STATUS_GPA + slot, 1, VIRTQ_DESC_F_WRITE, 0);
+	}
+	avail[2 + next_avail % QSIZE] = (uint16_t)d;
+	avail[1] = ++next_avail;
+	bar_w(NOTIFY, 0, 2);                            /* kick queue 0 */
+	for (int i = 0; i < 100 && used_idx() != want; i++)
+		evloop_run_once(&loop, 50);
+	assert_int_equal(used_idx(), want);
+	return *status;
+}
+
+static void host_read(uint64_t off, void *buf, size_t len)
+{
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+	assert_int_equal(fread(buf, 1, len, f), len);
+	fclose(f);
+}
+
+static void config_space_describes_the_disk(void **state)
+{
+	assert_int_equal(bar_r(DEVICE_CFG + 0, 8), DISK_BYTES / 512);  /* capacity */
+	assert_int_equal(bar_r(DEVICE_CFG + 12, 4), 254);              /* seg_max */
+	assert_int_equal(bar_r(DEVICE_CFG + 20, 4), 512);              /* blk_size */
+	assert_int_equal(bar_r(DEVICE_CFG + 34, 2), 1);                /* num_queues */
+	assert_int_equal(bar_r(COMMON + 0x14, 1), 1 | 2 | 8 | 4);      /* features accepted */
+}
+
+static void read_returns_the_image_bytes(void **state)
+{
+	uint8_t want[1024];
+
+	host_read(2 * 512, want, sizeof(want));
+	assert_int_equal(request(0, 0, 2, DATA_GPA, 1024, true), 0);
+	assert_memory_equal(gp(DATA_GPA, 1024), want, 1024);
+	assert_int_equal(used_len(0), 1024 + 1);
+	/* the device's writes are in the dirty bitmap for migration: the data
+	 * pages (0x10000 is page 16) and the status byte's page (9) */
+	assert_true(mem.dirty_bitmap[0] & (1ull << 16));
+	assert_true(mem.dirty_bitmap[0] & (1ull << 9));
+	assert_false(mem.dirty_bitmap[0] & (1ull << 20));
+}
+
+static void write_reaches_the_image(void **state)
+{
+	uint8_t got[4096];
+
+	memset(gp(DATA_GPA, 4096), 0x5a, 4096);
+	assert_int_equal(request(0, 1, 8, DATA_GPA, 4096, false), 0);
+	host_read(8 * 512, got, sizeof(got));
+	for (unsigned i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], 0x5a);
+	assert_int_equal(request(1, 4, 0, 0, 0, false), 0);                    /* flush */
+}
+
+static void get_id_gives_the_serial(void **state)
+{
+	memset(gp(DATA_GPA, 20), 0xff, 20);
+	assert_int_equal(request(0, 8, 0, DATA_GPA, 20, true), 0);
+	assert_memory_equal(gp(DATA_GPA, 20), "meridian-disk-0\0\0\0\0\0", 20);
+}
+
+static void out_of_range_fails_alone(void **state)
+{
+	uint8_t want[512];
+
+	/* the last sector reads; one past it, or a partial sector, does not */
+	assert_int_equal(request(0, 0, DISK_BYTES / 512 - 1, DATA_GPA, 512, true), 0);
+	assert_int_equal(request(1, 0, DISK_BYTES / 512, DATA_GPA, 512, true), 1);
+	assert_int_equal(request(0, 0, DISK_BYTES / 512 - 1, DATA_GPA, 1024, true), 1);
+	assert_int_equal(request(1, 0, ~0ull, DATA_GPA, 512, true), 1);
+	assert_int_equal(request(0, 0, 0, DATA_GPA, 100, true), 1);
+	/* and the device still works */
+	host_read(0, want, sizeof(want));
+	assert_int_equal(request(1, 0, 0, DATA_GPA, 512, true), 0);
+	assert_memory_equal(gp(DATA_GPA, 512), want, 512);
+	assert_int_equal(bar_r(COMMON + 0x14, 1) & 0x40, 0);
+}
+
+static void unknown_type_is_unsupported(void **state)
+{
+	assert_int_equal(request(0, 99, 0, 0, 0, false), 2);
+}
+
+static void write_zeroes_and_discard(void **state)
+{
+	uint8_t *range = gp(DATA_GPA, 16), got[4096];
+
+	le_put(range, 16, 8);           /* sector 16 */
+	le_put(range + 8, 8, 4);        /* 8 sectors */
+	le_put(range + 12, 0, 4);
+	assert_int_equal(request(0, 13, 0, DATA_GPA, 16, false), 0);
+	host_read(16 * 512, got, sizeof(got));
+	for (unsigned i = 0; i < sizeof(got); i++)
+		assert_int_equal(got[i], 0);
+	host_read(24 * 512, got, 1);
+	assert_int_not_equal(got[0], 0);        /* and no further */
+	le_put(range, 32, 8);
+	assert_int_equal(request(1, 11, 0, DATA_GPA, 16, false), 0);   /* discard */
+	le_put(range, DISK_BYTES / 512 - 4, 8);                         /* runs off the end */
+	assert_int_equal(request(0, 13, 0, DATA_GPA, 16, false), 1);
+}
+
+static void readonly_refuses_writes(void **state)
+{
+	uint8_t before[512], after[512];
+
+	host_read(0, before, sizeof(before));
+	memset(gp(DATA_GPA, 512), 0x11, 512);
+	assert_int_equal(request(0, 1, 0, DATA_GPA, 512, false), 1);
+	host_read(0, after, sizeof(after));
+	assert_memory_equal(before, after, 512);
+	/* RO offered (bit 5), DISCARD not */
+	bar_w(COMMON + 0x00, 0, 4);
+	assert_true(bar_r(COMMON + 0x04, 4) & (1u << 5));
+	assert_false(bar_r(COMMON + 0x04, 4) & (1u << 13));
+	assert_int_equal(request(1, 0, 0, DATA_GPA, 512, true), 0);     /* reads work */
+}
+
+static void missing_status_byte_breaks_the_queue(void **state)
+{
+	uint16_t *avail = gp(AVAIL_GPA, 6 + 2 * QSIZE);
+
+	set_desc(0, HDR_GPA, 16, 0, 0);         /* header only: nowhere to answer */
+	avail[2 + next_avail % QSIZE] = 0;
+	avail[1] = ++next_avail;
+	bar_w(NOTIFY, 0, 2);
+	assert_int_equal(bar_r(COMMON + 0x14, 1) & 0x40, 0x40);        /* NEEDS_RESET */
+	/* a reset brings it back */
+	bar_w(COMMON + 0x14, 0, 1);
+	assert_int_equal(bar_r(COMMON + 0x14, 1), 0);
+	driver_init();
+	next_avail = 0;
+	memset(gp(AVAIL_GPA, 6 + 2 * QSIZE), 0, 6 + 2 * QSIZE);
+	memset(gp(USED_GPA, 6 + 8 * QSIZE), 0, 6 + 8 * QSIZE);
+	assert_int_equal(request(0, 0, 0, DATA_GPA, 512, true), 0);
+}
+
+static void many_requests_in_flight(void **state)
+{
+	uint16_t *avail = gp(AVAIL_GPA, 6 + 2 * QSIZE);
+	uint8_t want[512];
+
+	/* two reads of different sectors made available before one kick */
+	for (unsigned r = 0; r < 2; r++) {
+		uint8_t *hdr = gp(HDR_GPA + 16 * r, 16);
+		unsigned d = 3 * r;
+
+		le_put(hdr, 0, 4);
+		le_put(hdr + 8, 100 + r, 8);
+		set_desc(d, HDR_GPA + 16 * r, 16, VIRTQ_DESC_F_NEXT, d + 1);
+		set_desc(d + 1, DATA_GPA + 4096 * r, 512, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, d + 2);
+		set_desc(d + 2, STATUS_GPA + r, 1, VIRTQ_DESC_F_WRITE, 0);
+		avail[2 + next_avail % QSIZE] = (uint16_t)d;
+		avail[1] = ++next_avail;
+	}
+	bar_w(NOTIFY, 0, 2);
+	for (int i = 0; i < 100 && used_idx() != 2; i++)
+		evloop_run_once(&loop, 50);
+	assert_int_equal(used_idx(), 2);
+	for (unsigned r = 0; r < 2; r++) {
+		host_read((100 + r) * 512, want, sizeof(want));
+		assert_memory_equal(gp(DATA_GPA + 4096 * r, 512), want, 512);
+		assert_int_equal(*(uint8_t *)gp(STATUS_GPA + r, 1), 0);
+	}
+}
+
+static void image_errors(void **state)
+{
+	struct disk_config c = { .path = "/nonexistent/disk.img" };
+	struct disk_image a, b;
+	char err[400], odd[] = "/tmp/meridian-odd-XXXXXX";
+	int fd = mkstemp(odd);
+
+	assert_int_equal(disk_image_open(&a, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--disk path=/nonexistent/disk.img: No such file"));
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
+	c.path = odd;
+	assert_int_equal(disk_image_open(&a, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "size 3 bytes is not a whole number of 512-byte sectors"));
+	unlink(odd);
+	c.path = "/tmp";
+	assert_int_equal(disk_image_open(&a, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--disk path=/tmp: Is a directory"));
+	c.readonly = true;
+	assert_int_equal(disk_image_open(&a, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--disk path=/tmp: not a regular file or block device"));
+	c.readonly = false;
+	/* the same file twice */
+	c.path = path;
+	assert_int_equal(disk_image_open(&a, &c, err, sizeof(err)), 0);
+	assert_int_equal(disk_image_open(&b, &c, err, sizeof(err)), 0);
+	assert_int_equal(disk_image_check_distinct(&b, &a, 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the same file as disk 0"));
+	disk_image_close(&a);
+	disk_image_close(&b);
+}
+
+static void disk_specs(void **state)
+{
+	struct disk_config d;
+	char ok[] = "path=/x.img,readonly=on,serial=abc,cache=none";
+	char bad_key[] = "path=/x,speed=fast", no_path[] = "readonly=on", bad_ro[] = "path=/x,readonly=yes";
+	char long_serial[] = "path=/x,serial=123456789012345678901", bad_cache[] = "path=/x,cache=unsafe";
+
+	assert_int_equal(disk_spec_parse(ok, &d), 0);
+	assert_string_equal(d.path, "/x.img");
+	assert_true(d.readonly);
+	assert_true(d.cache_direct);
+	assert_string_equal(d.serial, "abc");
+	assert_int_equal(disk_spec_parse(bad_key, &d), 1);
+	assert_int_equal(disk_spec_parse(no_path, &d), 1);
+	assert_int_equal(disk_spec_parse(bad_ro, &d), 1);
+	assert_int_equal(disk_spec_parse(long_serial, &d), 1);
+	assert_int_equal(disk_spec_parse(bad_cache, &d), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(config_space_describes_the_disk, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_returns_the_image_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_reaches_the_image, setup, teardown),
+		cmocka_unit_test_setup_teardown(get_id_gives_the_serial, setup, teardown),
+		cmocka_unit_test_setup_teardown(out_of_range_fails_alone, setup, teardown),
+		cmocka_unit_test_setup_teardown(unknown_type_is_unsupported, setup, teardown),
+		cmocka_unit_test_setup_teardown(write_zeroes_and_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(readonly_refuses_writes, setup_ro, teardown),
+		cmocka_unit_test_setup_teardown(missing_status_byte_breaks_the_queue, setup, teardown),
+		cmocka_unit_test_setup_teardown(many_requests_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(image_errors, setup, teardown),
+		cmocka_unit_test(disk_specs),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
