@@ -51,9 +51,13 @@ int disk_image_open(struct disk_image *img, const struct disk_config *cfg, char 
 		return -1;
 	}
 	if (img->fd < 0) {
-		snprintf(err, err_len, "--disk path=%s: %s%s", cfg->path, strerror(errno),
-			 errno == EACCES || errno == EROFS ? cfg->readonly ? "" :
-			 " (readonly=on opens it for reading only)" : "");
+		int e = errno;
+		/* a file we may read but not write: say how to use it anyway */
+		bool hint = (e == EACCES || e == EROFS) && !cfg->readonly &&
+			    access(cfg->path, R_OK) == 0;
+
+		snprintf(err, err_len, "--disk path=%s: %s%s", cfg->path, strerror(e),
+			 hint ? " (readonly=on opens it for reading only)" : "");
 		return -1;
 	}
 	if (fstat(img->fd, &st) < 0 || image_size(img, &st, err, err_len)) {

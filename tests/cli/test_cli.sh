@@ -124,10 +124,33 @@ check mb-missing-module 1 "meridian: --initrd /nonexistent/mod: No such file or 
 check mb-modules-too-big 1 "~meridian: --memory 4M: too small for the kernel and its modules \(they need [0-9]+M below the 3 GiB hole\)" -- \
 	$M run -k "$MB" -m 4M -i "$K"
 
+# --disk: checked before KVM is opened, so these run on any host
+head -c 1000 /dev/zero > "$T/odd.img"
+head -c 4096 /dev/zero > "$T/disk.img"
+ln "$T/disk.img" "$T/hardlink.img"
+check disk-missing 1 "meridian: --disk path=/nonexistent/disk.img: No such file or directory" -- \
+	$M run -k "$K" --disk path=/nonexistent/disk.img
+check disk-no-path 1 "meridian: --disk: path=FILE is missing" -- $M run -k "$K" --disk readonly=on
+check disk-bad-key 1 "meridian: --disk format: unknown key (path, readonly, serial, cache)" -- \
+	$M run -k "$K" --disk "path=$T/disk.img,format=qcow2"
+check disk-bad-cache 1 "meridian: --disk cache=unsafe: expected none or writeback" -- \
+	$M run -k "$K" --disk "path=$T/disk.img,cache=unsafe"
+check disk-odd-size 1 "meridian: --disk path=$T/odd.img: size 1000 bytes is not a whole number of 512-byte sectors" -- \
+	$M run -k "$K" --disk "path=$T/odd.img"
+check disk-is-dir 1 "meridian: --disk path=$T: not a regular file or block device" -- \
+	$M run -k "$K" --disk "path=$T,readonly=on"
+check disk-twice 1 "meridian: --disk path=$T/hardlink.img: the same file as disk 0 ($T/disk.img); two disks on one image would corrupt it" -- \
+	$M run -k "$K" --disk "path=$T/disk.img" --disk "path=$T/hardlink.img,readonly=on"
+check disk-nine 1 "meridian: --disk path=$T/disk.img: at most 8 disks" -- \
+	$M run -k "$K" $(for i in 1 2 3 4 5 6 7 8 9; do printf ' --disk path=%s' "$T/disk.img"; done)
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	cp "$K" "$T/private" && chmod 600 "$T/private" && chmod 755 "$T"
 	check unreadable-kernel 1 "meridian: --kernel $T/private: Permission denied" -- \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups $M run -k "$T/private"
+	# an image others may read but not write
+	cp "$K" "$T/kernel" && cp "$T/disk.img" "$T/ro.img" && chmod 644 "$T/kernel" "$T/ro.img"
+	check disk-read-only-file 1 "meridian: --disk path=$T/ro.img: Permission denied (readonly=on opens it for reading only)" -- \
+		setpriv --reuid=nobody --regid=nogroup --clear-groups $M run -k "$T/kernel" --disk "path=$T/ro.img"
 fi
 if [ -e /sys/module/kvm_pvm ]; then
 	check pvm-refused 1 "meridian: /dev/kvm is served by kvm_pvm (PVM), which cannot run stock guest kernels; run \`make demo\` to boot the guest inside the lab instead" -- \

@@ -60,7 +60,7 @@ build_l2() {
 	mkdir -p "$LAB/l2-root/lib/modules"
 	# virtio: the transport and the devices, insmod'ed in this order
 	for m in nvram.ko msr.ko virtio_ring.ko virtio.ko virtio_pci_legacy_dev.ko \
-		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko; do
+		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko virtio_blk.ko; do
 		cp "$(find "$LAB/l2-kernel/lib/modules" -name $m)" "$LAB/l2-root/lib/modules/"
 	done
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"
@@ -79,6 +79,9 @@ build_l1() {
 	done
 	add_binary "$r" "$MERIDIAN_BIN" /lab/bin/meridian
 	add_binary "$r" "$(command -v script)" /usr/bin/script   # a pty for terminal tests
+	# disk images: made with mkfs.ext4 -d, their files read back with debugfs
+	add_binary "$r" /sbin/mke2fs /sbin/mkfs.ext4
+	add_binary "$r" /sbin/debugfs /sbin/debugfs
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
