@@ -49,12 +49,34 @@ static void pointers_are_bounds_checked(void **state)
 	guest_mem_unmap(&mem);
 }
 
+/* Device writes are remembered page by page until migration takes them. */
+static void device_writes_mark_pages_dirty(void **state)
+{
+	struct guest_mem mem;
+	uint8_t *p;
+
+	assert_int_equal(guest_mem_map(&mem, 1u << 20), 0);     /* 256 pages: 4 words */
+	p = guest_mem_ptr(&mem, 0x3ff0, 0x20);                  /* straddles pages 3 and 4 */
+	guest_mem_mark_dirty(&mem, p, 0x20);
+	guest_mem_mark_dirty(&mem, guest_mem_ptr(&mem, 0xff000, 1), 1);      /* page 255 */
+	guest_mem_mark_dirty(&mem, p, 0);                                      /* nothing */
+	guest_mem_mark_dirty(&mem, mem.base_hva + (1u << 20), 1);              /* not RAM */
+	guest_mem_mark_dirty(&mem, mem.base_hva + 0xfff00, 0x1000);            /* runs off the end */
+	assert_int_equal(guest_mem_take_dirty(&mem, 0), (1ull << 3) | (1ull << 4));
+	assert_int_equal(guest_mem_take_dirty(&mem, 0), 0);    /* taken */
+	assert_int_equal(guest_mem_take_dirty(&mem, 1), 0);
+	assert_int_equal(guest_mem_take_dirty(&mem, 3), 1ull << 63);
+	assert_int_equal(guest_mem_take_dirty(&mem, 4), 0);    /* past the bitmap */
+	guest_mem_unmap(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(small_ram_is_one_region),
 		cmocka_unit_test(large_ram_skips_the_hole),
 		cmocka_unit_test(pointers_are_bounds_checked),
+		cmocka_unit_test(device_writes_mark_pages_dirty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
