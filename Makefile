@@ -50,6 +50,7 @@ demo: $(BUILD)/meridian
 bench: $(BUILD)/meridian
 	sh bench/boot/run.sh
 	sh bench/clock/run.sh
+	sh bench/blk/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -9,6 +10,7 @@
 
 #include "core/le_bytes.h"
 #include "core/log.h"
+#include "migrate/vmstate.h"
 
 #define VIRTIO_ID_BLOCK 2
 #define PCI_CLASS_STORAGE_SCSI 0x010000
@@ -338,4 +340,77 @@ void virtio_blk_destroy(struct virtio_blk *blk)
 	io_ring_destroy(&blk->io);
 	free(blk->reqs);
 	blk->reqs = NULL;
+}
+
+/* What a disk's state must agree on beyond the transport: a destination
+ * with a different disk would hand the guest someone else's blocks. */
+struct blk_state {
+	uint64_t capacity_sectors;
+	uint8_t readonly;
+	uint16_t nr_queues;
+};
+
+static const struct vmstate_field blk_fields[] = {
+	VMSTATE_FIELD(struct blk_state, capacity_sectors),
+	VMSTATE_FIELD(struct blk_state, readonly),
+	VMSTATE_FIELD(struct blk_state, nr_queues),
+};
+static const struct vmstate_desc blk_desc = {
+	.name = "virtio-blk", .version = 1, .fields = blk_fields,
+	.nr_fields = sizeof(blk_fields) / sizeof(blk_fields[0]),
+};
+
+static struct blk_state state_of(const struct virtio_blk *blk)
+{
+	return (struct blk_state){ .capacity_sectors = blk->img->size_bytes / SECTOR_BYTES,
+				   .readonly = blk->img->cfg->readonly,
+				   .nr_queues = (uint16_t)blk->ops.nr_queues };
+}
+
+ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap)
+{
+	struct blk_state st = state_of(blk);
+	ssize_t n, m;
+
+	/* requests in flight finish (and reach the used rings) first: the
+	 * state then holds none, and nothing is lost or done twice */
+	pthread_mutex_lock(&blk->vp.lock);
+	io_ring_reap(&blk->io, true, on_complete, blk);
+	for (unsigned q = 0; q < blk->ops.nr_queues; q++)
+		virtio_pci_notify_used(&blk->vp, q);
+	pthread_mutex_unlock(&blk->vp.lock);
+	n = virtio_pci_save(&blk->vp, buf, cap);
+	if (n < 0)
+		return -1;
+	m = vmstate_save(&blk_desc, &st, buf + n, cap - (size_t)n);
+	return m < 0 ? -1 : n + m;
+}
+
+ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
+			int err_len)
+{
+	struct blk_state mine = state_of(blk), theirs;
+	size_t pci_bytes = virtio_pci_state_bytes();
+	ssize_t m;
+
+	/* the disk section is checked before the transport changes anything */
+	if (len < pci_bytes) {
+		snprintf(err, err_len, "virtio-blk: %zu bytes of state, %zu needed", len, pci_bytes);
+		return -1;
+	}
+	m = vmstate_load(&blk_desc, &theirs, buf + pci_bytes, len - pci_bytes, err, err_len);
+	if (m < 0)
+		return -1;
+	if (mine.capacity_sectors != theirs.capacity_sectors || mine.readonly != theirs.readonly ||
+	    mine.nr_queues != theirs.nr_queues) {
+		snprintf(err, err_len, "virtio-blk %s: the saved disk had %llu sectors%s and %u "
+			 "queues, this one %llu%s and %u", blk->img->cfg->path,
+			 (unsigned long long)theirs.capacity_sectors, theirs.readonly ? " (read-only)" : "",
+			 theirs.nr_queues, (unsigned long long)mine.capacity_sectors,
+			 mine.readonly ? " (read-only)" : "", mine.nr_queues);
+		return -1;
+	}
+	if (virtio_pci_load(&blk->vp, buf, pci_bytes, err, err_len) < 0)
+		return -1;
+	return (ssize_t)pci_bytes + m;
 }

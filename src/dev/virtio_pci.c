@@ -156,6 +156,33 @@ static void reset(struct virtio_pci *vp)
 	}
 }
 
+void virtio_pci_reset_locked(struct virtio_pci *vp)
+{
+	reset(vp);
+}
+
+static void queue_enable(struct virtio_pci *vp, unsigned sel);
+
+void virtio_pci_resume_locked(struct virtio_pci *vp, uint8_t status, const uint8_t *enabled,
+			      const uint16_t *last_avail, const uint16_t *used_idx,
+			      const uint16_t *signalled_used, const uint8_t *broken)
+{
+	vp->status = status;
+	for (unsigned q = 0; q < vp->ops->nr_queues; q++) {
+		struct virtq *vq = &vp->vq[q];
+
+		if (!enabled[q])
+			continue;
+		queue_enable(vp, q);
+		vq->last_avail = last_avail[q];
+		vq->used_idx = used_idx[q];
+		vq->signalled_used = signalled_used[q];
+		vq->broken = vq->broken || broken[q];
+	}
+	if (status & VIRTIO_STATUS_DRIVER_OK)
+		kicks_on(vp);
+}
+
 static void set_status(struct virtio_pci *vp, uint8_t status)
 {
 	uint8_t newly = status & ~vp->status;

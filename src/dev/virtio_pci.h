@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/evloop.h"
 #include "dev/pci.h"
@@ -103,5 +104,19 @@ void virtio_pci_bar_write(struct pci_device *dev, int bar, uint64_t offset,
 void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue);
 /* A chain was malformed: mark DEVICE_NEEDS_RESET and say why, once. */
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *why);
+
+/* State for migration and snapshots (dev/virtio_pci_state.c): save
+ * returns the bytes written or -1 when cap is too small; load returns the
+ * bytes used, or -1 with err saying why (the device is then untouched).
+ * The device model must be quiet (no requests in flight) around both. */
+size_t virtio_pci_state_bytes(void);
+ssize_t virtio_pci_save(struct virtio_pci *vp, uint8_t *buf, size_t cap);
+ssize_t virtio_pci_load(struct virtio_pci *vp, const uint8_t *buf, size_t len, char *err,
+			int err_len);
+/* For the loader only, under vp->lock. */
+void virtio_pci_reset_locked(struct virtio_pci *vp);
+void virtio_pci_resume_locked(struct virtio_pci *vp, uint8_t status, const uint8_t *enabled,
+			      const uint16_t *last_avail, const uint16_t *used_idx,
+			      const uint16_t *signalled_used, const uint8_t *broken);
 
 #endif

@@ -61,3 +61,14 @@ void virtio_rng_destroy(struct virtio_rng *rng)
 {
 	virtio_pci_destroy(&rng->vp);
 }
+
+ssize_t virtio_rng_save(struct virtio_rng *rng, uint8_t *buf, size_t cap)
+{
+	return virtio_pci_save(&rng->vp, buf, cap);
+}
+
+ssize_t virtio_rng_load(struct virtio_rng *rng, const uint8_t *buf, size_t len, char *err,
+			int err_len)
+{
+	return virtio_pci_load(&rng->vp, buf, len, err, err_len);
+}

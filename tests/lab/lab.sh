@@ -57,6 +57,7 @@ build_l2() {
 	for probe in kvm-msrs clock-cost; do
 		gcc -static -O2 -o "$LAB/l2-root/bin/$probe" "$ROOT/tests/lab/guest/$probe.c"
 	done
+	gcc -static -O2 -o "$LAB/l2-root/bin/blkbench" "$ROOT/bench/blk/blkbench.c" -luring
 	mkdir -p "$LAB/l2-root/lib/modules"
 	# virtio: the transport and the devices, insmod'ed in this order
 	for m in nvram.ko msr.ko virtio_ring.ko virtio.ko virtio_pci_legacy_dev.ko \
@@ -72,8 +73,9 @@ build_l1() {
 	busybox_root "$r"
 	cp "$ROOT/tests/lab/l1-init" "$r/init"
 	mkdir -p "$r/lab/bin" "$r/lab/l2" "$r/lab/scenarios"
+	# (brd: a RAM block device for bench/blk, loaded there)
 	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko \
-		 arch/x86/kvm/kvm-amd.ko; do
+		 arch/x86/kvm/kvm-amd.ko drivers/block/brd.ko; do
 		mkdir -p "$r/lab/modules/$(dirname $m)"
 		cp "$L1_MODULES/$m" "$r/lab/modules/$m"
 	done

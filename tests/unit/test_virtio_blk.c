@@ -335,6 +335,69 @@ static void many_requests_in_flight(void **state)
 	}
 }
 
+/* Save, then load into a fresh device (as a migration destination does):
+ * the driver carries on with the same rings as if nothing happened. */
+static void state_round_trip(void **state)
+{
+	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop };
+	uint8_t buf[4096], want[512];
+	char err[200];
+	ssize_t n;
+
+	assert_int_equal(request(0, 0, 5, DATA_GPA, 512, true), 0);
+	n = virtio_blk_save(&blk, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(virtio_blk_save(&blk, buf, 10), -1);   /* too small */
+	virtio_blk_destroy(&blk);
+	assert_int_equal(virtio_blk_init(&blk, &img, 1, &host, 0xc0000000), 0);
+	assert_int_equal(bar_r(COMMON + 0x14, 1), 0);           /* a new device knows nothing */
+	if (virtio_blk_load(&blk, buf, (size_t)n, err, sizeof(err)) != n)
+		fail_msg("load: %s", err);
+	assert_int_equal(bar_r(COMMON + 0x14, 1), 1 | 2 | 8 | 4);
+	assert_int_equal(bar_r(COMMON + 0x1c, 2), 1);           /* queue 0 enabled */
+	host_read(6 * 512, want, sizeof(want));
+	assert_int_equal(request(1, 0, 6, DATA_GPA, 512, true), 0);
+	assert_memory_equal(gp(DATA_GPA, 512), want, 512);
+	assert_int_equal(used_idx(), 2);
+}
+
+static void bad_state_is_refused(void **state)
+{
+	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop };
+	struct disk_config small_cfg = { 0 };
+	struct disk_image small;
+	uint8_t buf[4096], bad[4096];
+	char err[300], small_path[] = "/tmp/meridian-small-XXXXXX";
+	struct virtio_blk other;
+	int fd = mkstemp(small_path);
+	ssize_t n = virtio_blk_save(&blk, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	/* truncated */
+	assert_int_equal(virtio_blk_load(&blk, buf, (size_t)n - 1, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "bytes of state"));
+	/* a version from the future (the transport's, after its name) */
+	memcpy(bad, buf, (size_t)n);
+	bad[1 + strlen("virtio-pci")] = 9;
+	assert_int_equal(virtio_blk_load(&blk, bad, (size_t)n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "virtio-pci: version 9, this meridian reads version 1"));
+	/* not a state at all */
+	memset(bad, 0x41, sizeof(bad));
+	assert_int_equal(virtio_blk_load(&blk, bad, (size_t)n, err, sizeof(err)), -1);
+	/* a different disk: 512 KiB instead of 1 MiB */
+	assert_int_equal(ftruncate(fd, DISK_BYTES / 2), 0);
+	close(fd);
+	small_cfg.path = small_path;
+	assert_int_equal(disk_image_open(&small, &small_cfg, err, sizeof(err)), 0);
+	assert_int_equal(virtio_blk_init(&other, &small, 1, &host, 0xc0008000), 0);
+	assert_int_equal(virtio_blk_load(&other, buf, (size_t)n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "the saved disk had 2048 sectors and 1 queues, this one 1024 and 1"));
+	assert_int_equal(bar_r(COMMON + 0x14, 1), 1 | 2 | 8 | 4);      /* the original is fine */
+	virtio_blk_destroy(&other);
+	disk_image_close(&small);
+	unlink(small_path);
+}
+
 static void image_errors(void **state)
 {
 	struct disk_config c = { .path = "/nonexistent/disk.img" };
@@ -399,6 +462,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(readonly_refuses_writes, setup_ro, teardown),
 		cmocka_unit_test_setup_teardown(missing_status_byte_breaks_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(many_requests_in_flight, setup, teardown),
+		cmocka_unit_test_setup_teardown(state_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_state_is_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(image_errors, setup, teardown),
 		cmocka_unit_test(disk_specs),
 	};
