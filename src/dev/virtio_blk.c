@@ -182,6 +182,8 @@ static int start(struct virtio_blk *blk, struct blk_req *req, const struct virtq
 	}
 }
 
+static void on_complete(void *owner, void *tag, int res);
+
 static void blk_notify(struct virtio_pci *vp, unsigned queue)
 {
 	struct virtio_blk *blk = vp->device;
@@ -211,6 +213,10 @@ static void blk_notify(struct virtio_pci *vp, unsigned queue)
 		virtio_pci_queue_broken(vp, queue, err);
 	if (io_ring_submit(&blk->io))
 		log_once("virtio-blk %s: io_uring submit failed", blk->img->cfg->path);
+	/* Fast devices (a RAM disk, a page-cache hit) often complete inside
+	 * the submit: answer them now, in this same pass, rather than after
+	 * another trip through the event loop. */
+	io_ring_reap(&blk->io, false, on_complete, blk);
 	virtio_pci_notify_used(vp, queue);
 }
 
