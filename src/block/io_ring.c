@@ -53,50 +53,27 @@ static struct io_uring_sqe *next_sqe(struct io_ring *r)
 	return sqe;
 }
 
-int io_ring_readv(struct io_ring *r, int fd, const struct iovec *iov, unsigned n,
-		  uint64_t offset, void *tag)
+int io_ring_queue(struct io_ring *r, const struct io_request *req)
 {
 	struct io_uring_sqe *sqe = next_sqe(r);
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_readv(sqe, fd, iov, n, offset);
-	io_uring_sqe_set_data(sqe, tag);
-	return 0;
-}
-
-int io_ring_writev(struct io_ring *r, int fd, const struct iovec *iov, unsigned n,
-		   uint64_t offset, void *tag)
-{
-	struct io_uring_sqe *sqe = next_sqe(r);
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_writev(sqe, fd, iov, n, offset);
-	io_uring_sqe_set_data(sqe, tag);
-	return 0;
-}
-
-int io_ring_fdatasync(struct io_ring *r, int fd, void *tag)
-{
-	struct io_uring_sqe *sqe = next_sqe(r);
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
-	io_uring_sqe_set_data(sqe, tag);
-	return 0;
-}
-
-int io_ring_fallocate(struct io_ring *r, int fd, int mode, uint64_t offset, uint64_t len,
-		      void *tag)
-{
-	struct io_uring_sqe *sqe = next_sqe(r);
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_fallocate(sqe, fd, mode, (off_t)offset, (off_t)len);
-	io_uring_sqe_set_data(sqe, tag);
+	switch (req->op) {
+	case IO_READV:
+		io_uring_prep_readv(sqe, req->fd, req->iov, req->nr_iov, req->offset);
+		break;
+	case IO_WRITEV:
+		io_uring_prep_writev(sqe, req->fd, req->iov, req->nr_iov, req->offset);
+		break;
+	case IO_FDATASYNC:
+		io_uring_prep_fsync(sqe, req->fd, IORING_FSYNC_DATASYNC);
+		break;
+	case IO_FALLOCATE:
+		io_uring_prep_fallocate(sqe, req->fd, req->mode, (off_t)req->offset, (off_t)req->len);
+		break;
+	}
+	io_uring_sqe_set_data(sqe, req->tag);
 	return 0;
 }
 

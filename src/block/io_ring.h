@@ -24,14 +24,21 @@ typedef void (*io_ring_done)(void *owner, void *tag, int res);
 int io_ring_init(struct io_ring *r, unsigned entries);
 void io_ring_destroy(struct io_ring *r);
 
-/* Queue requests (sent with io_ring_submit). Each returns 0 or -errno. */
-int io_ring_readv(struct io_ring *r, int fd, const struct iovec *iov, unsigned n,
-		  uint64_t offset, void *tag);
-int io_ring_writev(struct io_ring *r, int fd, const struct iovec *iov, unsigned n,
-		   uint64_t offset, void *tag);
-int io_ring_fdatasync(struct io_ring *r, int fd, void *tag);
-int io_ring_fallocate(struct io_ring *r, int fd, int mode, uint64_t offset, uint64_t len,
-		      void *tag);
+enum io_op { IO_READV, IO_WRITEV, IO_FDATASYNC, IO_FALLOCATE };
+
+struct io_request {
+	enum io_op op;
+	int fd;
+	const struct iovec *iov;        /* READV, WRITEV: must live until completion */
+	unsigned nr_iov;
+	uint64_t offset;
+	uint64_t len;                   /* FALLOCATE */
+	int mode;                       /* FALLOCATE: FALLOC_FL_* */
+	void *tag;                      /* handed back with the result */
+};
+
+/* Queues one request (sent with io_ring_submit). Returns 0 or -errno. */
+int io_ring_queue(struct io_ring *r, const struct io_request *req);
 /* Hands the queued requests to the kernel. Returns 0 or -errno. */
 int io_ring_submit(struct io_ring *r);
 

@@ -104,8 +104,9 @@ static int start_rw(struct virtio_blk *blk, struct blk_req *req, const struct vi
 			     virtq_chain_iov(c, false, HEADER_BYTES, 0, req->iov, &req->bytes);
 	if (req->bytes == 0 || !in_range(blk, req->sector, req->bytes))
 		return VIRTIO_BLK_S_IOERR;
-	if ((read ? io_ring_readv : io_ring_writev)(&blk->io, blk->img->fd, req->iov, req->nr_iov,
-						   req->sector * SECTOR_BYTES, req))
+	if (io_ring_queue(&blk->io, &(struct io_request){
+			.op = read ? IO_READV : IO_WRITEV, .fd = blk->img->fd, .iov = req->iov,
+			.nr_iov = req->nr_iov, .offset = req->sector * SECTOR_BYTES, .tag = req }))
 		return VIRTIO_BLK_S_IOERR;
 	return PENDING;
 }
@@ -130,8 +131,9 @@ static int start_range(struct virtio_blk *blk, struct blk_req *req, const struct
 		return VIRTIO_BLK_S_IOERR;
 	if (req->type == VIRTIO_BLK_T_WRITE_ZEROES && !(flags & RANGE_F_UNMAP))
 		mode = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
-	if (io_ring_fallocate(&blk->io, blk->img->fd, mode, req->sector * SECTOR_BYTES,
-			      req->bytes, req))
+	if (io_ring_queue(&blk->io, &(struct io_request){
+			.op = IO_FALLOCATE, .fd = blk->img->fd, .mode = mode,
+			.offset = req->sector * SECTOR_BYTES, .len = req->bytes, .tag = req }))
 		return VIRTIO_BLK_S_IOERR;
 	return PENDING;
 }
@@ -171,7 +173,9 @@ static int start(struct virtio_blk *blk, struct blk_req *req, const struct virtq
 	case VIRTIO_BLK_T_OUT:
 		return start_rw(blk, req, c);
 	case VIRTIO_BLK_T_FLUSH:
-		return io_ring_fdatasync(&blk->io, blk->img->fd, req) ? VIRTIO_BLK_S_IOERR : PENDING;
+		return io_ring_queue(&blk->io, &(struct io_request){
+				.op = IO_FDATASYNC, .fd = blk->img->fd, .tag = req }) ?
+		       VIRTIO_BLK_S_IOERR : PENDING;
 	case VIRTIO_BLK_T_GET_ID:
 		return get_id(blk, req, c);
 	case VIRTIO_BLK_T_DISCARD:
