@@ -12,7 +12,7 @@ pass=0; failed=0
 
 build() {   # build NAME SOURCES...
 	name=$1; shift
-	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -lpthread \
+	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -luring -lpthread \
 		2> "$OUT/$name.build.log" || { cat "$OUT/$name.build.log"; return 1; }
 }
 
@@ -39,5 +39,9 @@ if build fuzz_cpu_spec "$S/cpu/cpu_model.c" "$S/cpu/cpu_features.c" "$S/cpu/hype
 	"$S/cpu/cpuid_topology.c"; then run fuzz_cpu_spec; else failed=$((failed + 1)); fi
 if build fuzz_virtqueue "$S/dev/virtqueue.c" "$S/kvm/guest_mem.c"; then run fuzz_virtqueue
 else failed=$((failed + 1)); fi
+if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/virtio_pci_state.c" \
+	"$S/dev/virtqueue.c" "$S/dev/pci.c" "$S/migrate/vmstate.c" "$S/block/disk_image.c" \
+	"$S/block/io_ring.c" "$S/core/evloop.c" "$S/core/log.c" "$S/kvm/guest_mem.c"; then
+	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]
