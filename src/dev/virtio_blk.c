@@ -186,11 +186,10 @@ static int start(struct virtio_blk *blk, struct blk_req *req, const struct virtq
 	}
 }
 
-static void on_complete(void *owner, void *tag, int res);
-
-static void blk_notify(struct virtio_pci *vp, unsigned queue)
+/* Takes every chain the queue has: 0, or -1 when the queue broke. */
+static int take_requests(struct virtio_blk *blk, unsigned queue)
 {
-	struct virtio_blk *blk = vp->device;
+	struct virtio_pci *vp = &blk->vp;
 	struct virtq_chain *c = &blk->chain;
 	char err[160];
 	int r;
@@ -204,7 +203,7 @@ static void blk_notify(struct virtio_pci *vp, unsigned queue)
 			virtio_pci_queue_broken(vp, queue, !status ?
 				"request without a writable status byte" :
 				"a request's head was offered again while it was in flight");
-			break;
+			return -1;
 		}
 		*req = (struct blk_req){ .busy = true, .queue = (uint16_t)queue, .head = c->head,
 					 .status = status };
@@ -215,6 +214,20 @@ static void blk_notify(struct virtio_pci *vp, unsigned queue)
 	}
 	if (r < 0)
 		virtio_pci_queue_broken(vp, queue, err);
+	return r;
+}
+
+static void on_complete(void *owner, void *tag, int res);
+
+static void blk_notify(struct virtio_pci *vp, unsigned queue)
+{
+	struct virtio_blk *blk = vp->device;
+	int r;
+
+	do {
+		virtq_kicks_off(&vp->vq[queue]);
+		r = take_requests(blk, queue);
+	} while (r == 0 && virtq_kicks_on(&vp->vq[queue]));
 	if (io_ring_submit(&blk->io))
 		log_once("virtio-blk %s: io_uring submit failed", blk->img->cfg->path);
 	/* Fast devices (a RAM disk, a page-cache hit) often complete inside

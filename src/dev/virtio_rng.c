@@ -26,6 +26,8 @@ static void rng_notify(struct virtio_pci *vp, unsigned queue)
 	char err[160];
 	int r;
 
+again:
+	virtq_kicks_off(&vp->vq[queue]);
 	while ((r = virtq_pop(&vp->vq[queue], c, err, sizeof(err))) > 0) {
 		uint32_t written = 0;
 
@@ -39,6 +41,8 @@ static void rng_notify(struct virtio_pci *vp, unsigned queue)
 			}
 		virtq_push(&vp->vq[queue], c->head, written);
 	}
+	if (r == 0 && virtq_kicks_on(&vp->vq[queue]))
+		goto again;     /* chains came while kicks were off */
 	if (r < 0)
 		virtio_pci_queue_broken(vp, queue, err);
 	virtio_pci_notify_used(vp, queue);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #define AVAIL_F_NO_INTERRUPT 1
+#define USED_F_NO_NOTIFY 1
 
 static uint16_t load16(const uint16_t *p)
 {
@@ -169,10 +170,6 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len)
 		idx = d.next;
 	}
 	vq->last_avail++;
-	if (vq->event_idx) {
-		__atomic_store_n(avail_event_ptr(vq), vq->last_avail, __ATOMIC_RELEASE);
-		guest_mem_mark_dirty(vq->mem, avail_event_ptr(vq), 2);
-	}
 	return 1;
 }
 
@@ -189,6 +186,35 @@ void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes)
 	__atomic_store_n(used_idx_ptr(vq), vq->used_idx, __ATOMIC_RELEASE);
 	guest_mem_mark_dirty(vq->mem, slot, sizeof(elem));
 	guest_mem_mark_dirty(vq->mem, used_idx_ptr(vq), 2);
+}
+
+/* Without EVENT_IDX the driver reads the used ring's flags; with it, the
+ * avail_event the device last wrote (stale while we work: no kicks). */
+static void set_used_flags(struct virtq *vq, uint16_t flags)
+{
+	__atomic_store_n((uint16_t *)vq->used, flags, __ATOMIC_RELEASE);
+	guest_mem_mark_dirty(vq->mem, vq->used, 2);
+}
+
+void virtq_kicks_off(struct virtq *vq)
+{
+	if (vq->enabled && !vq->event_idx)
+		set_used_flags(vq, USED_F_NO_NOTIFY);
+}
+
+bool virtq_kicks_on(struct virtq *vq)
+{
+	if (!vq->enabled || vq->broken)
+		return false;
+	if (vq->event_idx) {
+		__atomic_store_n(avail_event_ptr(vq), vq->last_avail, __ATOMIC_RELEASE);
+		guest_mem_mark_dirty(vq->mem, avail_event_ptr(vq), 2);
+	} else {
+		set_used_flags(vq, 0);
+	}
+	/* the driver may have added a chain just before it saw the change */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load16(&vq->avail[1]) != vq->last_avail;
 }
 
 bool virtq_should_notify(struct virtq *vq)

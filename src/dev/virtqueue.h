@@ -75,6 +75,16 @@ int virtq_enable(struct virtq *vq, const struct guest_mem *mem, uint16_t size,
  * (the queue is then broken; err says why). */
 int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len);
 
+/* Kick suppression while the device works through a queue, as QEMU does:
+ * kicks_off before taking chains (the driver need not kick for chains it
+ * adds meanwhile: every one of them is a VM exit), kicks_on when the queue
+ * looks empty; it returns true when chains came in the meantime, and the
+ * device must take them too:
+ *     do { virtq_kicks_off(vq); while (virtq_pop(...) > 0) ...; }
+ *     while (virtq_kicks_on(vq)); */
+void virtq_kicks_off(struct virtq *vq);
+bool virtq_kicks_on(struct virtq *vq);
+
 /* Returns a chain to the driver with the number of bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes);
 

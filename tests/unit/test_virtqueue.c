@@ -246,11 +246,16 @@ static void interrupts_with_event_idx(void **state)
 	vq.event_idx = true;
 	set_desc(desc(0), BUF_GPA, 8, 0, 0);
 	*used_event = 0;                /* interrupt when used idx passes 0 */
+	virtq_kicks_off(&vq);
 	for (int i = 0; i < 3; i++) {
 		make_available(0);
 		assert_int_equal(virtq_pop(&vq, &c, err, sizeof(err)), 1);
 	}
-	/* the device tells the driver how far it has read */
+	/* while the device works, avail_event stays where it was: no kicks */
+	memcpy(&avail_event, used() + 4 + 8 * QSIZE, 2);
+	assert_int_equal(avail_event, 0);
+	/* done: the device tells the driver how far it has read */
+	assert_false(virtq_kicks_on(&vq));
 	memcpy(&avail_event, used() + 4 + 8 * QSIZE, 2);
 	assert_int_equal(avail_event, 3);
 	virtq_push(&vq, 0, 0);
@@ -260,6 +265,24 @@ static void interrupts_with_event_idx(void **state)
 	*used_event = 2;
 	virtq_push(&vq, 0, 0);
 	assert_true(virtq_should_notify(&vq));          /* 2 -> 3 crosses 2 */
+}
+
+/* Without EVENT_IDX: NO_NOTIFY in the used flags while the device works,
+ * and kicks_on says when a chain slipped in before the flag was cleared. */
+static void kick_suppression_without_event_idx(void **state)
+{
+	struct virtq_chain c;
+
+	set_desc(desc(0), BUF_GPA, 8, 0, 0);
+	virtq_kicks_off(&vq);
+	assert_int_equal(*(uint16_t *)used() & 1, 1);
+	make_available(0);
+	assert_int_equal(virtq_pop(&vq, &c, err, sizeof(err)), 1);
+	make_available(0);              /* the driver adds one more, without a kick */
+	assert_true(virtq_kicks_on(&vq));
+	assert_int_equal(*(uint16_t *)used() & 1, 0);
+	assert_int_equal(virtq_pop(&vq, &c, err, sizeof(err)), 1);
+	assert_false(virtq_kicks_on(&vq));
 }
 
 static void enable_checks_the_rings(void **state)
@@ -298,6 +321,7 @@ int main(void)
 		cmocka_unit_test_setup(avail_index_jump, setup),
 		cmocka_unit_test_setup(interrupts_without_event_idx, setup),
 		cmocka_unit_test_setup(interrupts_with_event_idx, setup),
+		cmocka_unit_test_setup(kick_suppression_without_event_idx, setup),
 		cmocka_unit_test_setup(enable_checks_the_rings, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
