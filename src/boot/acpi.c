@@ -102,27 +102,48 @@ struct madt_lapic_nmi {
 #define MPS_INTI_ACTIVE_HIGH    0x1
 #define MPS_INTI_LEVEL          0xc
 
-#define DSDT_AML_MAX_BYTES 512
+#define DSDT_AML_MAX_BYTES 2048
+#define PCI_PRT_SLOTS 32
 
 /* The DSDT's definition block:
  *   Name (_S5, Package (4) { 5, 5, 0, 0 })      poweroff through PM1 (S5)
  *   Scope (\_SB) { Device (PCI0) {             the PCI root bridge
  *     _HID PNP0A03, _UID 0,
  *     _CRS: bus 0-255; config ports 0xCF8-0xCFF; I/O 0-0xCF7 and
- *           0xD00-0xFFFF; memory in the 32-bit hole below the IOAPIC and
- *           the 64-bit window (layout.h) } }
+ *           0xD00-0xFFFF; memory in the 32-bit hole below ECAM and
+ *           the 64-bit window (layout.h),
+ *     _PRT: INTA of every slot to its IOAPIC input (PCI_INTX_GSI) }
+ *   Device (MRES) { _HID PNP0C02, _CRS: the ECAM window }   (Linux wants
+ *     MCFG's area among the motherboard resources before it uses it) }
  * Returns the AML's length, or 0 when it does not fit. */
+static void prt_build(struct aml *prt)
+{
+	for (unsigned slot = 0; slot < PCI_PRT_SLOTS; slot++) {
+		uint8_t e_buf[24];
+		struct aml e = { .buf = e_buf, .cap = sizeof(e_buf) };
+
+		aml_int(&e, (uint64_t)slot << 16 | 0xffff);     /* any function of the slot */
+		aml_int(&e, 0);                                 /* INTA */
+		aml_int(&e, 0);                                 /* no link device: a GSI */
+		aml_int(&e, PCI_INTX_GSI(slot));
+		aml_package(prt, 4, &e);
+	}
+}
+
 static size_t dsdt_build(uint8_t *out, size_t cap)
 {
 	static const uint8_t s5[] = {
 		0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
 		0x0a, ACPI_S5_SLP_TYP, 0x0a, ACPI_S5_SLP_TYP, 0x00, 0x00,
 	};
-	uint8_t crs_buf[160], pci0_buf[256], sb_buf[300];
+	uint8_t crs_buf[160], pci0_buf[1024], sb_buf[1500], prt_buf[640], mres_buf[64], mcrs_buf[32];
 	struct aml a = { .buf = out, .cap = cap };
 	struct aml crs = { .buf = crs_buf, .cap = sizeof(crs_buf) };
 	struct aml pci0 = { .buf = pci0_buf, .cap = sizeof(pci0_buf) };
 	struct aml sb = { .buf = sb_buf, .cap = sizeof(sb_buf) };
+	struct aml prt = { .buf = prt_buf, .cap = sizeof(prt_buf) };
+	struct aml mres = { .buf = mres_buf, .cap = sizeof(mres_buf) };
+	struct aml mcrs = { .buf = mcrs_buf, .cap = sizeof(mcrs_buf) };
 
 	aml_res_bus_numbers(&crs, 0, 0xff);
 	aml_res_io_fixed(&crs, 0xcf8, 8);
@@ -134,10 +155,18 @@ static size_t dsdt_build(uint8_t *out, size_t cap)
 	aml_name_eisaid(&pci0, "_HID", "PNP0A03");
 	aml_name_int(&pci0, "_UID", 0);
 	aml_name_buffer(&pci0, "_CRS", &crs);
+	prt_build(&prt);
+	aml_name_package(&pci0, "_PRT", PCI_PRT_SLOTS, &prt);
 	aml_device(&sb, "PCI0", &pci0);
+	aml_res_mem32_fixed(&mcrs, PCI_ECAM_GPA, PCI_ECAM_END - PCI_ECAM_GPA);
+	aml_res_end(&mcrs);
+	aml_name_eisaid(&mres, "_HID", "PNP0C02");
+	aml_name_int(&mres, "_UID", 1);
+	aml_name_buffer(&mres, "_CRS", &mcrs);
+	aml_device(&sb, "MRES", &mres);
 	aml_bytes(&a, s5, sizeof(s5));
 	aml_scope_root(&a, "_SB_", &sb);
-	return a.overflow || sb.overflow ? 0 : a.len;
+	return a.overflow || sb.overflow || pci0.overflow || prt.overflow || mres.overflow ? 0 : a.len;
 }
 
 uint8_t acpi_checksum(const void *data, size_t len)
@@ -269,25 +298,45 @@ static struct acpi_header *madt_build(struct table_buf *tb, const struct acpi_co
 	return (struct acpi_header *)t;
 }
 
+/* MCFG (PCI Firmware spec 3.2, 4.1.2): one ECAM window, segment 0, buses 0-255 */
+static struct acpi_header *mcfg_build(struct table_buf *tb, uint64_t *gpa)
+{
+	size_t len = sizeof(struct acpi_header) + 8 + 16;
+	uint8_t *t = tb_alloc(tb, len, 8, gpa), *e;
+	uint64_t base = PCI_ECAM_GPA;
+
+	if (!t)
+		return NULL;
+	header_init((struct acpi_header *)t, "MCFG", len, 1);
+	e = t + sizeof(struct acpi_header) + 8;
+	memcpy(e, &base, 8);            /* segment 0 and start bus 0 stay zero */
+	e[11] = 0xff;                   /* end bus */
+	header_finish((struct acpi_header *)t);
+	return (struct acpi_header *)t;
+}
+
 long acpi_build(uint8_t *buf, size_t buf_bytes, uint64_t base_gpa,
 		const struct acpi_config *cfg, uint64_t *rsdp_gpa)
 {
 	struct table_buf tb = { .buf = buf, .size = buf_bytes, .base_gpa = base_gpa };
 	uint64_t rsdp_at = 0, xsdt_at = 0, fadt_at = 0, facs_at = 0, dsdt_at = 0, madt_at = 0;
+	uint64_t mcfg_at = 0;
 	struct acpi_rsdp *rsdp = tb_alloc(&tb, sizeof(*rsdp), 16, &rsdp_at);
-	struct acpi_header *xsdt = tb_alloc(&tb, sizeof(*xsdt) + 2 * 8, 8, &xsdt_at);
+	struct acpi_header *xsdt = tb_alloc(&tb, sizeof(*xsdt) + 3 * 8, 8, &xsdt_at);
 	struct acpi_fadt *fadt = tb_alloc(&tb, sizeof(*fadt), 8, &fadt_at);
 	struct acpi_facs *facs = tb_alloc(&tb, sizeof(*facs), 64, &facs_at);
 	uint8_t aml[DSDT_AML_MAX_BYTES];
 	size_t aml_bytes = dsdt_build(aml, sizeof(aml));
 	struct acpi_header *dsdt = tb_alloc(&tb, sizeof(*dsdt) + aml_bytes, 8, &dsdt_at);
 	struct acpi_header *madt = madt_build(&tb, cfg, &madt_at);
-	uint64_t entries[2];
+	struct acpi_header *mcfg = mcfg_build(&tb, &mcfg_at);
+	uint64_t entries[3];
 
-	if (tb.overflow || !aml_bytes)
+	if (tb.overflow || !aml_bytes || !madt || !mcfg)
 		return -1;
 	entries[0] = fadt_at;
 	entries[1] = madt_at;
+	entries[2] = mcfg_at;
 
 	memcpy(facs->signature, "FACS", 4);
 	facs->length = sizeof(*facs);
@@ -312,6 +361,5 @@ long acpi_build(uint8_t *buf, size_t buf_bytes, uint64_t base_gpa,
 	rsdp->extended_checksum = (uint8_t)-acpi_checksum(rsdp, sizeof(*rsdp));
 
 	*rsdp_gpa = rsdp_at;
-	(void)madt;
 	return (long)tb.used;
 }

@@ -1,4 +1,5 @@
-/* ACPI tables: RSDP, XSDT, FADT (+FACS), DSDT with \_S5, MADT.
+/* ACPI tables: RSDP, XSDT, FADT (+FACS), DSDT with \_S5 and the PCI root
+ * bridge, MADT, MCFG (ECAM).
  * Fixed-hardware ACPI (not hardware-reduced): the PM1 event and control
  * blocks live at ports 0x600/0x604, so Linux powers off through
  * PM1a_CNT.SLP_EN and, later, sees the power button as a fixed event. */

@@ -11,6 +11,7 @@
 #define AML_QWORD     0x0e
 #define AML_SCOPE     0x10
 #define AML_BUFFER    0x11
+#define AML_PACKAGE   0x12
 #define AML_EXT       0x5b
 #define AML_DEVICE    0x82      /* after AML_EXT */
 #define AML_ROOT      0x5c      /* '\' */
@@ -204,4 +205,35 @@ void aml_res_end(struct aml *a)
 {
 	byte(a, RES_END);
 	byte(a, 0);             /* checksum 0: "treated as correct" */
+}
+
+void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len)
+{
+	uint8_t d[12] = { 0x86, 9, 0, 1 /* read-write */ };
+
+	memcpy(d + 4, &base, 4);
+	memcpy(d + 8, &len, 4);
+	aml_bytes(a, d, sizeof(d));
+}
+
+void aml_int(struct aml *a, uint64_t v)
+{
+	integer(a, v);
+}
+
+void aml_package(struct aml *a, unsigned n, const struct aml *elems)
+{
+	byte(a, AML_PACKAGE);
+	pkglength(a, 1 + elems->len);
+	byte(a, (uint8_t)n);
+	aml_bytes(a, elems->buf, elems->len);
+	if (elems->overflow)
+		a->overflow = true;
+}
+
+void aml_name_package(struct aml *a, const char *seg, unsigned n, const struct aml *elems)
+{
+	byte(a, AML_NAME);
+	nameseg(a, seg);
+	aml_package(a, n, elems);
 }

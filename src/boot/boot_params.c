@@ -28,6 +28,9 @@ unsigned e820_build(const struct guest_mem *mem, struct boot_e820_entry *e, unsi
 		     E820_RESERVED);
 	if (low_end > KERNEL_LOAD_GPA)
 		n = e820_add(e, n, max, KERNEL_LOAD_GPA, low_end - KERNEL_LOAD_GPA, E820_RAM);
+	/* ECAM: reserved, so no one maps RAM or a BAR over it (and Linux
+	 * checks the MCFG window is reserved before it uses it) */
+	n = e820_add(e, n, max, PCI_ECAM_GPA, PCI_ECAM_END - PCI_ECAM_GPA, E820_RESERVED);
 	if (mem->nr_regions > 1)
 		n = e820_add(e, n, max, mem->regions[1].gpa, mem->regions[1].size_bytes,
 			     E820_RAM);

@@ -26,7 +26,12 @@
 /* PCI memory windows (the root bridge's _CRS): the hole below the IOAPIC,
  * and 64 GiB at 512 GiB, above any RAM meridian gives a guest. */
 #define PCI_MMIO32_GPA     MMIO_HOLE_GPA
-#define PCI_MMIO32_END     0xfec00000ull
+#define PCI_MMIO32_END     0xe0000000ull
+#define PCI_ECAM_GPA       0xe0000000ull   /* 256 MiB: buses 0-255 (MCFG) */
+#define PCI_ECAM_END       0xf0000000ull
+/* INTx: pin A of slot s is IOAPIC input PCI_INTX_GSI(s) (the DSDT's _PRT
+ * says so); eight lines, shared by slots s and s + 8 ... */
+#define PCI_INTX_GSI(slot) (16u + (unsigned)(slot) % 8u)
 #define PCI_MMIO64_GPA     0x8000000000ull
 #define PCI_MMIO64_END     0x9000000000ull
 #define KVM_TSS_GPA        0xfffbd000ull

@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "boot/layout.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "cpu/cpuid_topology.h"
@@ -156,9 +157,14 @@ static void handle_mmio(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	unsigned len = run->mmio.len <= sizeof(run->mmio.data) ? run->mmio.len : 0;
 	struct pci_device *dev;
-	uint64_t offset;
+	uint64_t offset, gpa = run->mmio.phys_addr;
 	int bar;
 
+	if (len && gpa >= PCI_ECAM_GPA && gpa - PCI_ECAM_GPA < PCI_ECAM_BYTES) {
+		pci_ecam_access(&vcpu->vm->pci, gpa - PCI_ECAM_GPA, run->mmio.data, len,
+				run->mmio.is_write);
+		return;
+	}
 	dev = len ? pci_bus_find_mmio(&vcpu->vm->pci, run->mmio.phys_addr, len, &bar, &offset) : NULL;
 	if (dev && run->mmio.is_write && dev->bar_write)
 		dev->bar_write(dev, bar, offset, run->mmio.data, len);

@@ -121,9 +121,42 @@ static uint64_t take_bar(struct vm *vm)
 	return gpa;
 }
 
+/* A PCI device's INTx: slots share the eight lines (PCI_INTX_GSI), so a
+ * line is up while any of its slots holds it up. */
+static void pci_set_intx(void *opaque, struct pci_device *dev, bool level)
+{
+	struct vm *vm = opaque;
+	int slot = pci_bus_slot_of(&vm->pci, dev);
+	unsigned gsi, line;
+
+	if (slot < 0)
+		return;
+	gsi = PCI_INTX_GSI(slot);
+	line = gsi - PCI_INTX_GSI(0);
+	pthread_mutex_lock(&vm->intx_lock);
+	if (level)
+		vm->intx_slots[line] |= 1u << slot;
+	else
+		vm->intx_slots[line] &= ~(1u << slot);
+	vm_set_irq(vm, gsi, vm->intx_slots[line] != 0);
+	pthread_mutex_unlock(&vm->intx_lock);
+}
+
 static struct virtio_host virtio_host_of(struct vm *vm)
 {
-	return (struct virtio_host){ .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop };
+	return (struct virtio_host){ .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop,
+				     .set_intx = pci_set_intx, .intx_ctx = vm };
+}
+
+/* Puts a device on the bus and tells it its interrupt line. */
+static int plug(struct vm *vm, struct pci_device *dev)
+{
+	int slot = pci_bus_add(&vm->pci, dev);
+
+	if (slot < 0)
+		return -ENOSPC;
+	dev->config[PCI_INTERRUPT_LINE] = (uint8_t)PCI_INTX_GSI(slot);
+	return 0;
 }
 
 /* virtio-rng on PCI */
@@ -133,9 +166,7 @@ static int add_rng(struct vm *vm)
 	int r = virtio_rng_init(&vm->rng, &host, take_bar(vm));
 
 	vm->has_rng = true;
-	if (r)
-		return r;
-	return pci_bus_add(&vm->pci, &vm->rng.vp.pci) < 0 ? -ENOSPC : 0;
+	return r ? r : plug(vm, &vm->rng.vp.pci);
 }
 
 /* One virtio-blk per --disk, in order; a request queue per vCPU. */
@@ -149,10 +180,8 @@ static int add_disks(struct vm *vm)
 					take_bar(vm));
 
 		vm->nr_blk++;
-		if (r)
+		if (r || (r = plug(vm, &blk->vp.pci)))
 			return r;
-		if (pci_bus_add(&vm->pci, &blk->vp.pci) < 0)
-			return -ENOSPC;
 	}
 	return 0;
 }
@@ -194,6 +223,7 @@ static int add_devices(struct vm *vm)
 		return -EEXIST;
 	uart_init(&vm->uart, &vm_uart_ops, vm);
 	pci_bus_init(&vm->pci);
+	pthread_mutex_init(&vm->intx_lock, NULL);
 	vm->devices_ready = true;
 	vm->next_bar_gpa = PCI_MMIO32_GPA;
 	if (vm->env->cfg->rng && add_rng(vm))
@@ -381,6 +411,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->devices_ready) {
 		uart_destroy(&vm->uart);
 		pci_bus_destroy(&vm->pci);
+		pthread_mutex_destroy(&vm->intx_lock);
 	}
 	vm->devices_ready = false;
 	vm->nr_vcpus = 0;

@@ -5,6 +5,7 @@
 #ifndef MERIDIAN_VM_H
 #define MERIDIAN_VM_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -66,6 +67,8 @@ struct vm {
 	struct virtio_blk blk[MAX_DISKS];
 	unsigned nr_blk;                /* initialized (to destroy) */
 	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here */
+	pthread_mutex_t intx_lock;
+	uint32_t intx_slots[8];         /* per INTx line: the slots holding it up */
 	struct debug_exit debug_exit;
 	bool devices_ready;
 	struct vcpu *vcpus;

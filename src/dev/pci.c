@@ -91,6 +91,14 @@ int pci_bus_add(struct pci_bus *bus, struct pci_device *dev)
 	return -1;
 }
 
+int pci_bus_slot_of(const struct pci_bus *bus, const struct pci_device *dev)
+{
+	for (int slot = 0; slot < PCI_SLOTS; slot++)
+		if (bus->slots[slot] == dev)
+			return slot;
+	return -1;
+}
+
 uint64_t pci_bar_gpa(const struct pci_device *dev, int bar)
 {
 	const uint8_t *reg = dev->config + PCI_BAR0 + 4 * bar;
@@ -139,17 +147,33 @@ static struct pci_device *selected(struct pci_bus *bus, unsigned *reg)
 	return bus->slots[a >> 11 & 0x1f];
 }
 
+/* Register reg of dev's configuration space (bytes past it read as 0). */
+static uint32_t dev_config_read(const struct pci_device *dev, unsigned reg, unsigned size)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < size && reg + i < PCI_CONFIG_BYTES; i++)
+		v |= (uint32_t)dev->config[reg + i] << (8 * i);
+	return v;
+}
+
+/* Only the bits of wmask change; the rest stays as the device made it. */
+static void dev_config_write(struct pci_device *dev, unsigned reg, unsigned size, uint32_t value)
+{
+	for (unsigned i = 0; i < size && reg + i < PCI_CONFIG_BYTES; i++) {
+		unsigned at = reg + i;
+		uint8_t v = (uint8_t)(value >> (8 * i)), m = dev->wmask[at];
+
+		dev->config[at] = (uint8_t)((dev->config[at] & ~m) | (v & m));
+	}
+}
+
 static uint32_t config_read(struct pci_bus *bus, unsigned byte, unsigned size)
 {
 	unsigned reg;
 	struct pci_device *dev = selected(bus, &reg);
-	uint32_t v = 0;
 
-	if (!dev)
-		return 0xffffffffu;
-	for (unsigned i = 0; i < size && reg + byte + i < PCI_CONFIG_BYTES; i++)
-		v |= (uint32_t)dev->config[reg + byte + i] << (8 * i);
-	return v;
+	return dev ? dev_config_read(dev, reg + byte, size) : 0xffffffffu;
 }
 
 static void config_write(struct pci_bus *bus, unsigned byte, unsigned size, uint32_t value)
@@ -157,14 +181,36 @@ static void config_write(struct pci_bus *bus, unsigned byte, unsigned size, uint
 	unsigned reg;
 	struct pci_device *dev = selected(bus, &reg);
 
-	if (!dev)
-		return;
-	for (unsigned i = 0; i < size && reg + byte + i < PCI_CONFIG_BYTES; i++) {
-		unsigned at = reg + byte + i;
-		uint8_t v = (uint8_t)(value >> (8 * i)), m = dev->wmask[at];
+	if (dev)
+		dev_config_write(dev, reg + byte, size, value);
+}
 
-		dev->config[at] = (uint8_t)((dev->config[at] & ~m) | (v & m));
+/* ECAM: bus << 20 | device << 15 | function << 12 | register. One bus,
+ * function 0; the extended space (256-4095) of a device reads as 0 (no
+ * extended capabilities), everything absent as all ones. */
+void pci_ecam_access(struct pci_bus *bus, uint64_t offset, void *data, unsigned len, bool write)
+{
+	unsigned slot = (unsigned)(offset >> 15 & 0x1f), reg = (unsigned)(offset & 0xfff);
+	bool bus0_fn0 = (offset >> 20) == 0 && (offset >> 12 & 0x7) == 0;
+	struct pci_device *dev;
+	uint32_t v;
+
+	if (len == 0 || len > 4 || (len & (len - 1)) || (reg & (len - 1)) ||
+	    offset >= PCI_ECAM_BYTES) {
+		if (!write)
+			memset(data, 0xff, len);
+		return;         /* unaligned or 8-byte: not a configuration access */
 	}
+	pthread_mutex_lock(&bus->lock);
+	dev = bus0_fn0 ? bus->slots[slot] : NULL;
+	if (write) {
+		if (dev)
+			dev_config_write(dev, reg, len, (uint32_t)le_get(data, len));
+	} else {
+		v = !dev ? 0xffffffffu : reg < PCI_CONFIG_BYTES ? dev_config_read(dev, reg, len) : 0;
+		le_put(data, v, len);
+	}
+	pthread_mutex_unlock(&bus->lock);
 }
 
 uint32_t pci_io_read(void *opaque, uint16_t offset, unsigned size)

@@ -1,5 +1,5 @@
 /* The PCI bus: configuration mechanism #1 (address latch at 0xCF8, data
- * at 0xCFC), one bus, one function per slot. Each device has a 256-byte
+ * at 0xCFC) and ECAM (memory-mapped, MCFG), one bus, one function per slot. Each device has a 256-byte
  * configuration space and a mask of the bits the guest may write, so BAR
  * sizing (write all ones, read back the size) and read-only fields work
  * the same for every device with no code of their own. Slot 0 is the host
@@ -79,6 +79,9 @@ uint8_t pci_device_add_cap(struct pci_device *dev, uint8_t id, const void *body,
 /* Puts dev into a free slot. Returns the slot or -1 when the bus is full. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *dev);
 
+/* dev's slot, or -1 when it is not on the bus. */
+int pci_bus_slot_of(const struct pci_bus *bus, const struct pci_device *dev);
+
 /* Where memory BAR `bar` of dev decodes now; 0 when memory decoding is off
  * or the BAR is unset. Call under bus->lock, or from the device itself. */
 uint64_t pci_bar_gpa(const struct pci_device *dev, int bar);
@@ -87,6 +90,11 @@ uint64_t pci_bar_gpa(const struct pci_device *dev, int bar);
  * the lock. Returns NULL when none does. */
 struct pci_device *pci_bus_find_mmio(struct pci_bus *bus, uint64_t gpa, unsigned len,
 				     int *bar, uint64_t *offset);
+
+/* PCI Express ECAM (enhanced configuration access, announced by the MCFG
+ * table): 256 buses of 1 MiB; offset is from the window's base. */
+#define PCI_ECAM_BYTES (256ull << 20)
+void pci_ecam_access(struct pci_bus *bus, uint64_t offset, void *data, unsigned len, bool write);
 
 /* Port I/O handlers for 0xCF8-0xCFF (an io_bus device of 8 ports). */
 uint32_t pci_io_read(void *bus, uint16_t offset, unsigned size);

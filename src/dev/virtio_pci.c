@@ -32,6 +32,7 @@
 #define CFG_ISR    3
 #define CFG_DEVICE 4
 
+#define PCI_COMMAND_INTX_DISABLE 0x400
 #define MSIX_ENABLE     0x8000
 #define MSIX_MASKALL    0x4000
 #define MSIX_CTRL_MASKED 1
@@ -67,11 +68,25 @@ static void msix_send(struct virtio_pci *vp, uint16_t vector)
 		log_once("virtio: KVM_SIGNAL_MSI: %s", strerror(errno));
 }
 
+/* INTx (level) follows the ISR while MSI-X is off; reading the ISR
+ * clears it, which is the driver's acknowledgement. */
+static void intx_update(struct virtio_pci *vp)
+{
+	bool level = vp->isr && !(msix_control(vp) & MSIX_ENABLE) &&
+		     !(le_get(vp->pci.config + PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+
+	if (level == vp->intx_level || !vp->host.set_intx)
+		return;
+	vp->intx_level = level;
+	vp->host.set_intx(vp->host.intx_ctx, &vp->pci, level);
+}
+
 void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue)
 {
 	if (virtq_should_notify(&vp->vq[queue])) {
 		vp->isr |= 1;
 		msix_send(vp, vp->qcfg[queue].msix_vector);
+		intx_update(vp);
 	}
 }
 
@@ -82,7 +97,9 @@ void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *
 			  why);
 	vp->broken_logged = true;
 	vp->status |= VIRTIO_STATUS_NEEDS_RESET;
+	vp->isr |= 2;                   /* a configuration change */
 	msix_send(vp, vp->config_msix_vector);
+	intx_update(vp);
 }
 
 /* --- queue notifications (ioeventfd) --- */
@@ -146,6 +163,7 @@ static void reset(struct virtio_pci *vp)
 	vp->driver_features = 0;
 	vp->status = 0;
 	vp->isr = 0;
+	intx_update(vp);
 	vp->config_msix_vector = NO_VECTOR;
 	vp->queue_select = 0;
 	vp->broken_logged = false;
@@ -336,6 +354,7 @@ void virtio_pci_bar_read(struct pci_device *dev, int bar, uint64_t off, void *da
 	} else if (off == ISR_OFF) {
 		*(uint8_t *)data = vp->isr;     /* reading clears it */
 		vp->isr = 0;
+		intx_update(vp);
 	} else if (off >= DEVICE_OFF && off + len <= DEVICE_OFF + vp->ops->config_bytes) {
 		vp->ops->config_read(vp, (uint32_t)(off - DEVICE_OFF), data, len);
 	} else if (off >= MSIX_OFF && off < MSIX_OFF + REGION_BYTES) {
@@ -404,6 +423,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, 
 	vp->pci.opaque = vp;
 	vp->pci.bar_read = virtio_pci_bar_read;
 	vp->pci.bar_write = virtio_pci_bar_write;
+	vp->pci.config[PCI_INTERRUPT_PIN] = 1;  /* INTA: the machine routes it (_PRT) */
 	if (pci_device_add_bar(&vp->pci, 0, VIRTIO_BAR_BYTES, bar_gpa))
 		return -EINVAL;
 	add_virtio_cap(&vp->pci, CFG_COMMON, COMMON_OFF, COMMON_BYTES, false);

@@ -3,7 +3,8 @@
  * notification area and the MSI-X table, announced by vendor capabilities.
  * Feature negotiation (VERSION_1, RING_EVENT_IDX, INDIRECT_DESC plus the
  * device's own), device status and reset, per-queue setup, MSI-X
- * interrupts (KVM_SIGNAL_MSI) and queue notifications through ioeventfd,
+ * interrupts (KVM_SIGNAL_MSI), or INTx with the ISR register when the
+ * driver does not enable MSI-X, and queue notifications through ioeventfd,
  * so a kick never exits to meridian's vCPU threads. A device (rng, blk,
  * ...) supplies its ID, features, config space and a queue handler. */
 #ifndef MERIDIAN_VIRTIO_PCI_H
@@ -62,6 +63,9 @@ struct virtio_host {
 	int vm_fd;
 	const struct guest_mem *mem;
 	struct evloop *loop;
+	/* the INTx line of the device's slot (NULL: none; MSI-X only) */
+	void (*set_intx)(void *ctx, struct pci_device *dev, bool level);
+	void *intx_ctx;
 };
 
 struct virtio_pci {
@@ -87,6 +91,7 @@ struct virtio_pci {
 	uint8_t msix_cap;               /* its offset in configuration space */
 	uint32_t msix[VIRTIO_MAX_QUEUES + 1][4];        /* addr lo, addr hi, data, control */
 	uint32_t msix_pending;          /* vectors that fired while masked */
+	bool intx_level;                /* INTx asserted (ISR set, MSI-X off) */
 };
 
 /* Sets up the PCI function with its BAR at bar_gpa. Returns 0 or -errno. */

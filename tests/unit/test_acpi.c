@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "boot/acpi.h"
+#include "boot/layout.h"
 
 #define BASE 0xe0000ull
 static uint8_t blob[0x20000];
@@ -49,9 +50,18 @@ static void tables_chain_and_checksum(void **state)
 	const uint8_t *fadt, *dsdt, *facs;
 	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12 };
 
-	assert_int_equal(rd32(xsdt + 4), 36 + 2 * 8);
+	const uint8_t *mcfg;
+
+	assert_int_equal(rd32(xsdt + 4), 36 + 3 * 8);
 	fadt = table(rd64(xsdt + 36), "FACP");
 	table(rd64(xsdt + 44), "APIC");
+	/* MCFG: one ECAM window, segment 0, buses 0-255 */
+	mcfg = table(rd64(xsdt + 52), "MCFG");
+	assert_int_equal(rd32(mcfg + 4), 36 + 8 + 16);
+	assert_int_equal(rd64(mcfg + 44), PCI_ECAM_GPA);
+	assert_int_equal(mcfg[44 + 8] | mcfg[44 + 9] << 8, 0);     /* segment */
+	assert_int_equal(mcfg[44 + 10], 0);                         /* start bus */
+	assert_int_equal(mcfg[44 + 11], 0xff);                      /* end bus */
 
 	/* FADT fields at their ACPI 6 offsets */
 	assert_int_equal(rd32(fadt + 4), 276);
@@ -95,15 +105,16 @@ static unsigned pkglength(const uint8_t *p, size_t *len)
 	return 1 + extra;
 }
 
-/* The PCI root bridge: Scope (\_SB) { Device (PCI0) { _HID, _UID, _CRS } },
- * each PkgLength ending exactly where the table ends, and a _CRS whose
- * descriptors add up to its buffer and end with an end tag. */
+/* The PCI root bridge: Scope (\_SB) { Device (PCI0) { _HID, _UID, _CRS,
+ * _PRT }, Device (MRES) {...} }, the scope's PkgLength ending exactly where
+ * the table ends, a _CRS whose descriptors add up to its buffer and end
+ * with an end tag, then the interrupt routing of every slot. */
 static void dsdt_describes_the_pci_root_bridge(void **state)
 {
 	const uint8_t *xsdt = build(1);
 	const uint8_t *fadt = table(rd64(xsdt + 36), "FACP");
 	const uint8_t *dsdt = table(rd64(fadt + 140), "DSDT");
-	const uint8_t *end = dsdt + rd32(dsdt + 4), *p = dsdt + 36 + 14, *crs, *crs_end;
+	const uint8_t *end = dsdt + rd32(dsdt + 4), *p = dsdt + 36 + 14, *crs, *crs_end, *pci0_end;
 	static const uint8_t hid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03 };
 	unsigned bus = 0, io = 0, mem32 = 0, mem64 = 0;
 	size_t len;
@@ -116,7 +127,8 @@ static void dsdt_describes_the_pci_root_bridge(void **state)
 	assert_int_equal(p[0], 0x5b);                           /* DeviceOp */
 	assert_int_equal(p[1], 0x82);
 	p += 2;
-	assert_ptr_equal(p + (pkglength(p, &len), len), end);
+	pci0_end = p + (pkglength(p, &len), len);
+	assert_true(pci0_end < end);
 	p += pkglength(p, &len);
 	assert_memory_equal(p, "PCI0", 4);
 	p += 4;
@@ -127,7 +139,7 @@ static void dsdt_describes_the_pci_root_bridge(void **state)
 	assert_memory_equal(p, "\x08_CRS\x11", 6);             /* Name (_CRS, Buffer ...) */
 	p += 6;
 	crs_end = p + (pkglength(p, &len), len);
-	assert_ptr_equal(crs_end, end);
+	assert_true(crs_end < pci0_end);
 	p += pkglength(p, &len);
 	assert_int_equal(*p, 0x0a);                              /* BytePrefix size */
 	assert_int_equal(p[1], crs_end - (p + 2));
@@ -149,6 +161,41 @@ static void dsdt_describes_the_pci_root_bridge(void **state)
 	assert_int_equal(io, 2);
 	assert_int_equal(mem32, 1);
 	assert_int_equal(mem64, 1);
+
+	/* Name (_PRT, Package (32) { Package (4) { 0xSSSSFFFF, 0, 0, GSI }, ... }) */
+	p = crs_end;
+	assert_memory_equal(p, "\x08_PRT\x12", 6);
+	p += 6;
+	assert_ptr_equal(p + (pkglength(p, &len), len), pci0_end);
+	p += pkglength(p, &len);
+	assert_int_equal(*p++, 32);
+	for (unsigned slot = 0; slot < 32; slot++) {
+		assert_int_equal(*p++, 0x12);
+		p += pkglength(p, &len);
+		assert_int_equal(*p++, 4);
+		if (slot == 0) {                                /* 0xffff: WordPrefix */
+			assert_int_equal(*p++, 0x0b);
+			assert_int_equal(p[0] | p[1] << 8, 0xffff);
+			p += 2;
+		} else {
+			assert_int_equal(*p++, 0x0c);           /* DWordPrefix */
+			assert_int_equal(rd32(p), slot << 16 | 0xffff);
+			p += 4;
+		}
+		assert_int_equal(*p++, 0x00);                   /* INTA */
+		assert_int_equal(*p++, 0x00);                   /* a GSI, no link device */
+		assert_int_equal(*p++, 0x0a);
+		assert_int_equal(*p++, PCI_INTX_GSI(slot));
+	}
+	assert_ptr_equal(p, pci0_end);
+	/* then the motherboard resources: ECAM, as Memory32Fixed */
+	assert_int_equal(p[0], 0x5b);
+	assert_int_equal(p[1], 0x82);
+	p += 2;
+	assert_ptr_equal(p + (pkglength(p, &len), len), end);
+	p += pkglength(p, &len);
+	assert_memory_equal(p, "MRES", 4);
+	assert_non_null(memmem(p, (size_t)(end - p), "\x86\x09\x00\x01\x00\x00\x00\xe0\x00\x00\x00\x10", 12));
 }
 
 static void madt_lists_every_cpu(void **state)

@@ -109,7 +109,7 @@ static void e820_small_and_large(void **state)
 
 	guest_mem_layout(&mem, 256 * MIB);
 	n = e820_build(&mem, e, 8);
-	assert_int_equal(n, 4);
+	assert_int_equal(n, 5);
 	assert_int_equal(e[0].addr, 0);
 	assert_int_equal(e[0].size, EBDA_GPA);
 	assert_int_equal(e[0].type, 1);
@@ -119,13 +119,16 @@ static void e820_small_and_large(void **state)
 	assert_int_equal(e[3].addr, MIB);
 	assert_int_equal(e[3].size, 255 * MIB);
 	assert_int_equal(e[3].type, 1);
+	assert_int_equal(e[4].addr, PCI_ECAM_GPA);              /* ECAM, reserved */
+	assert_int_equal(e[4].size, 256 * MIB);
+	assert_int_equal(e[4].type, 2);
 
 	guest_mem_layout(&mem, 6ull << 30);
 	n = e820_build(&mem, e, 8);
-	assert_int_equal(n, 5);
+	assert_int_equal(n, 6);
 	assert_int_equal(e[3].addr + e[3].size, MMIO_HOLE_GPA);
-	assert_int_equal(e[4].addr, 4ull << 30);
-	assert_int_equal(e[4].size, (6ull << 30) - MMIO_HOLE_GPA);
+	assert_int_equal(e[5].addr, 4ull << 30);
+	assert_int_equal(e[5].size, (6ull << 30) - MMIO_HOLE_GPA);
 	/* never more than the table holds */
 	assert_int_equal(e820_build(&mem, e, 2), 2);
 }
@@ -212,7 +215,7 @@ static void load_fills_zero_page(void **state)
 	assert_int_equal(bp->hdr.ramdisk_size, sizeof(initrd));
 	assert_int_equal(bp->acpi_rsdp_addr, ACPI_TABLES_GPA);
 	assert_memory_equal(guest_mem_ptr(&mem, ACPI_TABLES_GPA, 8), "RSD PTR ", 8);
-	assert_int_equal(bp->e820_entries, 4);
+	assert_int_equal(bp->e820_entries, 5);
 	assert_int_equal(bp->e820_table[3].addr + bp->e820_table[3].size, 128 * MIB);
 
 	/* identity map: PML4[0] -> PDPT, PD entry 8 maps 16 MiB with 2 MiB pages */

@@ -124,6 +124,36 @@ static void capabilities_are_chained(void **state)
 	assert_int_equal(cfg_read(1, 0x48, 4), 0x08070011);     /* last: next 0 */
 }
 
+static uint32_t ecam_read(uint64_t offset, unsigned len)
+{
+	uint8_t b[4] = { 0 };
+
+	pci_ecam_access(&bus, offset, b, len, false);
+	return (uint32_t)(b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24);
+}
+
+/* ECAM reaches the same configuration spaces as ports 0xCF8/0xCFC. */
+static void ecam_matches_mechanism_1(void **state)
+{
+	uint8_t v[4] = { 0x12, 0, 0, 0 };
+
+	assert_int_equal(ecam_read(0, 4), 0x00081b36);                 /* 00:00.0 */
+	assert_int_equal(ecam_read(1 << 15, 4), 0x10441af4);           /* 00:01.0 */
+	assert_int_equal(ecam_read(1 << 15 | 0x2e, 2), 4);
+	assert_int_equal(ecam_read(1 << 15 | 0x1, 1), 0x1a);
+	assert_int_equal(ecam_read(1 << 15 | 0x100, 4), 0);            /* extended: empty */
+	assert_int_equal(ecam_read(2 << 15, 4), 0xffffffffu);          /* empty slot */
+	assert_int_equal(ecam_read(1 << 15 | 1 << 12, 4), 0xffffffffu); /* function 1 */
+	assert_int_equal(ecam_read(1ull << 20 | 1 << 15, 4), 0xffffffffu); /* bus 1 */
+	assert_int_equal(ecam_read(1 << 15 | 0x2, 4), 0xffffffffu);    /* unaligned */
+	/* writes go through the same mask: the interrupt line is writable,
+	 * the vendor ID is not */
+	pci_ecam_access(&bus, 1 << 15 | PCI_INTERRUPT_LINE, v, 1, true);
+	assert_int_equal(cfg_read(1, PCI_INTERRUPT_LINE, 1), 0x12);
+	pci_ecam_access(&bus, 1 << 15, v, 1, true);
+	assert_int_equal(cfg_read(1, 0, 4), 0x10441af4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +164,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bar_sizing_and_decoding, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_bars_are_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(capabilities_are_chained, setup, teardown),
+		cmocka_unit_test_setup_teardown(ecam_matches_mechanism_1, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,9 +98,18 @@ static int make_disk(bool readonly)
 	return 0;
 }
 
+static int intx_level = -1, intx_changes;
+
+static void record_intx(void *ctx, struct pci_device *dev, bool level)
+{
+	intx_level = level;
+	intx_changes++;
+}
+
 static int start_device(bool readonly)
 {
-	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop };
+	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop,
+					  .set_intx = record_intx };
 	char err[300];
 
 	if (!mem.base_hva && guest_mem_map(&mem, RAM_BYTES))
@@ -221,6 +230,20 @@ static void write_reaches_the_image(void **state)
 	for (unsigned i = 0; i < sizeof(got); i++)
 		assert_int_equal(got[i], 0x5a);
 	assert_int_equal(request(1, 4, 0, 0, 0, false), 0);                    /* flush */
+}
+
+/* The driver did not enable MSI-X: the used buffer raises INTx, and
+ * reading the ISR (the driver's interrupt handler) lowers it. */
+static void intx_without_msix(void **state)
+{
+	intx_changes = 0;
+	assert_int_equal(request(0, 0, 0, DATA_GPA, 512, true), 0);
+	assert_int_equal(intx_level, 1);
+	assert_int_equal(bar_r(0x1000, 1), 1);          /* ISR: a queue interrupt */
+	assert_int_equal(intx_level, 0);
+	assert_int_equal(bar_r(0x1000, 1), 0);          /* read clears it */
+	assert_int_equal(intx_changes, 2);
+	assert_int_equal(blk.vp.pci.config[PCI_INTERRUPT_PIN], 1);     /* INTA */
 }
 
 static void get_id_gives_the_serial(void **state)
@@ -456,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_returns_the_image_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_reaches_the_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_id_gives_the_serial, setup, teardown),
+		cmocka_unit_test_setup_teardown(intx_without_msix, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_range_fails_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_type_is_unsupported, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_zeroes_and_discard, setup, teardown),
