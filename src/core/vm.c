@@ -14,8 +14,6 @@
 #include "core/log.h"
 #include "core/vcpu.h"
 
-#define PIC_IRQS 16
-#define IOAPIC_PINS 24
 
 void vm_set_irq(struct vm *vm, unsigned gsi, int level)
 {
@@ -36,39 +34,6 @@ void vm_request_stop(void *opaque, enum vm_stop_reason reason)
 		vcpu_kick(&vm->vcpus[i]);
 	if (write(vm->env->wake_fd, &one, sizeof(one)) < 0)
 		log_error("cannot wake the event loop: %s", strerror(errno));
-}
-
-/* GSI routing as on a PC: GSIs 0-15 go to the PICs, every GSI to the
- * IOAPIC pin of the same number, except that the PIT's GSI 0 reaches
- * IOAPIC pin 2 (the MADT says so with an interrupt source override). */
-static int set_gsi_routing(struct vm *vm)
-{
-	struct kvm_irq_routing *table;
-	unsigned n = 0;
-	int r;
-
-	table = calloc(1, sizeof(*table) + (PIC_IRQS + IOAPIC_PINS) * sizeof(table->entries[0]));
-	if (!table)
-		return -ENOMEM;
-	for (unsigned gsi = 0; gsi < PIC_IRQS; gsi++) {
-		if (gsi == 2)
-			continue;       /* the cascade */
-		table->entries[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { .irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE,
-				       .pin = gsi % 8 } };
-	}
-	for (unsigned gsi = 0; gsi < IOAPIC_PINS; gsi++) {
-		if (gsi == 2)
-			continue;
-		table->entries[n++] = (struct kvm_irq_routing_entry){
-			.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP,
-			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = gsi == 0 ? 2 : gsi } };
-	}
-	table->nr = n;
-	r = ioctl(vm->fd, KVM_SET_GSI_ROUTING, table) < 0 ? -errno : 0;
-	free(table);
-	return r;
 }
 
 static int add_memslots(struct vm *vm)
@@ -145,7 +110,7 @@ static void pci_set_intx(void *opaque, struct pci_device *dev, bool level)
 static struct virtio_host virtio_host_of(struct vm *vm)
 {
 	return (struct virtio_host){ .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop,
-				     .set_intx = pci_set_intx, .intx_ctx = vm };
+				     .routes = &vm->routes, .set_intx = pci_set_intx, .intx_ctx = vm };
 }
 
 /* Puts a device on the bus and tells it its interrupt line. */
@@ -322,6 +287,7 @@ static int create_platform(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	uint64_t identity_gpa = KVM_IDENTITY_GPA;
+	int r;
 
 	/* Intel needs these pages for real-mode emulation; they sit in the
 	 * MMIO hole, outside any memory slot. */
@@ -330,7 +296,10 @@ static int create_platform(struct vm *vm)
 	    ioctl(vm->fd, KVM_CREATE_IRQCHIP, 0) < 0 ||
 	    ioctl(vm->fd, KVM_CREATE_PIT2, &pit) < 0)
 		return -errno;
-	return set_gsi_routing(vm);
+	/* the PC's lines; the MADT's PIT override matches (GSI 0 at pin 2) */
+	r = irq_routes_init(&vm->routes, vm->fd);
+	vm->routes_ready = !r;
+	return r;
 }
 
 static int map_memory(struct vm *vm)
@@ -415,6 +384,9 @@ void vm_destroy(struct vm *vm)
 	}
 	vm->devices_ready = false;
 	vm->nr_vcpus = 0;
+	if (vm->routes_ready)
+		irq_routes_destroy(&vm->routes);
+	vm->routes_ready = false;
 	guest_mem_unmap(&vm->mem);
 	if (vm->fd >= 0)
 		close(vm->fd);

@@ -67,6 +67,8 @@ struct vm {
 	struct virtio_blk blk[MAX_DISKS];
 	unsigned nr_blk;                /* initialized (to destroy) */
 	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here */
+	struct irq_routes routes;       /* GSI routing: PC lines + MSI routes for irqfds */
+	bool routes_ready;
 	pthread_mutex_t intx_lock;
 	uint32_t intx_slots[8];         /* per INTx line: the slots holding it up */
 	struct debug_exit debug_exit;

@@ -51,18 +51,75 @@ static uint16_t msix_control(const struct virtio_pci *vp)
 	return (uint16_t)le_get(vp->pci.config + vp->msix_cap + 2, 2);
 }
 
+static void irqfd_release(struct virtio_pci *vp, unsigned v)
+{
+	struct kvm_irqfd off = { .fd = (uint32_t)vp->irqfd[v], .gsi = vp->irqfd_gsi[v],
+				 .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	if (vp->irqfd[v] < 0)
+		return;
+	ioctl(vp->host.vm_fd, KVM_IRQFD, &off);
+	close(vp->irqfd[v]);
+	irq_routes_del_msi(vp->host.routes, vp->irqfd_gsi[v]);
+	vp->irqfd[v] = -1;
+}
+
+/* The vector's irqfd, its route made (first use) or moved to msg (the
+ * guest reprogrammed the entry). -1 when there is none to be had. */
+static int irqfd_for(struct virtio_pci *vp, unsigned v, const struct msi_msg *msg)
+{
+	struct kvm_irqfd on = { 0 };
+	unsigned gsi;
+
+	if (!vp->host.routes)
+		return -1;
+	if (vp->irqfd[v] >= 0) {
+		if (memcmp(&vp->routed[v], msg, sizeof(*msg)) &&
+		    irq_routes_update_msi(vp->host.routes, vp->irqfd_gsi[v], msg))
+			return -1;
+		vp->routed[v] = *msg;
+		return vp->irqfd[v];
+	}
+	if (irq_routes_add_msi(vp->host.routes, msg, &gsi))
+		return -1;
+	on.fd = (uint32_t)eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	on.gsi = gsi;
+	if ((int)on.fd < 0 || ioctl(vp->host.vm_fd, KVM_IRQFD, &on) < 0) {
+		if ((int)on.fd >= 0)
+			close((int)on.fd);
+		irq_routes_del_msi(vp->host.routes, gsi);
+		return -1;
+	}
+	vp->irqfd[v] = (int)on.fd;
+	vp->irqfd_gsi[v] = gsi;
+	vp->routed[v] = *msg;
+	return vp->irqfd[v];
+}
+
+/* Interrupts the driver through MSI-X vector `vector`: the vector's irqfd,
+ * or KVM_SIGNAL_MSI where there is none. (Without MSI-X, INTx follows
+ * the ISR: intx_update.) */
 static void msix_send(struct virtio_pci *vp, uint16_t vector)
 {
-	const uint32_t *e;
+	const uint32_t *e = vp->msix[vector];
+	struct msi_msg msg;
 	struct kvm_msi msi;
+	uint64_t one = 1;
+	int fd;
 
 	if (vector > vp->ops->nr_queues || !(msix_control(vp) & MSIX_ENABLE))
-		return;                 /* NO_VECTOR, or no MSI-X: no INTx either (yet) */
-	e = vp->msix[vector];
+		return;                 /* NO_VECTOR, or MSI-X off */
 	if ((e[3] & MSIX_CTRL_MASKED) || (msix_control(vp) & MSIX_MASKALL)) {
 		vp->msix_pending |= 1u << vector;
 		return;
 	}
+	msg = (struct msi_msg){ .address_lo = e[0], .address_hi = e[1], .data = e[2] };
+	fd = irqfd_for(vp, vector, &msg);
+	if (fd >= 0 && write(fd, &one, sizeof(one)) == sizeof(one))
+		return;
+	if (vp->host.routes)
+		log_once("virtio: no irqfd for MSI-X (%s): interrupts go through KVM_SIGNAL_MSI",
+			 strerror(errno));
 	msi = (struct kvm_msi){ .address_lo = e[0], .address_hi = e[1], .data = e[2] };
 	if (ioctl(vp->host.vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
 		log_once("virtio: KVM_SIGNAL_MSI: %s", strerror(errno));
@@ -409,6 +466,8 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, 
 	memset(vp, 0, sizeof(*vp));
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
 		vp->kick[q].fd = -1;
+	for (unsigned v = 0; v <= VIRTIO_MAX_QUEUES; v++)
+		vp->irqfd[v] = -1;
 	if (ops->nr_queues == 0 || ops->nr_queues > VIRTIO_MAX_QUEUES ||
 	    ops->config_bytes > REGION_BYTES)
 		return -EINVAL;
@@ -453,6 +512,8 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 	if (!vp->ops)
 		return;
 	kicks_off(vp);
+	for (unsigned v = 0; v <= VIRTIO_MAX_QUEUES; v++)
+		irqfd_release(vp, v);
 	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
 		if (vp->kick[q].fd >= 0) {
 			evloop_del(vp->host.loop, &vp->kick[q]);

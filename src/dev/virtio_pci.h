@@ -3,7 +3,7 @@
  * notification area and the MSI-X table, announced by vendor capabilities.
  * Feature negotiation (VERSION_1, RING_EVENT_IDX, INDIRECT_DESC plus the
  * device's own), device status and reset, per-queue setup, MSI-X
- * interrupts (KVM_SIGNAL_MSI), or INTx with the ISR register when the
+ * interrupts (irqfd on a KVM MSI route, KVM_SIGNAL_MSI where that fails), or INTx with the ISR register when the
  * driver does not enable MSI-X, and queue notifications through ioeventfd,
  * so a kick never exits to meridian's vCPU threads. A device (rng, blk,
  * ...) supplies its ID, features, config space and a queue handler. */
@@ -18,6 +18,7 @@
 #include "core/evloop.h"
 #include "dev/pci.h"
 #include "dev/virtqueue.h"
+#include "kvm/irq_routes.h"
 
 #define VIRTIO_MAX_QUEUES 8
 #define VIRTIO_QUEUE_SIZE 256
@@ -63,6 +64,7 @@ struct virtio_host {
 	int vm_fd;
 	const struct guest_mem *mem;
 	struct evloop *loop;
+	struct irq_routes *routes;      /* MSI routes for irqfds (NULL: KVM_SIGNAL_MSI) */
 	/* the INTx line of the device's slot (NULL: none; MSI-X only) */
 	void (*set_intx)(void *ctx, struct pci_device *dev, bool level);
 	void *intx_ctx;
@@ -92,6 +94,10 @@ struct virtio_pci {
 	uint32_t msix[VIRTIO_MAX_QUEUES + 1][4];        /* addr lo, addr hi, data, control */
 	uint32_t msix_pending;          /* vectors that fired while masked */
 	bool intx_level;                /* INTx asserted (ISR set, MSI-X off) */
+	/* per MSI-X vector: its irqfd (-1: none yet), GSI and routed message */
+	int irqfd[VIRTIO_MAX_QUEUES + 1];
+	unsigned irqfd_gsi[VIRTIO_MAX_QUEUES + 1];
+	struct msi_msg routed[VIRTIO_MAX_QUEUES + 1];
 };
 
 /* Sets up the PCI function with its BAR at bar_gpa. Returns 0 or -errno. */

@@ -41,7 +41,8 @@ if build fuzz_virtqueue "$S/dev/virtqueue.c" "$S/kvm/guest_mem.c"; then run fuzz
 else failed=$((failed + 1)); fi
 if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/virtio_pci_state.c" \
 	"$S/dev/virtqueue.c" "$S/dev/pci.c" "$S/migrate/vmstate.c" "$S/block/disk_image.c" \
-	"$S/block/io_ring.c" "$S/core/evloop.c" "$S/core/log.c" "$S/kvm/guest_mem.c"; then
+	"$S/block/io_ring.c" "$S/core/evloop.c" "$S/core/log.c" "$S/kvm/guest_mem.c" \
+	"$S/kvm/irq_routes.c"; then
 	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]
