@@ -75,14 +75,17 @@ static const struct uart_ops vm_uart_ops = {
 	.tx = uart_tx, .set_irq = uart_set_irq, .rx_room = uart_rx_room,
 };
 
-/* The next virtio BAR in the 32-bit PCI window (0 when it is full). */
-static uint64_t take_bar(struct vm *vm)
+/* The next virtio BAR: in the 32-bit window below 4 GiB, or (high) in the
+ * 64-bit window above RAM, which keeps the hole for 32-bit-only guests.
+ * 0 when the window is full. */
+static uint64_t take_bar(struct vm *vm, bool high)
 {
-	uint64_t gpa = vm->next_bar_gpa;
+	uint64_t *next = high ? &vm->next_bar64_gpa : &vm->next_bar_gpa;
+	uint64_t end = high ? PCI_MMIO64_END : PCI_MMIO32_END, gpa = *next;
 
-	if (gpa + VIRTIO_BAR_BYTES > PCI_MMIO32_END)
+	if (gpa + VIRTIO_BAR_BYTES > end)
 		return 0;
-	vm->next_bar_gpa += VIRTIO_BAR_BYTES;
+	*next += VIRTIO_BAR_BYTES;
 	return gpa;
 }
 
@@ -128,13 +131,14 @@ static int plug(struct vm *vm, struct pci_device *dev)
 static int add_rng(struct vm *vm)
 {
 	const struct virtio_host host = virtio_host_of(vm);
-	int r = virtio_rng_init(&vm->rng, &host, take_bar(vm));
+	int r = virtio_rng_init(&vm->rng, &host, take_bar(vm, false));
 
 	vm->has_rng = true;
 	return r ? r : plug(vm, &vm->rng.vp.pci);
 }
 
-/* One virtio-blk per --disk, in order; a request queue per vCPU. */
+/* One virtio-blk per --disk, in order; a request queue per vCPU; BARs
+ * above RAM. */
 static int add_disks(struct vm *vm)
 {
 	const struct virtio_host host = virtio_host_of(vm);
@@ -142,7 +146,7 @@ static int add_disks(struct vm *vm)
 	for (unsigned i = 0; i < vm->env->nr_disks; i++) {
 		struct virtio_blk *blk = &vm->blk[i];
 		int r = virtio_blk_init(blk, &vm->env->disks[i], vm->env->cfg->cpus, &host,
-					take_bar(vm));
+					take_bar(vm, true));
 
 		vm->nr_blk++;
 		if (r || (r = plug(vm, &blk->vp.pci)))
@@ -191,6 +195,7 @@ static int add_devices(struct vm *vm)
 	pthread_mutex_init(&vm->intx_lock, NULL);
 	vm->devices_ready = true;
 	vm->next_bar_gpa = PCI_MMIO32_GPA;
+	vm->next_bar64_gpa = PCI_MMIO64_GPA;
 	if (vm->env->cfg->rng && add_rng(vm))
 		return -ENODEV;
 	r = add_disks(vm);

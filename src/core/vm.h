@@ -66,7 +66,8 @@ struct vm {
 	bool has_rng;
 	struct virtio_blk blk[MAX_DISKS];
 	unsigned nr_blk;                /* initialized (to destroy) */
-	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here */
+	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here, */
+	uint64_t next_bar64_gpa;        /* and in the 64-bit window from here */
 	struct irq_routes routes;       /* GSI routing: PC lines + MSI routes for irqfds */
 	bool routes_ready;
 	pthread_mutex_t intx_lock;

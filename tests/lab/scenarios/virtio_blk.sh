@@ -19,6 +19,8 @@ OUT=/tmp/blk.out
 run_guest $OUT -m 512M --disk path=/tmp/ext4.img,serial=lab-disk-1 -a "$BASE act=blk"
 expect_status 0
 expect $OUT '^L2-PCI 0000:00:01.0 0x1af4 0x1042 0x010000$' "virtio-blk at 00:01.0 (modern ID 0x1042)"
+expect $OUT '^L2-BLK-BAR 0000:00:01.0 0x0000008000000000 0x0000008000007fff ' \
+	"its BAR above RAM, in the 64-bit window at 512 GiB"
 expect $OUT "^L2-BLK vda sectors=$((160 * 2048)) ro=0 serial=lab-disk-1$" "vda: 160 MiB, writable, serial lab-disk-1"
 sed -n 's/^L2-SHA //p' $OUT > /tmp/guest.sha
 cmp -s /tmp/src.sha /tmp/guest.sha || { diff /tmp/src.sha /tmp/guest.sha; fail "files differ in the guest"; }
