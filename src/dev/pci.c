@@ -148,10 +148,12 @@ static struct pci_device *selected(struct pci_bus *bus, unsigned *reg)
 }
 
 /* Register reg of dev's configuration space (bytes past it read as 0). */
-static uint32_t dev_config_read(const struct pci_device *dev, unsigned reg, unsigned size)
+static uint32_t dev_config_read(struct pci_device *dev, unsigned reg, unsigned size)
 {
 	uint32_t v = 0;
 
+	if (dev->config_access)
+		dev->config_access(dev, reg, size, false);
 	for (unsigned i = 0; i < size && reg + i < PCI_CONFIG_BYTES; i++)
 		v |= (uint32_t)dev->config[reg + i] << (8 * i);
 	return v;
@@ -166,6 +168,8 @@ static void dev_config_write(struct pci_device *dev, unsigned reg, unsigned size
 
 		dev->config[at] = (uint8_t)((dev->config[at] & ~m) | (v & m));
 	}
+	if (dev->config_access)
+		dev->config_access(dev, reg, size, true);
 }
 
 static uint32_t config_read(struct pci_bus *bus, unsigned byte, unsigned size)

@@ -51,6 +51,10 @@ struct pci_device {
 			 unsigned len);
 	void (*bar_write)(struct pci_device *dev, int bar, uint64_t offset, const void *data,
 			  unsigned len);
+	/* Configuration space accesses the device wants to see (NULL: none):
+	 * called before a read and after a write of [reg, reg+len), under the
+	 * bus lock. */
+	void (*config_access)(struct pci_device *dev, unsigned reg, unsigned len, bool write);
 };
 
 struct pci_bus {

@@ -31,6 +31,8 @@
 #define CFG_NOTIFY 2
 #define CFG_ISR    3
 #define CFG_DEVICE 4
+#define CFG_PCI    5    /* BAR access through configuration space */
+#define PCI_CFG_DATA 16 /* pci_cfg_data's offset in that capability */
 
 #define PCI_COMMAND_INTX_DISABLE 0x400
 #define MSIX_ENABLE     0x8000
@@ -445,6 +447,28 @@ void virtio_pci_bar_write(struct pci_device *dev, int bar, uint64_t off, const v
 	pthread_mutex_unlock(&vp->lock);
 }
 
+/* --- VIRTIO_PCI_CAP_PCI_CFG: the BAR through configuration space --- */
+
+/* The driver set bar, offset and length in the capability, then reads or
+ * writes pci_cfg_data: that is an access of the BAR (spec 4.1.4.9). */
+static void pci_cfg_access(struct pci_device *dev, unsigned reg, unsigned len, bool write)
+{
+	struct virtio_pci *vp = dev->opaque;
+	uint8_t *cap = dev->config + vp->pci_cfg_cap;
+	unsigned data_reg = vp->pci_cfg_cap + PCI_CFG_DATA;
+	uint32_t off = (uint32_t)le_get(cap + 8, 4), n = (uint32_t)le_get(cap + 12, 4);
+
+	if (reg + len <= data_reg || reg >= data_reg + 4)
+		return;                 /* not the data window */
+	if (cap[4] != 0 || (n != 1 && n != 2 && n != 4) || off % n ||
+	    (uint64_t)off + n > VIRTIO_BAR_BYTES)
+		return;                 /* only BAR 0, naturally aligned */
+	if (write)
+		virtio_pci_bar_write(dev, 0, off, cap + PCI_CFG_DATA, n);
+	else
+		virtio_pci_bar_read(dev, 0, off, cap + PCI_CFG_DATA, n);
+}
+
 /* --- setup --- */
 
 static void add_virtio_cap(struct pci_device *dev, uint8_t type, uint32_t off, uint32_t len,
@@ -456,6 +480,19 @@ static void add_virtio_cap(struct pci_device *dev, uint8_t type, uint32_t off, u
 	le_put(body + 10, len, 4);
 	le_put(body + 14, NOTIFY_MULT, 4);
 	pci_device_add_cap(dev, PCI_CAP_VENDOR, body, notify ? 18 : 14);
+}
+
+static void add_pci_cfg_cap(struct virtio_pci *vp)
+{
+	uint8_t body[18] = { 20, CFG_PCI };     /* cap_len, cfg_type; the rest the driver sets */
+
+	vp->pci_cfg_cap = pci_device_add_cap(&vp->pci, PCI_CAP_VENDOR, body, sizeof(body));
+	if (!vp->pci_cfg_cap)
+		return;
+	/* bar, offset, length and the data are the driver's */
+	vp->pci.wmask[vp->pci_cfg_cap + 4] = 0xff;
+	memset(vp->pci.wmask + vp->pci_cfg_cap + 8, 0xff, 12);
+	vp->pci.config_access = pci_cfg_access;
 }
 
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, void *device,
@@ -495,6 +532,7 @@ int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, 
 	le_put(msix + 2, MSIX_OFF, 4);              /* BAR 0 */
 	le_put(msix + 6, PBA_OFF, 4);
 	vp->msix_cap = pci_device_add_cap(&vp->pci, PCI_CAP_MSIX, msix, sizeof(msix));
+	add_pci_cfg_cap(vp);
 	vp->pci.wmask[vp->msix_cap + 3] = (MSIX_ENABLE | MSIX_MASKALL) >> 8;
 	for (unsigned v = 0; v <= ops->nr_queues; v++)
 		vp->msix[v][3] = MSIX_CTRL_MASKED;

@@ -91,6 +91,7 @@ struct virtio_pci {
 	bool broken_logged;
 
 	uint8_t msix_cap;               /* its offset in configuration space */
+	uint8_t pci_cfg_cap;            /* VIRTIO_PCI_CAP_PCI_CFG's offset */
 	uint32_t msix[VIRTIO_MAX_QUEUES + 1][4];        /* addr lo, addr hi, data, control */
 	uint32_t msix_pending;          /* vectors that fired while masked */
 	bool intx_level;                /* INTx asserted (ISR set, MSI-X off) */

@@ -246,6 +246,40 @@ static void intx_without_msix(void **state)
 	assert_int_equal(blk.vp.pci.config[PCI_INTERRUPT_PIN], 1);     /* INTA */
 }
 
+/* VIRTIO_PCI_CAP_PCI_CFG: the BAR reached through configuration space. */
+static void bar_through_pci_cfg_capability(void **state)
+{
+	struct pci_bus bus;
+	unsigned cap = blk.vp.pci_cfg_cap, dev = 1u << 15;
+	uint8_t b[4];
+
+	pci_bus_init(&bus);
+	assert_int_equal(pci_bus_add(&bus, &blk.vp.pci), 1);
+	assert_int_not_equal(cap, 0);
+	assert_int_equal(blk.vp.pci.config[cap + 3], 5);       /* cfg_type PCI_CFG */
+	b[0] = 0;
+	pci_ecam_access(&bus, dev | (cap + 4), b, 1, true);     /* bar 0 */
+	le_put(b, 0x14, 4);
+	pci_ecam_access(&bus, dev | (cap + 8), b, 4, true);     /* offset: device_status */
+	le_put(b, 1, 4);
+	pci_ecam_access(&bus, dev | (cap + 12), b, 4, true);    /* length 1 */
+	pci_ecam_access(&bus, dev | (cap + 16), b, 1, false);
+	assert_int_equal(b[0], 1 | 2 | 8 | 4);
+	/* a write through the window: queue_select 0 -> 3, read back from the BAR */
+	le_put(b, 0x16, 4);
+	pci_ecam_access(&bus, dev | (cap + 8), b, 4, true);
+	le_put(b, 2, 4);
+	pci_ecam_access(&bus, dev | (cap + 12), b, 4, true);
+	le_put(b, 3, 2);
+	pci_ecam_access(&bus, dev | (cap + 16), b, 2, true);
+	assert_int_equal(bar_r(COMMON + 0x16, 2), 3);
+	/* a misaligned or oversized window does nothing */
+	le_put(b, 3, 4);
+	pci_ecam_access(&bus, dev | (cap + 12), b, 4, true);
+	pci_ecam_access(&bus, dev | (cap + 16), b, 4, false);
+	pci_bus_destroy(&bus);
+}
+
 static void get_id_gives_the_serial(void **state)
 {
 	memset(gp(DATA_GPA, 20), 0xff, 20);
@@ -480,6 +514,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(write_reaches_the_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(get_id_gives_the_serial, setup, teardown),
 		cmocka_unit_test_setup_teardown(intx_without_msix, setup, teardown),
+		cmocka_unit_test_setup_teardown(bar_through_pci_cfg_capability, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_range_fails_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(unknown_type_is_unsupported, setup, teardown),
 		cmocka_unit_test_setup_teardown(write_zeroes_and_discard, setup, teardown),
