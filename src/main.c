@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/cpu_explain.h"
+#include "cli/ctl.h"
 #include "cli/run_options.h"
 #include "core/log.h"
 #include "core/machine.h"
@@ -15,6 +16,8 @@ static void usage(FILE *out)
 		"  run [OPTIONS]   boot a guest (meridian run --help)\n"
 		"  cpu explain [--cpu SPEC] [--cpus N] [--json]\n"
 		"                  what the guest sees of this CPU model and what it will do\n"
+		"  ctl PATH COMMAND [JSON-ARGS]\n"
+		"                  one QMP command to the meridian serving PATH (--api)\n"
 		"  probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)\n"
 		"  version         print the version\n");
 }
@@ -57,6 +60,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "cpu") && argc > 2 && !strcmp(argv[2], "explain"))
 		return cmd_cpu_explain(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "ctl"))
+		return cmd_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "probe"))
 		return cmd_probe(argc, argv);
 	if (!strcmp(argv[1], "version") || !strcmp(argv[1], "--version")) {

@@ -25,6 +25,8 @@ void run_options_usage(FILE *out)
 		"                         a virtio-blk disk on a raw image or block device\n"
 		"                         (repeatable, up to 8; cache=writeback by default)\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
+		"      --api PATH         a QMP control socket at PATH (mode 0600; see\n"
+		"                         meridian ctl)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
 		"                         V ends meridian with status (V << 1) | 1\n"
@@ -87,7 +89,7 @@ static int parse_disk(const char *text, struct vm_config *cfg)
 	return disk_spec_parse(copy, &cfg->disks[cfg->nr_disks++]);
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -103,6 +105,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "disk", required_argument, NULL, OPT_DISK },
+		{ "api", required_argument, NULL, OPT_API },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -130,6 +133,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_KASLR: cfg->kaslr = true; break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;
+		case OPT_API: cfg->api_path = optarg; break;
 		case OPT_CPU:
 			cfg->cpu_spec = optarg;
 			if (cpu_model_parse(optarg, &cfg->cpu, err, sizeof(err))) {

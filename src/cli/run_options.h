@@ -28,6 +28,7 @@ struct vm_config {
 	const char *cpu_spec;           /* --cpu, as given */
 	struct cpu_model cpu;           /* --cpu, parsed */
 	bool quiet;                     /* no informational lines */
+	const char *api_path;           /* --api: the QMP control socket */
 };
 
 #define DEFAULT_MEM_BYTES (256ull << 20)

@@ -18,33 +18,11 @@
 #include "core/console.h"
 #include "core/evloop.h"
 #include "core/log.h"
+#include "core/machine_priv.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
 
-struct machine {
-	const struct vm_config *cfg;
-	struct kvm_host host;
-	struct boot_file kernel_file, initrd_file;
-	enum kernel_format format;
-	struct bzimage kernel;
-	struct multiboot_image multiboot;
-	struct mb_module modules[MB_MAX_MODULES];
-	unsigned nr_modules;
-	char *multiboot_cmdline;
-	struct console console;
-	struct cmos cmos;
-	struct evloop loop;
-	struct ev_handler stdin_h, wake_h, signal_h;
-	bool stdin_polled;      /* stdin is in epoll (false for regular files) */
-	bool stdin_paused;      /* inbuf full: stop reading until the guest drains */
-	struct vm vm;
-	struct vm_env env;
-	struct kvm_cpuid2 *cpuid;
-	struct disk_image disks[MAX_DISKS];
-	unsigned nr_disks;
-	int exit_status;        /* what the guest wrote to the debug-exit port */
-};
 
 /* Multiboot modules: QEMU's syntax, "FILE[ ARGS][,FILE[ ARGS]...]"; the
  * whole item is the module's string, the part before the first space its
@@ -290,6 +268,7 @@ static int open_disks(struct machine *m)
 
 static void teardown(struct machine *m)
 {
+	machine_api_close(m);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		disk_image_close(&m->disks[i]);
 	evloop_destroy(&m->loop);
@@ -354,13 +333,17 @@ static enum vm_stop_reason run_instance(struct machine *m)
 
 	if (vm_create(&m->vm, &m->env))
 		return VM_SETUP_ERROR;
+	/* stopped by the API: a reset does not resume the guest (as in QEMU) */
+	atomic_store(&m->vm.pause_requested, m->paused);
 	if (vm_start(&m->vm) == 0)
 		pump_input(m);
 	while (atomic_load(&m->vm.stop_reason) == VM_RUNNING) {
-		if (evloop_run_once(&m->loop, -1) < 0) {
+		if (evloop_run_once(&m->loop, -1) < 0 && errno != EINTR) {
 			log_error("event loop: %s", strerror(errno));
 			vm_request_stop(&m->vm, VM_FATAL);
 		}
+		if (m->api_open)
+			qmp_server_reap(&m->api);
 	}
 	vm_join(&m->vm);
 	reason = atomic_load(&m->vm.stop_reason);
@@ -416,10 +399,16 @@ int machine_run(const struct vm_config *cfg)
 		.wake_fd = m->wake_h.fd, .loop = &m->loop,
 		.disks = m->disks, .nr_disks = m->nr_disks,
 	};
+	if (machine_api_open(m))
+		goto out;
 	for (;;) {
+		bool restart;
+
 		reason = run_instance(m);
 		boots++;
-		if (reason != VM_RESET || cfg->no_reboot)
+		restart = reason == VM_RESET && !cfg->no_reboot;
+		machine_api_instance_ended(m, reason, restart);
+		if (!restart)
 			break;
 		log_info("guest reset: starting it again (boot %u)", boots + 1);
 	}

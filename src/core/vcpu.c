@@ -232,7 +232,13 @@ static void *vcpu_thread(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
 	pthread_setname_np(pthread_self(), name);
+	atomic_store(&vcpu->tid, (int)gettid());
 	while (atomic_load(&vcpu->vm->stop_reason) == VM_RUNNING) {
+		if (atomic_load(&vcpu->vm->pause_requested)) {
+			vm_park_vcpu(vcpu->vm);
+			vcpu->run->immediate_exit = 0;  /* the kick that parked us is spent */
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;

@@ -4,6 +4,7 @@
 #define MERIDIAN_VCPU_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/kvm.h>
@@ -17,6 +18,7 @@ struct vcpu {
 	struct kvm_run *run;
 	size_t run_bytes;
 	pthread_t thread;
+	_Atomic int tid;                /* the thread's Linux ID (query-cpus-fast) */
 	bool started;
 };
 

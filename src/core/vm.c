@@ -30,10 +30,52 @@ void vm_request_stop(void *opaque, enum vm_stop_reason reason)
 
 	if (!atomic_compare_exchange_strong(&vm->stop_reason, &expected, (int)reason))
 		return;
+	pthread_mutex_lock(&vm->run_lock);             /* parked vCPUs leave too */
+	pthread_cond_broadcast(&vm->run_cond);
+	pthread_mutex_unlock(&vm->run_lock);
 	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	if (write(vm->env->wake_fd, &one, sizeof(one)) < 0)
 		log_error("cannot wake the event loop: %s", strerror(errno));
+}
+
+void vm_park_vcpu(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->run_lock);
+	vm->parked_vcpus++;
+	pthread_cond_broadcast(&vm->run_cond);
+	while (atomic_load(&vm->pause_requested) &&
+	       atomic_load(&vm->stop_reason) == VM_RUNNING)
+		pthread_cond_wait(&vm->run_cond, &vm->run_lock);
+	vm->parked_vcpus--;
+	pthread_mutex_unlock(&vm->run_lock);
+}
+
+void vm_pause(struct vm *vm, bool tell_guest)
+{
+	atomic_store(&vm->pause_requested, true);
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&vm->run_lock);
+	while (vm->parked_vcpus < vm->nr_vcpus && atomic_load(&vm->stop_reason) == VM_RUNNING)
+		pthread_cond_wait(&vm->run_cond, &vm->run_lock);
+	pthread_mutex_unlock(&vm->run_lock);
+	/* EINVAL just means this vCPU's guest has no kvmclock */
+	for (unsigned i = 0; tell_guest && i < vm->nr_vcpus; i++)
+		ioctl(vm->vcpus[i].fd, KVM_KVMCLOCK_CTRL, 0);
+}
+
+void vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->run_lock);
+	atomic_store(&vm->pause_requested, false);
+	pthread_cond_broadcast(&vm->run_cond);
+	pthread_mutex_unlock(&vm->run_lock);
+}
+
+static void vm_set_sci(void *opaque, bool level)
+{
+	vm_set_irq(opaque, ACPI_SCI_IRQ, level);
 }
 
 static int add_memslots(struct vm *vm)
@@ -203,6 +245,8 @@ static int add_devices(struct vm *vm)
 		return r;
 	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
 	acpi_pm_init(&vm->pm, vm_request_stop, vm);
+	vm->pm.set_sci = vm_set_sci;
+	vm->pm.sci_ctx = vm;
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
 		if (io_bus_add(&vm->pio, &devs[i]))
 			return -EEXIST;
@@ -332,6 +376,8 @@ int vm_create(struct vm *vm, const struct vm_env *env)
 
 	memset(vm, 0, sizeof(*vm));
 	vm->env = env;
+	pthread_mutex_init(&vm->run_lock, NULL);
+	pthread_cond_init(&vm->run_cond, NULL);
 	vm->fd = ioctl(env->host->fd, KVM_CREATE_VM, 0);
 	if (vm->fd < 0) {
 		log_error("creating the VM: KVM_CREATE_VM: %s", strerror(errno));
@@ -396,4 +442,6 @@ void vm_destroy(struct vm *vm)
 	if (vm->fd >= 0)
 		close(vm->fd);
 	vm->fd = -1;
+	pthread_cond_destroy(&vm->run_cond);
+	pthread_mutex_destroy(&vm->run_lock);
 }

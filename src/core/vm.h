@@ -77,6 +77,11 @@ struct vm {
 	struct vcpu *vcpus;
 	unsigned nr_vcpus;
 	_Atomic int stop_reason;        /* enum vm_stop_reason */
+	/* stop/cont: vCPU threads park outside KVM_RUN while pause_requested */
+	pthread_mutex_t run_lock;
+	pthread_cond_t run_cond;
+	_Atomic bool pause_requested;
+	unsigned parked_vcpus;
 };
 
 /* Builds the VM. Returns 0, or -1 after printing one line. */
@@ -87,6 +92,15 @@ void vm_request_stop(void *vm, enum vm_stop_reason reason);
 /* After a stop request: waits for the vCPU threads to leave. */
 void vm_join(struct vm *vm);
 void vm_destroy(struct vm *vm);
+/* Parks every vCPU thread outside KVM_RUN and waits until they are (from
+ * the event loop's thread). With tell_guest, each vCPU's kvmclock is told
+ * it was paused (KVM_KVMCLOCK_CTRL), so the guest's watchdogs do not take
+ * the pause for a lockup. */
+void vm_pause(struct vm *vm, bool tell_guest);
+void vm_resume(struct vm *vm);
+/* For vCPU threads: parks while a pause is asked for. */
+void vm_park_vcpu(struct vm *vm);
+
 /* Raises or lowers an interrupt line of the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
 

@@ -8,6 +8,7 @@
 #define PM1_CNT_SCI_EN   (1u << 0)
 #define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
 #define PM1_CNT_SLP_EN   (1u << 13)
+#define PM1_EVT_PWRBTN   (1u << 8)      /* status and enable bit of the power button */
 
 void acpi_pm_init(struct acpi_pm *pm, vm_stop_fn stop, void *stop_ctx)
 {
@@ -22,6 +23,25 @@ void acpi_pm_init(struct acpi_pm *pm, vm_stop_fn stop, void *stop_ctx)
 static uint32_t reg16_read(uint16_t reg, uint16_t offset_in_reg, unsigned size)
 {
 	return (uint32_t)reg >> (8 * offset_in_reg);
+}
+
+/* The SCI is level-triggered: up while an enabled event's status is set.
+ * Under pm->lock. */
+static void update_sci(struct acpi_pm *pm)
+{
+	bool level = (pm->status & pm->enable) != 0;
+
+	if (level != pm->sci_level && pm->set_sci)
+		pm->set_sci(pm->sci_ctx, level);
+	pm->sci_level = level;
+}
+
+void acpi_pm_power_button(struct acpi_pm *pm)
+{
+	pthread_mutex_lock(&pm->lock);
+	pm->status |= PM1_EVT_PWRBTN;
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
 }
 
 uint32_t acpi_pm_evt_read(void *opaque, uint16_t offset, unsigned size)
@@ -46,6 +66,7 @@ void acpi_pm_evt_write(void *opaque, uint16_t offset, unsigned size, uint32_t va
 		pm->status &= ~(uint16_t)(wide & mask);         /* write 1 to clear */
 	if (mask & 0xffff0000)
 		pm->enable = (uint16_t)((pm->enable & ~(mask >> 16)) | ((wide & mask) >> 16));
+	update_sci(pm);
 	pthread_mutex_unlock(&pm->lock);
 }
 

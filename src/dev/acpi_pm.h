@@ -4,6 +4,7 @@
 #define MERIDIAN_ACPI_PM_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/lifecycle.h"
@@ -13,9 +14,15 @@ struct acpi_pm {
 	uint16_t status, enable, control;
 	vm_stop_fn stop;
 	void *stop_ctx;
+	void (*set_sci)(void *ctx, bool level);        /* the SCI line (NULL: none) */
+	void *sci_ctx;
+	bool sci_level;
 };
 
 void acpi_pm_init(struct acpi_pm *pm, vm_stop_fn stop, void *stop_ctx);
+/* The fixed power button is pressed (QMP system_powerdown): PWRBTN_STS,
+ * and the SCI when the guest enabled the event. */
+void acpi_pm_power_button(struct acpi_pm *pm);
 uint32_t acpi_pm_evt_read(void *opaque, uint16_t offset, unsigned size);
 void acpi_pm_evt_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
 uint32_t acpi_pm_cnt_read(void *opaque, uint16_t offset, unsigned size);

@@ -66,6 +66,33 @@ static void pm_timer_counts_at_3579545_hz(void **state)
 			 (uint32_t)((31536000ull * 3579545ull) & 0xffffff));
 }
 
+static int sci_level = -1;
+
+static void record_sci(void *ctx, bool level)
+{
+	sci_level = level;
+}
+
+/* QMP system_powerdown: PWRBTN_STS, and the SCI once the guest enabled it;
+ * clearing the status (write 1) drops the SCI. */
+static void power_button_raises_sci(void **state)
+{
+	struct acpi_pm pm;
+
+	acpi_pm_init(&pm, NULL, NULL);
+	pm.set_sci = record_sci;
+	acpi_pm_power_button(&pm);
+	assert_int_equal(acpi_pm_evt_read(&pm, 0, 2) & 0x100, 0x100);
+	assert_int_equal(sci_level, -1);                /* not enabled: no SCI */
+	acpi_pm_evt_write(&pm, 2, 2, 0x100);            /* PWRBTN_EN */
+	assert_int_equal(sci_level, 1);
+	acpi_pm_evt_write(&pm, 0, 2, 0x100);            /* the guest acknowledges */
+	assert_int_equal(sci_level, 0);
+	assert_int_equal(acpi_pm_evt_read(&pm, 0, 2) & 0x100, 0);
+	acpi_pm_power_button(&pm);                      /* enabled now: at once */
+	assert_int_equal(sci_level, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -73,6 +100,7 @@ int main(void)
 		cmocka_unit_test(poweroff_by_byte_writes),
 		cmocka_unit_test(status_is_write_one_to_clear),
 		cmocka_unit_test(pm_timer_counts_at_3579545_hz),
+		cmocka_unit_test(power_button_raises_sci),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

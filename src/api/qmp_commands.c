@@ -1,0 +1,250 @@
+#include "api/qmp_commands.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct param {
+	const char *name;
+	enum json_type type;
+	bool optional;
+};
+
+struct command {
+	const char *name;
+	const struct param *params;     /* NULL-terminated; NULL: takes none */
+	struct json_object *(*run)(struct qmp_target *t, struct json_object *args,
+				   struct qmp_error *err);
+};
+
+static struct json_object *fail(struct qmp_error *err, const char *cls, const char *desc)
+{
+	err->cls = cls;
+	snprintf(err->desc, sizeof(err->desc), "%s", desc);
+	return NULL;
+}
+
+/* The usual empty return, or NULL when op failed (err is filled). */
+static struct json_object *empty_or_null(int r)
+{
+	return r ? NULL : json_object_new_object();
+}
+
+static struct json_object *query_status(struct qmp_target *t, struct json_object *args,
+					struct qmp_error *err)
+{
+	struct json_object *o = json_object_new_object();
+	bool running = false;
+	const char *status = t->ops->status(t, &running);
+
+	json_object_object_add(o, "running", json_object_new_boolean(running));
+	json_object_object_add(o, "singlestep", json_object_new_boolean(false));
+	json_object_object_add(o, "status", json_object_new_string(status));
+	return o;
+}
+
+static struct json_object *stop(struct qmp_target *t, struct json_object *a, struct qmp_error *e)
+{
+	return empty_or_null(t->ops->stop(t, e));
+}
+
+static struct json_object *cont(struct qmp_target *t, struct json_object *a, struct qmp_error *e)
+{
+	return empty_or_null(t->ops->cont(t, e));
+}
+
+static struct json_object *reset(struct qmp_target *t, struct json_object *a, struct qmp_error *e)
+{
+	return empty_or_null(t->ops->system_reset(t, e));
+}
+
+static struct json_object *powerdown(struct qmp_target *t, struct json_object *a,
+				     struct qmp_error *e)
+{
+	return empty_or_null(t->ops->system_powerdown(t, e));
+}
+
+static struct json_object *quit(struct qmp_target *t, struct json_object *a, struct qmp_error *e)
+{
+	return empty_or_null(t->ops->quit(t, e));
+}
+
+static struct json_object *query_cpus_fast(struct qmp_target *t, struct json_object *a,
+					   struct qmp_error *e)
+{
+	return t->ops->cpus(t);
+}
+
+static struct json_object *query_kvm(struct qmp_target *t, struct json_object *a,
+				     struct qmp_error *e)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(true));
+	json_object_object_add(o, "present", json_object_new_boolean(true));
+	return o;
+}
+
+struct json_object *qmp_version(void)
+{
+	struct json_object *v = json_object_new_object(), *q = json_object_new_object();
+	unsigned major = 0, minor = 0, micro = 0;
+
+	sscanf(MERIDIAN_VERSION, "%u.%u.%u", &major, &minor, &micro);
+	json_object_object_add(q, "micro", json_object_new_int((int)micro));
+	json_object_object_add(q, "minor", json_object_new_int((int)minor));
+	json_object_object_add(q, "major", json_object_new_int((int)major));
+	json_object_object_add(v, "qemu", q);
+	json_object_object_add(v, "package", json_object_new_string("meridian " MERIDIAN_VERSION));
+	return v;
+}
+
+static struct json_object *query_version(struct qmp_target *t, struct json_object *a,
+					 struct qmp_error *e)
+{
+	return qmp_version();
+}
+
+static struct json_object *balloon(struct qmp_target *t, struct json_object *a,
+				   struct qmp_error *e)
+{
+	long long bytes = json_object_get_int64(json_object_object_get(a, "value"));
+
+	if (bytes <= 0)
+		return fail(e, QMP_GENERIC_ERROR, "Parameter 'value' expects a size above 0");
+	if (!t->ops->balloon)
+		return fail(e, QMP_DEVICE_NOT_ACTIVE, "No balloon device has been activated");
+	return t->ops->balloon(t, &bytes, e);
+}
+
+static struct json_object *query_balloon(struct qmp_target *t, struct json_object *a,
+					 struct qmp_error *e)
+{
+	if (!t->ops->balloon)
+		return fail(e, QMP_DEVICE_NOT_ACTIVE, "No balloon device has been activated");
+	return t->ops->balloon(t, NULL, e);
+}
+
+static struct json_object *query_stats(struct qmp_target *t, struct json_object *a,
+				       struct qmp_error *e)
+{
+	const char *target = json_object_get_string(json_object_object_get(a, "target"));
+
+	if (strcmp(target, "vm") && strcmp(target, "vcpu"))
+		return fail(e, QMP_GENERIC_ERROR, "Parameter 'target' expects 'vm' or 'vcpu'");
+	return t->ops->stats(t, target, e);
+}
+
+static struct json_object *query_clock(struct qmp_target *t, struct json_object *a,
+				       struct qmp_error *e)
+{
+	return t->ops->clock(t, e);
+}
+
+static struct json_object *query_commands(struct qmp_target *t, struct json_object *a,
+					  struct qmp_error *e);
+
+static const struct param balloon_params[] = {
+	{ .name = "value", .type = json_type_int }, { .name = NULL } };
+static const struct param stats_params[] = {
+	{ .name = "target", .type = json_type_string },
+	{ .name = "providers", .type = json_type_array, .optional = true }, { .name = NULL } };
+
+static const struct command commands[] = {
+	{ "query-status", NULL, query_status },
+	{ "stop", NULL, stop },
+	{ "cont", NULL, cont },
+	{ "system_reset", NULL, reset },
+	{ "system_powerdown", NULL, powerdown },
+	{ "quit", NULL, quit },
+	{ "query-cpus-fast", NULL, query_cpus_fast },
+	{ "query-kvm", NULL, query_kvm },
+	{ "query-version", NULL, query_version },
+	{ "query-commands", NULL, query_commands },
+	{ "balloon", balloon_params, balloon },
+	{ "query-balloon", NULL, query_balloon },
+	{ "query-stats", stats_params, query_stats },
+	{ "x-meridian-query-clock", NULL, query_clock },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static struct json_object *query_commands(struct qmp_target *t, struct json_object *a,
+					  struct qmp_error *e)
+{
+	struct json_object *list = json_object_new_array();
+
+	json_object_array_add(list, json_object_new_object());
+	json_object_object_add(json_object_array_get_idx(list, 0), "name",
+			       json_object_new_string("qmp_capabilities"));
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "name", json_object_new_string(commands[i].name));
+		json_object_array_add(list, c);
+	}
+	return list;
+}
+
+static const char *type_words(enum json_type type)
+{
+	switch (type) {
+	case json_type_int: return "an integer";
+	case json_type_string: return "a string";
+	case json_type_boolean: return "a boolean";
+	case json_type_array: return "an array";
+	default: return "an object";
+	}
+}
+
+/* Every argument declared with the right type, every required one there. */
+static int check_args(const struct command *c, struct json_object *args, struct qmp_error *err)
+{
+	const struct param *p;
+
+	if (!args)
+		args = json_object_new_object();        /* none given: check the required ones */
+	else
+		json_object_get(args);
+	json_object_object_foreach(args, key, val) {
+		for (p = c->params; p && p->name && strcmp(p->name, key); p++)
+			;
+		if (!p || !p->name) {
+			err->cls = QMP_GENERIC_ERROR;
+			snprintf(err->desc, sizeof(err->desc), "Parameter '%.64s' is unexpected", key);
+			goto bad;
+		}
+		if (!json_object_is_type(val, p->type)) {
+			err->cls = QMP_GENERIC_ERROR;
+			snprintf(err->desc, sizeof(err->desc), "Parameter '%s' expects %s", p->name,
+				 type_words(p->type));
+			goto bad;
+		}
+	}
+	for (p = c->params; p && p->name; p++) {
+		if (!p->optional && !json_object_object_get_ex(args, p->name, NULL)) {
+			err->cls = QMP_GENERIC_ERROR;
+			snprintf(err->desc, sizeof(err->desc), "Parameter '%s' is missing", p->name);
+			goto bad;
+		}
+	}
+	json_object_put(args);
+	return 0;
+bad:
+	json_object_put(args);
+	return -1;
+}
+
+struct json_object *qmp_command_run(struct qmp_target *t, const char *name,
+				    struct json_object *args, struct qmp_error *err)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		if (check_args(&commands[i], args, err))
+			return NULL;
+		return commands[i].run(t, args, err);
+	}
+	err->cls = QMP_COMMAND_NOT_FOUND;
+	snprintf(err->desc, sizeof(err->desc), "The command %.128s has not been found", name);
+	return NULL;
+}

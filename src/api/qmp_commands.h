@@ -1,0 +1,55 @@
+/* The QMP commands meridian answers, QEMU's names and reply shapes where
+ * the meaning is the same (docs: README "Control API"). A command gets its
+ * arguments (checked against its declared parameters first) and answers
+ * with a return value or an error class and text. What the commands act
+ * on is a qmp_target: the machine implements it. */
+#ifndef MERIDIAN_QMP_COMMANDS_H
+#define MERIDIAN_QMP_COMMANDS_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+
+struct qmp_target;
+
+/* QMP error classes (QEMU's) */
+#define QMP_GENERIC_ERROR     "GenericError"
+#define QMP_COMMAND_NOT_FOUND "CommandNotFound"
+#define QMP_DEVICE_NOT_ACTIVE "DeviceNotActive"
+
+struct qmp_error {
+	const char *cls;
+	char desc[256];
+};
+
+/* What the commands need from the machine; every call happens on the
+ * event loop's thread. Functions return 0, or -1 with err filled. */
+struct qmp_target_ops {
+	const char *(*status)(struct qmp_target *t, bool *running);
+	int (*stop)(struct qmp_target *t, struct qmp_error *err);
+	int (*cont)(struct qmp_target *t, struct qmp_error *err);
+	int (*system_reset)(struct qmp_target *t, struct qmp_error *err);
+	int (*system_powerdown)(struct qmp_target *t, struct qmp_error *err);
+	int (*quit)(struct qmp_target *t, struct qmp_error *err);
+	/* JSON values the command returns as they are (new references) */
+	struct json_object *(*cpus)(struct qmp_target *t);
+	struct json_object *(*stats)(struct qmp_target *t, const char *target, struct qmp_error *err);
+	struct json_object *(*clock)(struct qmp_target *t, struct qmp_error *err);
+	struct json_object *(*balloon)(struct qmp_target *t, long long *target_bytes,
+				       struct qmp_error *err);
+};
+
+struct qmp_target {
+	const struct qmp_target_ops *ops;
+	void *ctx;
+};
+
+/* {"qemu": {"major", "minor", "micro"}, "package"}: meridian's version in
+ * the shape QEMU clients look for (greeting and query-version). */
+struct json_object *qmp_version(void);
+
+/* Runs command `name` with args (an object, or NULL). Returns the return
+ * value (a new reference; NULL with err->cls set on an error). */
+struct json_object *qmp_command_run(struct qmp_target *t, const char *name,
+				    struct json_object *args, struct qmp_error *err);
+
+#endif

@@ -1,0 +1,338 @@
+/* What the control API (QMP, api/) does to the machine: the qmp_target
+ * operations and the events the machine sends. All on the event loop's
+ * thread, between rounds of the loop, while a VM instance exists. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/machine_priv.h"
+#include "core/vcpu.h"
+#include "kvm/kvm_clock.h"
+#include "kvm/kvm_stats.h"
+
+static struct machine *machine_of(struct qmp_target *t)
+{
+	return t->ctx;
+}
+
+static const char *api_status(struct qmp_target *t, bool *running)
+{
+	struct machine *m = machine_of(t);
+
+	*running = !m->paused;
+	return m->paused ? "paused" : "running";
+}
+
+static int api_stop(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+
+	if (m->paused)
+		return 0;
+	vm_pause(&m->vm, true);
+	m->paused = true;
+	qmp_server_event(&m->api, "STOP", NULL);
+	return 0;
+}
+
+static int api_cont(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+
+	if (!m->paused)
+		return 0;
+	vm_resume(&m->vm);
+	m->paused = false;
+	qmp_server_event(&m->api, "RESUME", NULL);
+	return 0;
+}
+
+static int api_reset(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+
+	m->stop_cause = "host-qmp-system-reset";
+	vm_request_stop(&m->vm, VM_RESET);
+	return 0;
+}
+
+static int api_powerdown(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+
+	acpi_pm_power_button(&m->vm.pm);
+	qmp_server_event(&m->api, "POWERDOWN", NULL);
+	return 0;
+}
+
+static int api_quit(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+
+	m->stop_cause = "host-qmp-quit";
+	vm_request_stop(&m->vm, VM_QUIT);
+	return 0;
+}
+
+static struct json_object *api_cpus(struct qmp_target *t)
+{
+	struct machine *m = machine_of(t);
+	struct json_object *list = json_object_new_array();
+	char qom[64];
+
+	for (unsigned i = 0; i < m->vm.nr_vcpus; i++) {
+		struct json_object *c = json_object_new_object(), *props = json_object_new_object();
+
+		snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i);
+		json_object_object_add(props, "core-id", json_object_new_int((int)i));
+		json_object_object_add(props, "thread-id", json_object_new_int(0));
+		json_object_object_add(props, "socket-id", json_object_new_int(0));
+		json_object_object_add(c, "cpu-index", json_object_new_int((int)i));
+		json_object_object_add(c, "qom-path", json_object_new_string(qom));
+		json_object_object_add(c, "thread-id",
+				       json_object_new_int(atomic_load(&m->vm.vcpus[i].tid)));
+		json_object_object_add(c, "props", props);
+		json_object_object_add(c, "target", json_object_new_string("x86_64"));
+		json_object_array_add(list, c);
+	}
+	return list;
+}
+
+/* --- query-stats --- */
+
+static void add_stat(void *ctx, const char *name, const uint64_t *values, unsigned n)
+{
+	struct json_object *stats = ctx, *s = json_object_new_object(), *v;
+
+	if (n == 1) {
+		v = json_object_new_uint64(values[0]);
+	} else {
+		v = json_object_new_array();
+		for (unsigned i = 0; i < n; i++)
+			json_object_array_add(v, json_object_new_uint64(values[i]));
+	}
+	json_object_object_add(s, "name", json_object_new_string(name));
+	json_object_object_add(s, "value", v);
+	json_object_array_add(stats, s);
+}
+
+/* {"provider": "kvm", ["qom-path": ...,] "stats": [...]} for one fd */
+static struct json_object *stats_of(int fd, const char *qom, struct qmp_error *err)
+{
+	struct json_object *o = json_object_new_object(), *stats = json_object_new_array();
+	int r = kvm_stats_foreach(fd, add_stat, stats);
+
+	if (r) {
+		json_object_put(o);
+		json_object_put(stats);
+		err->cls = QMP_GENERIC_ERROR;
+		snprintf(err->desc, sizeof(err->desc), "KVM_GET_STATS_FD: %s", strerror(-r));
+		return NULL;
+	}
+	json_object_object_add(o, "provider", json_object_new_string("kvm"));
+	if (qom)
+		json_object_object_add(o, "qom-path", json_object_new_string(qom));
+	json_object_object_add(o, "stats", stats);
+	return o;
+}
+
+static struct json_object *api_stats(struct qmp_target *t, const char *target,
+				     struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	struct json_object *list = json_object_new_array(), *one;
+	char qom[64];
+
+	if (!strcmp(target, "vm")) {
+		one = stats_of(m->vm.fd, NULL, err);
+		if (!one)
+			goto fail;
+		json_object_array_add(list, one);
+		return list;
+	}
+	for (unsigned i = 0; i < m->vm.nr_vcpus; i++) {
+		snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i);
+		one = stats_of(m->vm.vcpus[i].fd, qom, err);
+		if (!one)
+			goto fail;
+		json_object_array_add(list, one);
+	}
+	return list;
+fail:
+	json_object_put(list);
+	return NULL;
+}
+
+/* --- x-meridian-query-clock --- */
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+/* The guest's kvmclock page at the MSR's address: its flags say whether
+ * the guest may trust the TSC across vCPUs (PVCLOCK_TSC_STABLE_BIT). */
+static struct json_object *pvclock_of(struct machine *m, uint64_t msr)
+{
+	struct json_object *o = json_object_new_object();
+	const uint8_t *p = (msr & 1) ? guest_mem_ptr(&m->vm.mem, msr & ~1ull, 32) : NULL;
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(msr & 1));
+	json_object_object_add(o, "gpa", u64(msr & ~1ull));
+	if (p) {
+		uint32_t version;
+		uint8_t flags = p[29];
+
+		memcpy(&version, p, 4);
+		json_object_object_add(o, "version", json_object_new_int64(version));
+		json_object_object_add(o, "flags", json_object_new_int(flags));
+		json_object_object_add(o, "tsc-stable-bit",
+				       json_object_new_boolean(flags & PVCLOCK_TSC_STABLE_BIT));
+		json_object_object_add(o, "guest-stopped-bit",
+				       json_object_new_boolean(flags & PVCLOCK_GUEST_STOPPED));
+	}
+	return o;
+}
+
+/* The Hyper-V reference TSC page: valid while its sequence is not 0. */
+static struct json_object *hv_tsc_page_of(struct machine *m, uint64_t msr)
+{
+	struct json_object *o = json_object_new_object();
+	const uint8_t *p = (msr & 1) ? guest_mem_ptr(&m->vm.mem, msr & ~0xfffull, 24) : NULL;
+
+	json_object_object_add(o, "enabled", json_object_new_boolean(msr & 1));
+	json_object_object_add(o, "gpa", u64(msr & ~0xfffull));
+	if (p) {
+		uint32_t seq;
+		uint64_t scale;
+		int64_t offset;
+
+		memcpy(&seq, p, 4);
+		memcpy(&scale, p + 8, 8);
+		memcpy(&offset, p + 16, 8);
+		json_object_object_add(o, "sequence", json_object_new_int64(seq));
+		json_object_object_add(o, "valid", json_object_new_boolean(seq != 0 && seq != 0xffffffffu));
+		json_object_object_add(o, "scale", u64(scale));
+		json_object_object_add(o, "offset", json_object_new_int64(offset));
+	}
+	return o;
+}
+
+static struct json_object *vcpu_clock(struct machine *m, unsigned i)
+{
+	struct json_object *o = json_object_new_object();
+	int fd = m->vm.vcpus[i].fd;
+	uint64_t v;
+	uint32_t khz;
+
+	json_object_object_add(o, "cpu-index", json_object_new_int((int)i));
+	json_object_object_add(o, "tsc-khz", kvm_vcpu_tsc_khz(fd, &khz) ? NULL :
+			       json_object_new_int64(khz));
+	json_object_object_add(o, "tsc-offset", kvm_vcpu_tsc_offset(fd, &v) ? NULL : u64(v));
+	json_object_object_add(o, "tsc", kvm_vcpu_get_msr(fd, MSR_IA32_TSC, &v) ? NULL : u64(v));
+	if (kvm_vcpu_get_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, &v) == 0) {
+		json_object_object_add(o, "system-time-msr", u64(v));
+		json_object_object_add(o, "pvclock", pvclock_of(m, v));
+	}
+	if (m->cfg->cpu.hv.features && kvm_vcpu_get_msr(fd, HV_X64_MSR_REFERENCE_TSC, &v) == 0)
+		json_object_object_add(o, "hv-reference-tsc", hv_tsc_page_of(m, v));
+	return o;
+}
+
+static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	struct json_object *o = json_object_new_object(), *clock = json_object_new_object();
+	struct json_object *vcpus = json_object_new_array();
+	struct kvm_clock_data c;
+	int r = kvm_clock_get(m->vm.fd, &c);
+
+	if (r) {
+		json_object_put(o);
+		json_object_put(clock);
+		json_object_put(vcpus);
+		err->cls = QMP_GENERIC_ERROR;
+		snprintf(err->desc, sizeof(err->desc), "KVM_GET_CLOCK: %s", strerror(-r));
+		return NULL;
+	}
+	json_object_object_add(clock, "ns", u64(c.clock));
+	json_object_object_add(clock, "flags", json_object_new_int64(c.flags));
+	json_object_object_add(clock, "tsc-stable", json_object_new_boolean(c.flags & KVM_CLOCK_TSC_STABLE));
+	if (c.flags & KVM_CLOCK_REALTIME)
+		json_object_object_add(clock, "realtime-ns", u64(c.realtime));
+	if (c.flags & KVM_CLOCK_HOST_TSC)
+		json_object_object_add(clock, "host-tsc", u64(c.host_tsc));
+	json_object_object_add(o, "clock", clock);
+	/* vCPU state is read with the vCPUs out of KVM_RUN, for a moment */
+	if (!m->paused)
+		vm_pause(&m->vm, false);
+	for (unsigned i = 0; i < m->vm.nr_vcpus; i++)
+		json_object_array_add(vcpus, vcpu_clock(m, i));
+	if (!m->paused)
+		vm_resume(&m->vm);
+	json_object_object_add(o, "vcpus", vcpus);
+	return o;
+}
+
+static const struct qmp_target_ops api_ops = {
+	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
+	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
+	.stats = api_stats, .clock = api_clock,
+};
+
+int machine_api_open(struct machine *m)
+{
+	char err[300];
+
+	if (!m->cfg->api_path)
+		return 0;
+	m->api_target = (struct qmp_target){ .ops = &api_ops, .ctx = m };
+	if (qmp_server_open(&m->api, m->cfg->api_path, &m->loop, &m->api_target, err,
+			    sizeof(err))) {
+		log_error("%s", err);
+		return -1;
+	}
+	m->api_open = true;
+	return 0;
+}
+
+void machine_api_close(struct machine *m)
+{
+	if (m->api_open)
+		qmp_server_close(&m->api);
+	m->api_open = false;
+}
+
+/* {"guest": bool, "reason": "..."} */
+static struct json_object *cause(bool guest, const char *reason)
+{
+	struct json_object *d = json_object_new_object();
+
+	json_object_object_add(d, "guest", json_object_new_boolean(guest));
+	json_object_object_add(d, "reason", json_object_new_string(reason));
+	return d;
+}
+
+void machine_api_instance_ended(struct machine *m, enum vm_stop_reason reason, bool restarting)
+{
+	const char *host = m->stop_cause;
+
+	m->stop_cause = NULL;
+	if (!m->api_open)
+		return;
+	switch (reason) {
+	case VM_RESET:
+		qmp_server_event(&m->api, restarting ? "RESET" : "SHUTDOWN",
+				 cause(!host, host ? host : "guest-reset"));
+		break;
+	case VM_QUIT:
+		qmp_server_event(&m->api, "SHUTDOWN", cause(false, host ? host : "host-signal"));
+		break;
+	case VM_FATAL:
+		qmp_server_event(&m->api, "SHUTDOWN", cause(true, "guest-panic"));
+		break;
+	default:
+		qmp_server_event(&m->api, "SHUTDOWN", cause(true, "guest-shutdown"));
+		break;
+	}
+}

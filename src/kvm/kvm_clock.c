@@ -1,0 +1,45 @@
+#include "kvm/kvm_clock.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+int kvm_clock_get(int vm_fd, struct kvm_clock_data *clock)
+{
+	memset(clock, 0, sizeof(*clock));
+	return ioctl(vm_fd, KVM_GET_CLOCK, clock) < 0 ? -errno : 0;
+}
+
+int kvm_vcpu_tsc_offset(int vcpu_fd, uint64_t *offset)
+{
+	struct kvm_device_attr attr = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET,
+					.addr = (uintptr_t)offset };
+
+	return ioctl(vcpu_fd, KVM_GET_DEVICE_ATTR, &attr) < 0 ? -errno : 0;
+}
+
+int kvm_vcpu_tsc_khz(int vcpu_fd, uint32_t *khz)
+{
+	int r = ioctl(vcpu_fd, KVM_GET_TSC_KHZ, 0);
+
+	if (r < 0)
+		return -errno;
+	*khz = (uint32_t)r;
+	return 0;
+}
+
+int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value)
+{
+	struct {
+		struct kvm_msrs head;
+		struct kvm_msr_entry entry;
+	} m = { .head = { .nmsrs = 1 }, .entry = { .index = index } };
+	int r = ioctl(vcpu_fd, KVM_GET_MSRS, &m);
+
+	if (r < 0)
+		return -errno;
+	if (r != 1)
+		return -ENOENT;         /* KVM does not have this MSR for this guest */
+	*value = m.entry.data;
+	return 0;
+}
