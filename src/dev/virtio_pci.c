@@ -103,7 +103,7 @@ static int irqfd_for(struct virtio_pci *vp, unsigned v, const struct msi_msg *ms
  * the ISR: intx_update.) */
 static void msix_send(struct virtio_pci *vp, uint16_t vector)
 {
-	const uint32_t *e = vp->msix[vector];
+	const uint32_t *e;
 	struct msi_msg msg;
 	struct kvm_msi msi;
 	uint64_t one = 1;
@@ -111,6 +111,7 @@ static void msix_send(struct virtio_pci *vp, uint16_t vector)
 
 	if (vector > vp->ops->nr_queues || !(msix_control(vp) & MSIX_ENABLE))
 		return;                 /* NO_VECTOR, or MSI-X off */
+	e = vp->msix[vector];
 	if ((e[3] & MSIX_CTRL_MASKED) || (msix_control(vp) & MSIX_MASKALL)) {
 		vp->msix_pending |= 1u << vector;
 		return;

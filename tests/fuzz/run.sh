@@ -7,12 +7,12 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${BUILD:-$ROOT/build}/fuzz
 SECS=${FUZZ_SECONDS:-20}
 mkdir -p "$OUT"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT/src"
+CFLAGS="-g -O1 -I/usr/include/json-c -DMERIDIAN_VERSION=\"0.1.0\" -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE -I$ROOT/src"
 pass=0; failed=0
 
 build() {   # build NAME SOURCES...
 	name=$1; shift
-	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -luring -lpthread \
+	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -luring -ljson-c -lpthread \
 		2> "$OUT/$name.build.log" || { cat "$OUT/$name.build.log"; return 1; }
 }
 
@@ -44,5 +44,7 @@ if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/vir
 	"$S/block/io_ring.c" "$S/core/evloop.c" "$S/core/log.c" "$S/kvm/guest_mem.c" \
 	"$S/kvm/irq_routes.c"; then
 	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
+if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c"; then run fuzz_qmp
+else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]
