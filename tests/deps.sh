@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="meson ninja-build pkg-config gcc libcmocka-dev liblz4-dev libzstd-dev liburing-dev libjson-c-dev clang \
-      qemu-system-x86 busybox-static cpio e2fsprogs"
+      qemu-system-x86 busybox-static cpio e2fsprogs socat"
 
 missing=""
 for p in $PKGS; do

@@ -54,14 +54,14 @@ build_l2() {
 	busybox_root "$LAB/l2-root"
 	cp "$ROOT/tests/lab/guest/init" "$LAB/l2-root/init"
 	gcc -static -O2 -o "$LAB/l2-root/bin/cpuid-probe" "$ROOT/tests/lab/guest/cpuid-probe.c"
-	for probe in kvm-msrs clock-cost virtio-hostile; do
+	for probe in kvm-msrs clock-cost virtio-hostile powerbtn; do
 		gcc -static -O2 -o "$LAB/l2-root/bin/$probe" "$ROOT/tests/lab/guest/$probe.c"
 	done
 	gcc -static -O2 -o "$LAB/l2-root/bin/blkbench" "$ROOT/bench/blk/blkbench.c" -luring
 	mkdir -p "$LAB/l2-root/lib/modules"
 	# virtio: the transport and the devices, insmod'ed in this order
 	for m in nvram.ko msr.ko virtio_ring.ko virtio.ko virtio_pci_legacy_dev.ko \
-		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko virtio_blk.ko; do
+		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko virtio_blk.ko button.ko evdev.ko; do
 		cp "$(find "$LAB/l2-kernel/lib/modules" -name $m)" "$LAB/l2-root/lib/modules/"
 	done
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"
@@ -84,6 +84,7 @@ build_l1() {
 	# disk images: made with mkfs.ext4 -d, their files read back with debugfs
 	add_binary "$r" /sbin/mke2fs /sbin/mkfs.ext4
 	add_binary "$r" /sbin/debugfs /sbin/debugfs
+	add_binary "$r" "$(command -v socat)" /usr/bin/socat    # an independent QMP client
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
