@@ -228,7 +228,9 @@ static struct json_object *vcpu_clock(struct machine *m, unsigned i)
 	json_object_object_add(o, "cpu-index", json_object_new_int((int)i));
 	json_object_object_add(o, "tsc-khz", kvm_vcpu_tsc_khz(fd, &khz) ? NULL :
 			       json_object_new_int64(khz));
-	json_object_object_add(o, "tsc-offset", kvm_vcpu_tsc_offset(fd, &v) ? NULL : u64(v));
+	/* a two's-complement offset: a guest TSC behind the host's is negative */
+	json_object_object_add(o, "tsc-offset", kvm_vcpu_tsc_offset(fd, &v) ? NULL :
+			       json_object_new_int64((int64_t)v));
 	json_object_object_add(o, "tsc", kvm_vcpu_get_msr(fd, MSR_IA32_TSC, &v) ? NULL : u64(v));
 	if (kvm_vcpu_get_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, &v) == 0) {
 		json_object_object_add(o, "system-time-msr", u64(v));

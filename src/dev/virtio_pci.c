@@ -278,7 +278,8 @@ static void set_status(struct virtio_pci *vp, uint8_t status)
 		if ((f & ~offered_features(vp)) || !(f & (1ull << VIRTIO_F_VERSION_1)))
 			status &= ~VIRTIO_STATUS_FEATURES_OK;
 	}
-	vp->status = status;
+	/* NEEDS_RESET is the device's to set and only a reset clears it */
+	vp->status = status | (vp->status & VIRTIO_STATUS_NEEDS_RESET);
 	if (newly & VIRTIO_STATUS_DRIVER_OK)
 		kicks_on(vp);
 }

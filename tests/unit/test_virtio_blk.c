@@ -353,6 +353,8 @@ static void missing_status_byte_breaks_the_queue(void **state)
 	avail[1] = ++next_avail;
 	bar_w(NOTIFY, 0, 2);
 	assert_int_equal(bar_r(COMMON + 0x14, 1) & 0x40, 0x40);        /* NEEDS_RESET */
+	bar_w(COMMON + 0x14, 1 | 2 | 8 | 4, 1);         /* the driver cannot clear it */
+	assert_int_equal(bar_r(COMMON + 0x14, 1) & 0x40, 0x40);
 	/* a reset brings it back */
 	bar_w(COMMON + 0x14, 0, 1);
 	assert_int_equal(bar_r(COMMON + 0x14, 1), 0);

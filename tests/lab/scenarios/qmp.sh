@@ -76,7 +76,9 @@ awk -v a="$paused_at" -v b="$after" 'BEGIN { exit !(b - a >= 5) }' ||
 ok "the guest's clock ran on across the stop: $paused_at -> $after (before: $before)"
 
 # --- garbage: a 1 MiB line, 50 clients that come and go
-{ echo '{"execute":"qmp_capabilities"}'; head -c 1048576 /dev/zero | tr '\0' 'a'; echo
+# (as a string, so that it parses on and on: only its length is wrong)
+{ echo '{"execute":"qmp_capabilities"}'; printf '{"execute":"'
+  head -c 1048576 /dev/zero | tr '\0' 'a'; echo '"}'
   echo '{"execute":"query-kvm","id":"after"}'; } | socat -t 3 - UNIX-CONNECT:$SOCK | tr -d '\r' > /tmp/big.log
 expect /tmp/big.log 'JSON message too long' "a 1 MiB line: one error"
 expect /tmp/big.log '"id":"after"' "and the next command is answered"
