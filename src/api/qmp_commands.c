@@ -140,11 +140,29 @@ static struct json_object *query_clock(struct qmp_target *t, struct json_object 
 	return t->ops->clock(t, e);
 }
 
+static struct json_object *migrate(struct qmp_target *t, struct json_object *a,
+				   struct qmp_error *e)
+{
+	const char *uri = json_object_get_string(json_object_object_get(a, "uri"));
+
+	if (!t->ops->migrate)
+		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
+	return empty_or_null(t->ops->migrate(t, uri, e));
+}
+
+static struct json_object *query_migrate(struct qmp_target *t, struct json_object *a,
+					 struct qmp_error *e)
+{
+	return t->ops->query_migrate ? t->ops->query_migrate(t) : json_object_new_object();
+}
+
 static struct json_object *query_commands(struct qmp_target *t, struct json_object *a,
 					  struct qmp_error *e);
 
 static const struct param balloon_params[] = {
 	{ .name = "value", .type = json_type_int }, { .name = NULL } };
+static const struct param migrate_params[] = {
+	{ .name = "uri", .type = json_type_string }, { .name = NULL } };
 static const struct param stats_params[] = {
 	{ .name = "target", .type = json_type_string },
 	{ .name = "providers", .type = json_type_array, .optional = true }, { .name = NULL } };
@@ -164,6 +182,8 @@ static const struct command commands[] = {
 	{ "query-balloon", NULL, query_balloon },
 	{ "query-stats", stats_params, query_stats },
 	{ "x-meridian-query-clock", NULL, query_clock },
+	{ "migrate", migrate_params, migrate },
+	{ "query-migrate", NULL, query_migrate },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

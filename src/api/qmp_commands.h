@@ -36,6 +36,8 @@ struct qmp_target_ops {
 	struct json_object *(*clock)(struct qmp_target *t, struct qmp_error *err);
 	struct json_object *(*balloon)(struct qmp_target *t, long long *target_bytes,
 				       struct qmp_error *err);
+	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);
+	struct json_object *(*query_migrate)(struct qmp_target *t);
 };
 
 struct qmp_target {

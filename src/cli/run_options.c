@@ -27,6 +27,9 @@ void run_options_usage(FILE *out)
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --api PATH         a QMP control socket at PATH (mode 0600; see\n"
 		"                         meridian ctl)\n"
+		"      --incoming file:PATH  resume the guest saved in PATH (QMP migrate to\n"
+		"                         file:PATH) instead of booting it; the options must\n"
+		"                         describe the same guest\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
 		"                         V ends meridian with status (V << 1) | 1\n"
@@ -89,7 +92,7 @@ static int parse_disk(const char *text, struct vm_config *cfg)
 	return disk_spec_parse(copy, &cfg->disks[cfg->nr_disks++]);
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API, OPT_INCOMING };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -106,6 +109,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "api", required_argument, NULL, OPT_API },
+		{ "incoming", required_argument, NULL, OPT_INCOMING },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -134,6 +138,13 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_API: cfg->api_path = optarg; break;
+		case OPT_INCOMING:
+			if (strncmp(optarg, "file:", 5) || !optarg[5]) {
+				log_error("--incoming %s: expected file:PATH (tcp: is not there yet)", optarg);
+				return 1;
+			}
+			cfg->incoming_path = optarg + 5;
+			break;
 		case OPT_CPU:
 			cfg->cpu_spec = optarg;
 			if (cpu_model_parse(optarg, &cfg->cpu, err, sizeof(err))) {

@@ -22,6 +22,7 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
+#include "migrate/snapshot.h"
 
 
 /* Multiboot modules: QEMU's syntax, "FILE[ ARGS][,FILE[ ARGS]...]"; the
@@ -249,6 +250,19 @@ static int setup_events(struct machine *m)
 	return 0;
 }
 
+/* --incoming file:PATH: there and readable before anything starts. */
+static int open_incoming(struct machine *m)
+{
+	if (!m->cfg->incoming_path)
+		return 0;
+	m->incoming_fd = open(m->cfg->incoming_path, O_RDONLY | O_CLOEXEC);
+	if (m->incoming_fd < 0) {
+		log_error("--incoming file:%s: %s", m->cfg->incoming_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* The disk images, checked before anything starts. */
 static int open_disks(struct machine *m)
 {
@@ -269,6 +283,8 @@ static int open_disks(struct machine *m)
 static void teardown(struct machine *m)
 {
 	machine_api_close(m);
+	if (m->incoming_fd >= 0)
+		close(m->incoming_fd);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		disk_image_close(&m->disks[i]);
 	evloop_destroy(&m->loop);
@@ -331,8 +347,22 @@ static enum vm_stop_reason run_instance(struct machine *m)
 {
 	enum vm_stop_reason reason;
 
+	m->env.incoming = m->incoming_fd >= 0;
 	if (vm_create(&m->vm, &m->env))
 		return VM_SETUP_ERROR;
+	if (m->incoming_fd >= 0) {
+		char err[300];
+		int r = snapshot_load(&m->vm, m->incoming_fd, err, sizeof(err));
+
+		close(m->incoming_fd);
+		m->incoming_fd = -1;    /* a later reset boots the kernel */
+		if (r) {
+			log_error("--incoming file:%s: %s", m->cfg->incoming_path, err);
+			vm_destroy(&m->vm);
+			return VM_SETUP_ERROR;
+		}
+		log_info("resumed the guest from %s", m->cfg->incoming_path);
+	}
 	/* stopped by the API: a reset does not resume the guest (as in QEMU) */
 	atomic_store(&m->vm.pause_requested, m->paused);
 	if (vm_start(&m->vm) == 0)
@@ -368,8 +398,9 @@ int machine_run(const struct vm_config *cfg)
 	m->wake_h.fd = m->signal_h.fd = -1;
 	m->loop.epfd = -1;
 	m->kernel_file.fd = m->initrd_file.fd = -1;
+	m->incoming_fd = -1;
 	log_set_quiet(cfg->quiet);
-	if (load_kernel(m) || open_disks(m))
+	if (load_kernel(m) || open_disks(m) || open_incoming(m))
 		goto out;
 	if (kvm_host_open(&m->host, true))
 		goto out;

@@ -1,14 +1,18 @@
 /* What the control API (QMP, api/) does to the machine: the qmp_target
  * operations and the events the machine sends. All on the event loop's
  * thread, between rounds of the loop, while a VM instance exists. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/machine_priv.h"
 #include "core/vcpu.h"
 #include "kvm/kvm_clock.h"
 #include "kvm/kvm_stats.h"
+#include "migrate/snapshot.h"
 
 static struct machine *machine_of(struct qmp_target *t)
 {
@@ -20,7 +24,7 @@ static const char *api_status(struct qmp_target *t, bool *running)
 	struct machine *m = machine_of(t);
 
 	*running = !m->paused;
-	return m->paused ? "paused" : "running";
+	return m->post_migrate ? "postmigrate" : m->paused ? "paused" : "running";
 }
 
 static int api_stop(struct qmp_target *t, struct qmp_error *err)
@@ -43,6 +47,7 @@ static int api_cont(struct qmp_target *t, struct qmp_error *err)
 		return 0;
 	vm_resume(&m->vm);
 	m->paused = false;
+	m->post_migrate = false;
 	qmp_server_event(&m->api, "RESUME", NULL);
 	return 0;
 }
@@ -276,10 +281,108 @@ static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err
 	return o;
 }
 
+/* --- migrate to file:PATH (a snapshot) --- */
+
+static void migration_event(struct machine *m, const char *status)
+{
+	struct json_object *d = json_object_new_object();
+
+	m->migration_status = status;
+	json_object_object_add(d, "status", json_object_new_string(status));
+	qmp_server_event(&m->api, "MIGRATION", d);
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The guest stops, its whole state goes to the file, and it stays stopped
+ * ("postmigrate"): cont runs it on here, quit ends it, and a meridian with
+ * --incoming file:PATH continues it. Synchronous: the API waits. */
+static int api_migrate(struct qmp_target *t, const char *uri, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	struct snapshot_stats st;
+	uint64_t t0 = now_ms();
+	bool was_running = !m->paused;
+	int fd, r;
+
+	err->cls = QMP_GENERIC_ERROR;
+	if (strncmp(uri, "file:", 5) || !uri[5]) {
+		snprintf(err->desc, sizeof(err->desc), "uri %.100s: only file:PATH (a snapshot) for now",
+			 uri);
+		return -1;
+	}
+	fd = open(uri + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err->desc, sizeof(err->desc), "%.150s: %s", uri + 5, strerror(errno));
+		return -1;
+	}
+	memset(&m->migration, 0, sizeof(m->migration));
+	migration_event(m, "setup");
+	if (was_running) {
+		vm_pause(&m->vm, false);
+		m->paused = true;
+		qmp_server_event(&m->api, "STOP", NULL);
+	}
+	migration_event(m, "active");
+	for (unsigned i = 0; i < m->nr_disks; i++)
+		fdatasync(m->disks[i].fd);      /* the disks as the snapshot knows them */
+	r = snapshot_save(&m->vm, fd, &st, m->migration.error, sizeof(m->migration.error));
+	if (!r && fsync(fd) < 0) {
+		snprintf(m->migration.error, sizeof(m->migration.error), "fsync: %s", strerror(errno));
+		r = -1;
+	}
+	close(fd);
+	m->migration.total_ms = now_ms() - t0;
+	m->migration.bytes = st.bytes;
+	m->migration.ram_pages = st.ram_pages;
+	m->migration.zero_pages = st.zero_pages;
+	if (r) {
+		unlink(uri + 5);
+		migration_event(m, "failed");
+		if (was_running)
+			api_cont(t, err);
+		snprintf(err->desc, sizeof(err->desc), "%s", m->migration.error);
+		return -1;
+	}
+	m->post_migrate = true;
+	migration_event(m, "completed");
+	log_info("guest saved to %s (%llu MiB in %llu ms); it stays stopped", uri + 5,
+		 (unsigned long long)(st.bytes >> 20), (unsigned long long)m->migration.total_ms);
+	return 0;
+}
+
+static struct json_object *api_query_migrate(struct qmp_target *t)
+{
+	struct machine *m = machine_of(t);
+	struct json_object *o = json_object_new_object(), *ram;
+
+	if (!m->migration_status)
+		return o;
+	ram = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
+	json_object_object_add(o, "total-time", u64(m->migration.total_ms));
+	json_object_object_add(ram, "transferred", u64(m->migration.bytes));
+	json_object_object_add(ram, "total", u64(m->cfg->mem_bytes));
+	json_object_object_add(ram, "remaining", u64(0));
+	json_object_object_add(ram, "normal", u64(m->migration.ram_pages));
+	json_object_object_add(ram, "duplicate", u64(m->migration.zero_pages));
+	json_object_object_add(o, "ram", ram);
+	if (m->migration.error[0])
+		json_object_object_add(o, "error-desc", json_object_new_string(m->migration.error));
+	return o;
+}
+
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
-	.stats = api_stats, .clock = api_clock,
+	.stats = api_stats, .clock = api_clock, .migrate = api_migrate,
+	.query_migrate = api_query_migrate,
 };
 
 int machine_api_open(struct machine *m)

@@ -42,7 +42,14 @@ struct machine {
 	struct qmp_target api_target;
 	bool api_open;
 	bool paused;            /* stop: survives a guest reset, as in QEMU */
+	bool post_migrate;      /* saved to a snapshot and stopped since */
 	const char *stop_cause; /* the host's reason for a reset or quit (events) */
+	int incoming_fd;        /* --incoming: the snapshot, until the first boot took it */
+	const char *migration_status;   /* query-migrate: none, active, completed, failed */
+	struct migrate_info {
+		uint64_t total_ms, bytes, ram_pages, zero_pages;
+		char error[256];
+	} migration;
 };
 
 /* machine_api.c */

@@ -329,6 +329,8 @@ static int load_multiboot(struct vm *vm)
 
 static int load_guest(struct vm *vm)
 {
+	if (vm->env->incoming)
+		return 0;       /* RAM and registers come from the stream */
 	return vm->env->format == KERNEL_MULTIBOOT ? load_multiboot(vm) : load_linux(vm);
 }
 

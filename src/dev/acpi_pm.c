@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "boot/acpi.h"
+#include "migrate/vmstate.h"
 
 #define PM1_CNT_SCI_EN   (1u << 0)
 #define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)
@@ -115,4 +116,34 @@ void acpi_pm_cnt_write(void *opaque, uint16_t offset, unsigned size, uint32_t va
 	pthread_mutex_unlock(&pm->lock);
 	if (off)
 		pm->stop(pm->stop_ctx, VM_POWEROFF);
+}
+
+static const struct vmstate_field pm_fields[] = {
+	VMSTATE_FIELD(struct acpi_pm, status), VMSTATE_FIELD(struct acpi_pm, enable),
+	VMSTATE_FIELD(struct acpi_pm, control),
+};
+static const struct vmstate_desc pm_desc = {
+	.name = "acpi-pm", .version = 1, .fields = pm_fields,
+	.nr_fields = sizeof(pm_fields) / sizeof(pm_fields[0]),
+};
+
+ssize_t acpi_pm_save(struct acpi_pm *pm, uint8_t *buf, size_t cap)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&pm->lock);
+	n = vmstate_save(&pm_desc, pm, buf, cap);
+	pthread_mutex_unlock(&pm->lock);
+	return n;
+}
+
+ssize_t acpi_pm_load(struct acpi_pm *pm, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&pm->lock);
+	n = vmstate_load(&pm_desc, pm, buf, len, err, err_len);
+	update_sci(pm);
+	pthread_mutex_unlock(&pm->lock);
+	return n;
 }

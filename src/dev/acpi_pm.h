@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/lifecycle.h"
 
@@ -30,5 +31,9 @@ void acpi_pm_cnt_write(void *opaque, uint16_t offset, unsigned size, uint32_t va
 /* The PM timer: 24 bits at 3.579545 MHz from a monotonic clock (ns). */
 uint32_t acpi_pm_timer_ticks(uint64_t monotonic_ns);
 uint32_t acpi_pm_tmr_read(void *opaque, uint16_t offset, unsigned size);
+
+/* State for snapshots and migration. */
+ssize_t acpi_pm_save(struct acpi_pm *pm, uint8_t *buf, size_t cap);
+ssize_t acpi_pm_load(struct acpi_pm *pm, const uint8_t *buf, size_t len, char *err, int err_len);
 
 #endif

@@ -1,5 +1,7 @@
 #include "dev/cmos.h"
 
+#include "migrate/vmstate.h"
+
 #include <string.h>
 
 #define REG_SECONDS 0x00
@@ -115,4 +117,32 @@ void cmos_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
 		c->index = value & 0x7f;        /* bit 7 is the NMI mask */
 	else
 		cmos_write(c, c->index, (uint8_t)value);
+}
+
+static const struct vmstate_field cmos_fields[] = {
+	VMSTATE_FIELD(struct cmos, index), VMSTATE_ARRAY(struct cmos, ram),
+};
+static const struct vmstate_desc cmos_desc = {
+	.name = "cmos", .version = 1, .fields = cmos_fields,
+	.nr_fields = sizeof(cmos_fields) / sizeof(cmos_fields[0]),
+};
+
+ssize_t cmos_save(struct cmos *c, uint8_t *buf, size_t cap)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = vmstate_save(&cmos_desc, c, buf, cap);
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+ssize_t cmos_load(struct cmos *c, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&c->lock);
+	n = vmstate_load(&cmos_desc, c, buf, len, err, err_len);
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }

@@ -6,6 +6,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 #define CMOS_PORT 0x70
@@ -23,5 +24,9 @@ uint8_t cmos_read(struct cmos *c, uint8_t reg);
 void cmos_write(struct cmos *c, uint8_t reg, uint8_t value);
 uint32_t cmos_io_read(void *opaque, uint16_t offset, unsigned size);
 void cmos_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
+
+/* State (NVRAM and registers) for snapshots and migration. */
+ssize_t cmos_save(struct cmos *c, uint8_t *buf, size_t cap);
+ssize_t cmos_load(struct cmos *c, const uint8_t *buf, size_t len, char *err, int err_len);
 
 #endif

@@ -1,5 +1,9 @@
 #include "dev/uart.h"
 
+#include <stdio.h>
+
+#include "migrate/vmstate.h"
+
 #include <string.h>
 
 /* Register offsets */
@@ -212,4 +216,47 @@ uint32_t uart_io_read(void *opaque, uint16_t offset, unsigned size)
 void uart_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
 {
 	uart_write(opaque, offset, (uint8_t)value);
+}
+
+/* --- state --- */
+
+static const struct vmstate_field uart_fields[] = {
+	VMSTATE_FIELD(struct uart, ier), VMSTATE_FIELD(struct uart, lcr),
+	VMSTATE_FIELD(struct uart, mcr), VMSTATE_FIELD(struct uart, scr),
+	VMSTATE_FIELD(struct uart, fcr), VMSTATE_FIELD(struct uart, dll),
+	VMSTATE_FIELD(struct uart, dlm), VMSTATE_FIELD(struct uart, thr_ipending),
+	VMSTATE_ARRAY(struct uart, rx), VMSTATE_FIELD(struct uart, rx_head),
+	VMSTATE_FIELD(struct uart, rx_count),
+};
+static const struct vmstate_desc uart_desc = {
+	.name = "uart", .version = 1, .fields = uart_fields,
+	.nr_fields = sizeof(uart_fields) / sizeof(uart_fields[0]),
+};
+
+ssize_t uart_save(struct uart *u, uint8_t *buf, size_t cap)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&u->lock);
+	n = vmstate_save(&uart_desc, u, buf, cap);
+	pthread_mutex_unlock(&u->lock);
+	return n;
+}
+
+ssize_t uart_load(struct uart *u, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	ssize_t n;
+
+	pthread_mutex_lock(&u->lock);
+	n = vmstate_load(&uart_desc, u, buf, len, err, err_len);
+	if (n >= 0 && (u->rx_head >= UART_FIFO_BYTES || u->rx_count > UART_FIFO_BYTES)) {
+		snprintf(err, err_len, "uart: receive FIFO %u+%u out of range", u->rx_head,
+			 u->rx_count);
+		u->rx_head = u->rx_count = 0;
+		n = -1;
+	}
+	u->irq_level = false;
+	update_irq_locked(u);           /* the line as the registers say */
+	pthread_mutex_unlock(&u->lock);
+	return n;
 }

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define UART_COM1_PORT 0x3f8
 #define UART_COM1_IRQ  4
@@ -40,5 +41,9 @@ size_t uart_rx_push(struct uart *u, const uint8_t *bytes, size_t n);
 /* Adapters for the port I/O bus. */
 uint32_t uart_io_read(void *opaque, uint16_t offset, unsigned size);
 void uart_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
+
+/* State for snapshots and migration (migrate/vmstate.h). */
+ssize_t uart_save(struct uart *u, uint8_t *buf, size_t cap);
+ssize_t uart_load(struct uart *u, const uint8_t *buf, size_t len, char *err, int err_len);
 
 #endif

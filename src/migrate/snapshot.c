@@ -1,0 +1,500 @@
+#include "migrate/snapshot.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "core/le_bytes.h"
+#include "core/vcpu.h"
+#include "core/vm.h"
+#include "migrate/clock_xfer.h"
+#include "migrate/stream.h"
+#include "migrate/vcpu_state.h"
+
+#define PAGE 4096u
+#define RAM_RUN_PAGES 256u      /* pages per RAM section at most */
+#define DEV_STATE_MAX 8192u
+
+enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BLK0 = 16 };
+
+/* --- the configuration the destination must match --- */
+
+struct mig_config {
+	uint64_t mem_bytes;
+	uint32_t cpus, tsc_khz, rng, nr_disks;
+	uint64_t disk_sectors[MAX_DISKS];
+	uint8_t disk_readonly[MAX_DISKS];
+	char cpu_spec[256];
+};
+
+static void config_of(const struct vm *vm, struct mig_config *c)
+{
+	const struct vm_config *cfg = vm->env->cfg;
+
+	memset(c, 0, sizeof(*c));
+	c->mem_bytes = cfg->mem_bytes;
+	c->cpus = cfg->cpus;
+	c->tsc_khz = cfg->cpu.tsc_khz;
+	c->rng = cfg->rng;
+	c->nr_disks = vm->env->nr_disks;
+	for (unsigned i = 0; i < vm->env->nr_disks; i++) {
+		c->disk_sectors[i] = vm->env->disks[i].size_bytes / 512;
+		c->disk_readonly[i] = cfg->disks[i].readonly;
+	}
+	snprintf(c->cpu_spec, sizeof(c->cpu_spec), "%s", cfg->cpu_spec);
+}
+
+static void put_config(struct mig_stream *w, const struct mig_config *c)
+{
+	uint32_t spec_len = (uint32_t)strlen(c->cpu_spec);
+
+	mig_put_section(w, MIG_SEC_CONFIG, 0, 1, 8 + 4 * 4 + MAX_DISKS * 9 + 4 + spec_len);
+	mig_put_u64(w, c->mem_bytes);
+	mig_put_u32(w, c->cpus);
+	mig_put_u32(w, c->tsc_khz);
+	mig_put_u32(w, c->rng);
+	mig_put_u32(w, c->nr_disks);
+	for (unsigned i = 0; i < MAX_DISKS; i++) {
+		mig_put_u64(w, c->disk_sectors[i]);
+		mig_put(w, &c->disk_readonly[i], 1);
+	}
+	mig_put_u32(w, spec_len);
+	mig_put(w, c->cpu_spec, spec_len);
+}
+
+/* One line naming the first difference, or 0. */
+static int compare_config(const struct mig_config *saved, const struct mig_config *here,
+			  char *err, int err_len)
+{
+	if (saved->mem_bytes != here->mem_bytes)
+		return snprintf(err, err_len, "the snapshot is of a guest with %llu MiB of RAM, "
+				"this one has %llu MiB (--memory)",
+				(unsigned long long)(saved->mem_bytes >> 20),
+				(unsigned long long)(here->mem_bytes >> 20)), -1;
+	if (saved->cpus != here->cpus)
+		return snprintf(err, err_len, "the snapshot has %u vCPUs, this guest %u (--cpus)",
+				saved->cpus, here->cpus), -1;
+	if (strcmp(saved->cpu_spec, here->cpu_spec) || saved->tsc_khz != here->tsc_khz)
+		return snprintf(err, err_len, "the snapshot's CPU model is \"%s\", this one \"%s\" (--cpu)",
+				saved->cpu_spec, here->cpu_spec), -1;
+	if (saved->rng != here->rng)
+		return snprintf(err, err_len, "the snapshot %s a virtio-rng, this guest %s (--rng)",
+				saved->rng ? "has" : "has no", here->rng ? "has" : "has none"), -1;
+	if (saved->nr_disks != here->nr_disks)
+		return snprintf(err, err_len, "the snapshot has %u disks, this guest %u (--disk)",
+				saved->nr_disks, here->nr_disks), -1;
+	for (unsigned i = 0; i < saved->nr_disks; i++)
+		if (saved->disk_sectors[i] != here->disk_sectors[i] ||
+		    saved->disk_readonly[i] != here->disk_readonly[i])
+			return snprintf(err, err_len, "disk %u: the snapshot's has %llu sectors%s, this "
+					"one %llu%s", i, (unsigned long long)saved->disk_sectors[i],
+					saved->disk_readonly[i] ? " (read-only)" : "",
+					(unsigned long long)here->disk_sectors[i],
+					here->disk_readonly[i] ? " (read-only)" : ""), -1;
+	return 0;
+}
+
+static int get_config(struct mig_stream *r, uint32_t len, struct mig_config *c)
+{
+	uint32_t spec_len;
+
+	memset(c, 0, sizeof(*c));
+	if (len < 8 + 16 + MAX_DISKS * 9 + 4 || mig_get_u64(r, &c->mem_bytes) ||
+	    mig_get_u32(r, &c->cpus) || mig_get_u32(r, &c->tsc_khz) || mig_get_u32(r, &c->rng) ||
+	    mig_get_u32(r, &c->nr_disks) || c->nr_disks > MAX_DISKS)
+		return -1;
+	for (unsigned i = 0; i < MAX_DISKS; i++)
+		if (mig_get_u64(r, &c->disk_sectors[i]) || mig_get(r, &c->disk_readonly[i], 1))
+			return -1;
+	if (mig_get_u32(r, &spec_len) || spec_len >= sizeof(c->cpu_spec) ||
+	    spec_len != len - (8 + 16 + MAX_DISKS * 9 + 4) || mig_get(r, c->cpu_spec, spec_len))
+		return -1;
+	return 0;
+}
+
+/* --- RAM --- */
+
+static bool page_is_zero(const uint8_t *p)
+{
+	static const uint8_t zero[PAGE];
+
+	return !memcmp(p, zero, PAGE);
+}
+
+/* Runs of pages that are not zero: u64 first page (from RAM's start), u32 count, data. */
+static void put_ram(struct mig_stream *w, const struct guest_mem *mem, struct snapshot_stats *st)
+{
+	uint64_t pages = mem->total_bytes / PAGE, p = 0;
+
+	while (p < pages && !w->error) {
+		uint64_t run = 0;
+
+		while (p < pages && page_is_zero(mem->base_hva + p * PAGE)) {
+			st->zero_pages++;
+			p++;
+		}
+		while (p + run < pages && run < RAM_RUN_PAGES &&
+		       !page_is_zero(mem->base_hva + (p + run) * PAGE))
+			run++;
+		if (!run)
+			continue;
+		mig_put_section(w, MIG_SEC_RAM, 0, 1, (uint32_t)(12 + run * PAGE));
+		mig_put_u64(w, p);
+		mig_put_u32(w, (uint32_t)run);
+		mig_put(w, mem->base_hva + p * PAGE, run * PAGE);
+		st->ram_pages += run;
+		p += run;
+	}
+}
+
+static int get_ram(struct mig_stream *r, const struct guest_mem *mem, uint32_t len, char *err,
+		   int err_len)
+{
+	uint64_t first;
+	uint32_t count;
+
+	if (len < 12 || mig_get_u64(r, &first) || mig_get_u32(r, &count))
+		return -1;
+	if (count == 0 || (uint64_t)count * PAGE != len - 12 || first > mem->total_bytes / PAGE ||
+	    count > mem->total_bytes / PAGE - first) {
+		snprintf(err, err_len, "RAM: pages %llu+%u do not fit this guest's RAM: corrupt stream",
+			 (unsigned long long)first, count);
+		return -2;
+	}
+	return mig_get(r, mem->base_hva + first * PAGE, (size_t)count * PAGE);
+}
+
+/* --- devices --- */
+
+static void put_device(struct mig_stream *w, uint32_t id, ssize_t n, const uint8_t *buf)
+{
+	if (n < 0) {
+		w->error = w->error ? w->error : -ENOSPC;
+		return;
+	}
+	mig_put_section(w, MIG_SEC_DEVICE, id, 1, (uint32_t)n);
+	mig_put(w, buf, (size_t)n);
+}
+
+static void put_devices(struct mig_stream *w, struct vm *vm)
+{
+	uint8_t buf[DEV_STATE_MAX];
+
+	put_device(w, DEV_UART, uart_save(&vm->uart, buf, sizeof(buf)), buf);
+	put_device(w, DEV_ACPI_PM, acpi_pm_save(&vm->pm, buf, sizeof(buf)), buf);
+	put_device(w, DEV_CMOS, cmos_save(vm->env->cmos, buf, sizeof(buf)), buf);
+	if (vm->has_rng)
+		put_device(w, DEV_RNG, virtio_rng_save(&vm->rng, buf, sizeof(buf)), buf);
+	for (unsigned i = 0; i < vm->nr_blk; i++)
+		put_device(w, DEV_BLK0 + i, virtio_blk_save(&vm->blk[i], buf, sizeof(buf)), buf);
+}
+
+static ssize_t load_device(struct vm *vm, uint32_t id, const uint8_t *p, size_t len, char *err,
+			   int err_len)
+{
+	if (id == DEV_UART)
+		return uart_load(&vm->uart, p, len, err, err_len);
+	if (id == DEV_ACPI_PM)
+		return acpi_pm_load(&vm->pm, p, len, err, err_len);
+	if (id == DEV_CMOS)
+		return cmos_load(vm->env->cmos, p, len, err, err_len);
+	if (id == DEV_RNG && vm->has_rng)
+		return virtio_rng_load(&vm->rng, p, len, err, err_len);
+	if (id >= DEV_BLK0 && id - DEV_BLK0 < vm->nr_blk)
+		return virtio_blk_load(&vm->blk[id - DEV_BLK0], p, len, err, err_len);
+	snprintf(err, err_len, "state of device %u, which this guest does not have", id);
+	return -1;
+}
+
+/* --- clock --- */
+
+static void put_clock(struct mig_stream *w, const struct clock_state *c)
+{
+	mig_put_section(w, MIG_SEC_CLOCK, 0, 1, 4 * 8 + 4 * 4 + c->nr_vcpus * 16);
+	mig_put_u32(w, c->by_offset);
+	mig_put_u64(w, c->host_tsc);
+	mig_put_u64(w, c->kvmclock_ns);
+	mig_put_u64(w, c->realtime_ns);
+	mig_put_u32(w, c->flags);
+	mig_put_u32(w, c->tsc_khz);
+	mig_put_u32(w, c->nr_vcpus);
+	mig_put_u64(w, 0);              /* reserved */
+	for (unsigned i = 0; i < c->nr_vcpus; i++) {
+		mig_put_u64(w, c->offset[i]);
+		mig_put_u64(w, c->guest_tsc[i]);
+	}
+}
+
+static int get_clock(struct mig_stream *r, uint32_t len, struct clock_state *c)
+{
+	uint32_t by_offset;
+	uint64_t reserved;
+
+	memset(c, 0, sizeof(*c));
+	if (len < 48 || mig_get_u32(r, &by_offset) || mig_get_u64(r, &c->host_tsc) ||
+	    mig_get_u64(r, &c->kvmclock_ns) || mig_get_u64(r, &c->realtime_ns) ||
+	    mig_get_u32(r, &c->flags) || mig_get_u32(r, &c->tsc_khz) ||
+	    mig_get_u32(r, &c->nr_vcpus) || mig_get_u64(r, &reserved) ||
+	    c->nr_vcpus > CLOCK_XFER_MAX_VCPUS || len != 48 + c->nr_vcpus * 16)
+		return -1;
+	c->by_offset = by_offset;
+	for (unsigned i = 0; i < c->nr_vcpus; i++)
+		if (mig_get_u64(r, &c->offset[i]) || mig_get_u64(r, &c->guest_tsc[i]))
+			return -1;
+	return 0;
+}
+
+/* --- saving --- */
+
+static int save_vcpus(struct mig_stream *w, struct vm *vm, char *err, int err_len)
+{
+	struct msr_list msrs;
+	int r = msr_list_get(vm->env->host->fd, &msrs);
+
+	if (r) {
+		snprintf(err, err_len, "KVM_GET_MSR_INDEX_LIST: %s", strerror(-r));
+		return -1;
+	}
+	for (unsigned i = 0; i < vm->nr_vcpus && !r; i++) {
+		struct blob b = { 0 };
+		const char *what = "";
+
+		r = vcpu_state_save(vm->vcpus[i].fd, vm->env->host->fd, &msrs, &b, &what);
+		if (r)
+			snprintf(err, err_len, "vCPU %u: %s: %s", i, what, strerror(-r));
+		else {
+			mig_put_section(w, MIG_SEC_VCPU, i, 1, (uint32_t)b.len);
+			mig_put(w, b.data, b.len);
+		}
+		blob_free(&b);
+	}
+	msr_list_free(&msrs);
+	return r ? -1 : 0;
+}
+
+static int save_irqchip(struct mig_stream *w, struct vm *vm, char *err, int err_len)
+{
+	struct kvm_pit_state2 pit;
+
+	for (uint32_t chip = 0; chip < 3; chip++) {
+		struct kvm_irqchip c = { .chip_id = chip };
+
+		if (ioctl(vm->fd, KVM_GET_IRQCHIP, &c) < 0) {
+			snprintf(err, err_len, "KVM_GET_IRQCHIP %u: %s", chip, strerror(errno));
+			return -1;
+		}
+		mig_put_section(w, MIG_SEC_IRQCHIP, chip, 1, sizeof(c));
+		mig_put(w, &c, sizeof(c));
+	}
+	if (ioctl(vm->fd, KVM_GET_PIT2, &pit) < 0) {
+		snprintf(err, err_len, "KVM_GET_PIT2: %s", strerror(errno));
+		return -1;
+	}
+	mig_put_section(w, MIG_SEC_PIT, 0, 1, sizeof(pit));
+	mig_put(w, &pit, sizeof(pit));
+	return 0;
+}
+
+static void vcpu_fds(const struct vm *vm, int *fds)
+{
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		fds[i] = vm->vcpus[i].fd;
+}
+
+int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, int err_len)
+{
+	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
+	struct mig_config cfg;
+	struct clock_state *clock = calloc(1, sizeof(*clock));
+	int fds[CLOCK_XFER_MAX_VCPUS], r;
+
+	memset(st, 0, sizeof(*st));
+	if (!clock || vm->nr_vcpus > CLOCK_XFER_MAX_VCPUS) {
+		snprintf(err, err_len, "out of memory");
+		free(clock);
+		return -1;
+	}
+	vcpu_fds(vm, fds);
+	/* the clock first: as close to the moment the vCPUs stopped as can be */
+	r = clock_xfer_save(vm->fd, fds, vm->nr_vcpus, clock);
+	if (r) {
+		snprintf(err, err_len, "reading the clock: %s", strerror(-r));
+		free(clock);
+		return -1;
+	}
+	mig_writer_init(&w, fd);
+	mig_put_header(&w);
+	config_of(vm, &cfg);
+	put_config(&w, &cfg);
+	put_clock(&w, clock);
+	free(clock);
+	if (save_irqchip(&w, vm, err, err_len) || save_vcpus(&w, vm, err, err_len))
+		return -1;
+	put_devices(&w, vm);
+	put_ram(&w, &vm->mem, st);
+	r = mig_put_end(&w);
+	st->bytes = w.bytes;
+	if (r) {
+		snprintf(err, err_len, "writing: %s", strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+/* --- loading --- */
+
+struct loaded {
+	bool config, clock_seen, pit_seen;
+	unsigned chips_seen;
+	struct clock_state clock;
+	struct kvm_irqchip chip[3];
+	struct kvm_pit_state2 pit;
+	struct blob vcpu[CLOCK_XFER_MAX_VCPUS];
+	struct blob dev[DEV_BLK0 + MAX_DISKS];
+};
+
+static void loaded_free(struct loaded *l)
+{
+	for (unsigned i = 0; i < CLOCK_XFER_MAX_VCPUS; i++)
+		blob_free(&l->vcpu[i]);
+	for (unsigned i = 0; i < DEV_BLK0 + MAX_DISKS; i++)
+		blob_free(&l->dev[i]);
+	free(l);
+}
+
+static int read_blob(struct mig_stream *r, struct blob *b, uint32_t len)
+{
+	blob_free(b);
+	b->data = malloc(len ? len : 1);
+	if (!b->data)
+		return -1;
+	b->len = b->cap = len;
+	return mig_get(r, b->data, len);
+}
+
+/* One section into l (RAM straight into guest memory). */
+static int read_section(struct mig_stream *r, struct vm *vm, struct loaded *l, uint32_t type,
+			uint32_t id, uint32_t len, char *err, int err_len)
+{
+	struct mig_config saved, here;
+
+	switch (type) {
+	case MIG_SEC_CONFIG:
+		if (get_config(r, len, &saved))
+			return -1;
+		config_of(vm, &here);
+		l->config = true;
+		return compare_config(&saved, &here, err, err_len) ? -2 : 0;
+	case MIG_SEC_CLOCK:
+		l->clock_seen = true;
+		return get_clock(r, len, &l->clock);
+	case MIG_SEC_IRQCHIP:
+		if (id > 2 || len != sizeof(l->chip[0]))
+			return -1;
+		l->chips_seen |= 1u << id;
+		return mig_get(r, &l->chip[id], len);
+	case MIG_SEC_PIT:
+		if (len != sizeof(l->pit))
+			return -1;
+		l->pit_seen = true;
+		return mig_get(r, &l->pit, len);
+	case MIG_SEC_VCPU:
+		if (id >= vm->nr_vcpus)
+			return -1;
+		return read_blob(r, &l->vcpu[id], len);
+	case MIG_SEC_DEVICE:
+		if (id >= DEV_BLK0 + MAX_DISKS)
+			return -1;
+		return read_blob(r, &l->dev[id], len);
+	case MIG_SEC_RAM:
+		return get_ram(r, &vm->mem, len, err, err_len);
+	default:
+		snprintf(err, err_len, "unknown section type %u: corrupt stream or a newer meridian", type);
+		return -2;
+	}
+}
+
+/* Everything read and checked: now into KVM and the devices. */
+static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
+{
+	int fds[CLOCK_XFER_MAX_VCPUS];
+
+	if (!l->config || !l->clock_seen || l->chips_seen != 7 || !l->pit_seen) {
+		snprintf(err, err_len, "the stream lacks its %s section", !l->config ? "configuration" :
+			 !l->clock_seen ? "clock" : !l->pit_seen ? "PIT" : "irqchip");
+		return -1;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		if (ioctl(vm->fd, KVM_SET_IRQCHIP, &l->chip[i]) < 0)
+			return snprintf(err, err_len, "KVM_SET_IRQCHIP: %s", strerror(errno)), -1;
+	if (ioctl(vm->fd, KVM_SET_PIT2, &l->pit) < 0)
+		return snprintf(err, err_len, "KVM_SET_PIT2: %s", strerror(errno)), -1;
+	vcpu_fds(vm, fds);
+	/* the TSC offsets before the vCPUs' MSRs (TSC_DEADLINE counts in guest TSC) */
+	if (clock_xfer_load(vm->fd, fds, vm->nr_vcpus, &l->clock, err, err_len))
+		return -1;
+	for (unsigned i = 0; i < vm->nr_vcpus; i++) {
+		char why[200];
+
+		if (!l->vcpu[i].data)
+			return snprintf(err, err_len, "the stream lacks vCPU %u", i), -1;
+		if (vcpu_state_load(fds[i], l->vcpu[i].data, l->vcpu[i].len, why, sizeof(why)))
+			return snprintf(err, err_len, "vCPU %u: %s", i, why), -1;
+	}
+	/* the guest was stopped for a while: its watchdogs must not count it */
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
+		ioctl(fds[i], KVM_KVMCLOCK_CTRL, 0);
+	for (unsigned id = 0; id < DEV_BLK0 + MAX_DISKS; id++) {
+		char why[200];
+
+		if (l->dev[id].data &&
+		    load_device(vm, id, l->dev[id].data, l->dev[id].len, why, sizeof(why)) < 0)
+			return snprintf(err, err_len, "%s", why), -1;
+	}
+	return 0;
+}
+
+int snapshot_load(struct vm *vm, int fd, char *err, int err_len)
+{
+	static struct mig_stream r;
+	struct loaded *l = calloc(1, sizeof(*l));
+	int res = -1;
+
+	if (!l)
+		return snprintf(err, err_len, "out of memory"), -1;
+	mig_reader_init(&r, fd);
+	if (mig_get_header(&r, err, err_len))
+		goto out;
+	for (;;) {
+		uint32_t type, id, version, len;
+		int s = mig_get_section(&r, &type, &id, &version, &len, err, err_len);
+
+		if (s < 0)
+			goto out;
+		if (s == 1)
+			break;
+		if (version != 1) {
+			snprintf(err, err_len, "section type %u has version %u; this meridian reads 1",
+				 type, version);
+			goto out;
+		}
+		if (type != MIG_SEC_CONFIG && !l->config) {
+			snprintf(err, err_len, "the stream does not start with its configuration");
+			goto out;
+		}
+		s = read_section(&r, vm, l, type, id, len, err, err_len);
+		if (s == -1) {
+			snprintf(err, err_len, "section type %u (id %u) is malformed or cut short",
+				 type, id);
+			goto out;
+		}
+		if (s < 0)
+			goto out;
+	}
+	res = apply(vm, l, err, err_len);
+out:
+	loaded_free(l);
+	return res;
+}

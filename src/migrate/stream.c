@@ -1,0 +1,227 @@
+#include "migrate/stream.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/le_bytes.h"
+
+/* CRC-32 (IEEE, reflected), the table built on first use. */
+uint32_t mig_crc32(uint32_t crc, const void *data, size_t len)
+{
+	static uint32_t table[256];
+	const uint8_t *p = data;
+
+	if (!table[1]) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t c = i;
+
+			for (int k = 0; k < 8; k++)
+				c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+			table[i] = c;
+		}
+	}
+	crc = ~crc;
+	while (len--)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+	return ~crc;
+}
+
+/* --- writing --- */
+
+void mig_writer_init(struct mig_stream *w, int fd)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = fd;
+}
+
+static void flush(struct mig_stream *w)
+{
+	size_t done = 0;
+
+	while (done < w->len && !w->error) {
+		ssize_t n = write(w->fd, w->buf + done, w->len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			w->error = n < 0 ? -errno : -EIO;
+		else
+			done += (size_t)n;
+	}
+	w->len = 0;
+}
+
+void mig_put(struct mig_stream *w, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	w->crc = mig_crc32(w->crc, data, len);
+	w->bytes += len;
+	while (len && !w->error) {
+		size_t n = sizeof(w->buf) - w->len < len ? sizeof(w->buf) - w->len : len;
+
+		memcpy(w->buf + w->len, p, n);
+		w->len += n;
+		p += n;
+		len -= n;
+		if (w->len == sizeof(w->buf))
+			flush(w);
+	}
+}
+
+void mig_put_u32(struct mig_stream *w, uint32_t v)
+{
+	uint8_t b[4];
+
+	le_put(b, v, 4);
+	mig_put(w, b, 4);
+}
+
+void mig_put_u64(struct mig_stream *w, uint64_t v)
+{
+	uint8_t b[8];
+
+	le_put(b, v, 8);
+	mig_put(w, b, 8);
+}
+
+void mig_put_header(struct mig_stream *w)
+{
+	mig_put(w, MIG_MAGIC, 8);
+	mig_put_u32(w, MIG_STREAM_VERSION);
+}
+
+void mig_put_section(struct mig_stream *w, uint32_t type, uint32_t id, uint32_t version,
+		     uint32_t payload_bytes)
+{
+	mig_put_u32(w, type);
+	mig_put_u32(w, id);
+	mig_put_u32(w, version);
+	mig_put_u32(w, payload_bytes);
+}
+
+int mig_put_end(struct mig_stream *w)
+{
+	uint32_t crc;
+
+	mig_put_section(w, MIG_SEC_END, 0, 1, 4);
+	crc = w->crc;
+	mig_put_u32(w, crc);
+	flush(w);
+	return w->error;
+}
+
+/* --- reading --- */
+
+void mig_reader_init(struct mig_stream *r, int fd)
+{
+	memset(r, 0, sizeof(*r));
+	r->fd = fd;
+}
+
+int mig_get(struct mig_stream *r, void *data, size_t len)
+{
+	uint8_t *p = data;
+	size_t want = len;
+
+	while (want && !r->error) {
+		if (r->pos == r->len) {
+			ssize_t n = read(r->fd, r->buf, sizeof(r->buf));
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				r->error = n < 0 ? -errno : -EPROTO;    /* EOF: truncated */
+				break;
+			}
+			r->len = (size_t)n;
+			r->pos = 0;
+		}
+		size_t k = r->len - r->pos < want ? r->len - r->pos : want;
+
+		memcpy(p, r->buf + r->pos, k);
+		r->pos += k;
+		p += k;
+		want -= k;
+	}
+	if (r->error)
+		return -1;
+	r->crc = mig_crc32(r->crc, data, len);
+	r->bytes += len;
+	return 0;
+}
+
+int mig_get_u32(struct mig_stream *r, uint32_t *v)
+{
+	uint8_t b[4];
+
+	if (mig_get(r, b, 4))
+		return -1;
+	*v = (uint32_t)le_get(b, 4);
+	return 0;
+}
+
+int mig_get_u64(struct mig_stream *r, uint64_t *v)
+{
+	uint8_t b[8];
+
+	if (mig_get(r, b, 8))
+		return -1;
+	*v = le_get(b, 8);
+	return 0;
+}
+
+static int truncated(struct mig_stream *r, char *err, int err_len)
+{
+	snprintf(err, err_len, "the stream ends early (after %llu bytes)%s%s",
+		 (unsigned long long)r->bytes, r->error != -EPROTO ? ": " : "",
+		 r->error != -EPROTO ? strerror(-r->error) : "");
+	return -1;
+}
+
+int mig_get_header(struct mig_stream *r, char *err, int err_len)
+{
+	char magic[8];
+	uint32_t version;
+
+	if (mig_get(r, magic, 8) || mig_get_u32(r, &version))
+		return truncated(r, err, err_len);
+	if (memcmp(magic, MIG_MAGIC, 8)) {
+		snprintf(err, err_len, "not a meridian snapshot or migration stream");
+		return -1;
+	}
+	if (version != MIG_STREAM_VERSION) {
+		snprintf(err, err_len, "stream version %u; this meridian reads version %u", version,
+			 MIG_STREAM_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+int mig_get_section(struct mig_stream *r, uint32_t *type, uint32_t *id, uint32_t *version,
+		    uint32_t *payload_bytes, char *err, int err_len)
+{
+	uint32_t want_crc, got_crc;
+
+	if (mig_get_u32(r, type) || mig_get_u32(r, id) || mig_get_u32(r, version) ||
+	    mig_get_u32(r, payload_bytes))
+		return truncated(r, err, err_len);
+	if (*payload_bytes > MIG_MAX_SECTION_BYTES) {
+		snprintf(err, err_len, "a section of %u bytes (type %u): corrupt stream",
+			 *payload_bytes, *type);
+		return -1;
+	}
+	if (*type != MIG_SEC_END)
+		return 0;
+	want_crc = r->crc;
+	if (*payload_bytes != 4 || mig_get_u32(r, &got_crc))
+		return truncated(r, err, err_len);
+	if (got_crc != want_crc) {
+		snprintf(err, err_len, "checksum mismatch (stream says %08x, data gives %08x): corrupt stream",
+			 got_crc, want_crc);
+		return -1;
+	}
+	return 1;
+}

@@ -1,0 +1,68 @@
+/* The migration stream (snapshot files now, live migration later):
+ *
+ *   "MRDNSNAP" u32 version
+ *   sections: u32 type, u32 id, u32 version, u32 payload bytes, payload
+ *   the end section: type MIG_SEC_END, payload = u32 CRC-32 of every byte before it
+ *
+ * All little-endian. A reader checks the magic, the version, each
+ * section's length against what is left, and the CRC at the end. Writer
+ * and reader buffer over a file descriptor (a file or a socket). */
+#ifndef MERIDIAN_STREAM_H
+#define MERIDIAN_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MIG_MAGIC "MRDNSNAP"
+#define MIG_STREAM_VERSION 1
+
+enum mig_section {
+	MIG_SEC_CONFIG = 1,     /* what the destination must match */
+	MIG_SEC_RAM = 2,        /* a run of pages */
+	MIG_SEC_VCPU = 3,       /* id: vCPU index */
+	MIG_SEC_IRQCHIP = 4,
+	MIG_SEC_PIT = 5,
+	MIG_SEC_CLOCK = 6,
+	MIG_SEC_DEVICE = 7,     /* id: device (enum in snapshot.c) */
+	MIG_SEC_END = 0xffffffffu,
+};
+
+#define MIG_MAX_SECTION_BYTES (64u << 20)
+
+struct mig_stream {
+	int fd;
+	uint8_t buf[1 << 16];
+	size_t len, pos;        /* writer: bytes buffered; reader: buffered and consumed */
+	uint32_t crc;           /* of every byte so far */
+	uint64_t bytes;         /* in all */
+	int error;              /* first errno, or -EPROTO for a broken stream */
+};
+
+uint32_t mig_crc32(uint32_t crc, const void *data, size_t len);
+
+void mig_writer_init(struct mig_stream *w, int fd);
+void mig_put(struct mig_stream *w, const void *data, size_t len);
+void mig_put_u32(struct mig_stream *w, uint32_t v);
+void mig_put_u64(struct mig_stream *w, uint64_t v);
+/* Writes the magic and version. */
+void mig_put_header(struct mig_stream *w);
+/* A section header; its payload follows with mig_put. */
+void mig_put_section(struct mig_stream *w, uint32_t type, uint32_t id, uint32_t version,
+		     uint32_t payload_bytes);
+/* The end section and a flush. Returns 0 or the first error (-errno). */
+int mig_put_end(struct mig_stream *w);
+
+void mig_reader_init(struct mig_stream *r, int fd);
+/* Exactly len bytes, or -1 (truncated stream or read error). */
+int mig_get(struct mig_stream *r, void *data, size_t len);
+int mig_get_u32(struct mig_stream *r, uint32_t *v);
+int mig_get_u64(struct mig_stream *r, uint64_t *v);
+/* Checks magic and version; -1 with err. */
+int mig_get_header(struct mig_stream *r, char *err, int err_len);
+/* The next section's header. For MIG_SEC_END also checks the CRC and
+ * returns 1. Returns 0, 1 (end), or -1 with err. */
+int mig_get_section(struct mig_stream *r, uint32_t *type, uint32_t *id, uint32_t *version,
+		    uint32_t *payload_bytes, char *err, int err_len);
+
+#endif

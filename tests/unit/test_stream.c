@@ -1,0 +1,129 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "migrate/clock_xfer.h"
+#include "migrate/stream.h"
+
+static char path[] = "/tmp/meridian-stream-XXXXXX";
+static char err[256];
+
+/* A small stream: header, one section of 5 bytes, the end. */
+static int write_stream(int fd)
+{
+	static struct mig_stream w;
+
+	mig_writer_init(&w, fd);
+	mig_put_header(&w);
+	mig_put_section(&w, MIG_SEC_CLOCK, 3, 1, 5);
+	mig_put(&w, "hello", 5);
+	return mig_put_end(&w);
+}
+
+static int read_stream(int fd, char *payload)
+{
+	static struct mig_stream r;
+	uint32_t type, id, version, len;
+	int s;
+
+	mig_reader_init(&r, fd);
+	if (mig_get_header(&r, err, sizeof(err)))
+		return -1;
+	s = mig_get_section(&r, &type, &id, &version, &len, err, sizeof(err));
+	if (s != 0 || type != MIG_SEC_CLOCK || id != 3 || version != 1 || len != 5 ||
+	    mig_get(&r, payload, 5))
+		return -1;
+	return mig_get_section(&r, &type, &id, &version, &len, err, sizeof(err));
+}
+
+/* Writes the stream, lets mangle change the file, reads it back. */
+static int round_trip(void (*mangle)(int fd, off_t size), char *payload)
+{
+	int fd = mkstemp(path), r;
+	off_t size;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_stream(fd), 0);
+	size = lseek(fd, 0, SEEK_END);
+	if (mangle)
+		mangle(fd, size);
+	lseek(fd, 0, SEEK_SET);
+	r = read_stream(fd, payload);
+	close(fd);
+	unlink(path);
+	strcpy(path, "/tmp/meridian-stream-XXXXXX");
+	return r;
+}
+
+static void flip_payload_byte(int fd, off_t size)
+{
+	assert_int_equal(pwrite(fd, "j", 1, 12 + 16), 1);       /* "hello" -> "jello" */
+}
+
+static void cut_short(int fd, off_t size)
+{
+	assert_int_equal(ftruncate(fd, size - 3), 0);
+}
+
+static void wrong_version(int fd, off_t size)
+{
+	assert_int_equal(pwrite(fd, "\x09", 1, 8), 1);
+}
+
+static void wrong_magic(int fd, off_t size)
+{
+	assert_int_equal(pwrite(fd, "X", 1, 0), 1);
+}
+
+static void streams_round_trip_and_refuse_damage(void **state)
+{
+	char payload[6] = { 0 };
+
+	assert_int_equal(round_trip(NULL, payload), 1);         /* 1: the end, CRC good */
+	assert_string_equal(payload, "hello");
+	assert_int_equal(round_trip(flip_payload_byte, payload), -1);
+	assert_non_null(strstr(err, "checksum mismatch"));
+	assert_int_equal(round_trip(cut_short, payload), -1);
+	assert_non_null(strstr(err, "the stream ends early"));
+	assert_int_equal(round_trip(wrong_version, payload), -1);
+	assert_non_null(strstr(err, "stream version 9; this meridian reads version 1"));
+	assert_int_equal(round_trip(wrong_magic, payload), -1);
+	assert_non_null(strstr(err, "not a meridian snapshot"));
+}
+
+static void crc32_known_value(void **state)
+{
+	assert_int_equal(mig_crc32(0, "123456789", 9), 0xcbf43926);
+}
+
+/* Step 6 of the offset procedure, with numbers: the guest TSC on the
+ * destination continues from where it was plus the time that passed. */
+static void new_offset_keeps_the_guest_tsc(void **state)
+{
+	uint64_t t0 = 1000000000ull, off = (uint64_t)-500000000ll;     /* guest TSC 5e8 at t0 */
+	uint64_t k0 = 7000000000ull, k1 = k0 + 2000000000ull;          /* 2 s later */
+	uint64_t t1 = 90000000000ull;                                   /* another host's TSC */
+	uint64_t new_off = clock_xfer_new_offset(t0, off, k0, k1, 2500000, t1);
+
+	/* guest TSC at t1 = t1 + new_off = 5e8 + 2 s * 2.5 GHz */
+	assert_int_equal(t1 + new_off, 500000000ull + 5000000000ull);
+	/* the same offset for every vCPU that had the same one */
+	assert_int_equal(clock_xfer_new_offset(t0, off, k0, k1, 2500000, t1), new_off);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(streams_round_trip_and_refuse_damage),
+		cmocka_unit_test(crc32_known_value),
+		cmocka_unit_test(new_offset_keeps_the_guest_tsc),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
