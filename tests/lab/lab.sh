@@ -54,7 +54,7 @@ build_l2() {
 	busybox_root "$LAB/l2-root"
 	cp "$ROOT/tests/lab/guest/init" "$LAB/l2-root/init"
 	gcc -static -O2 -o "$LAB/l2-root/bin/cpuid-probe" "$ROOT/tests/lab/guest/cpuid-probe.c"
-	for probe in kvm-msrs clock-cost virtio-hostile powerbtn; do
+	for probe in kvm-msrs clock-cost virtio-hostile powerbtn pattern; do
 		gcc -static -O2 -o "$LAB/l2-root/bin/$probe" "$ROOT/tests/lab/guest/$probe.c"
 	done
 	gcc -static -O2 -o "$LAB/l2-root/bin/blkbench" "$ROOT/bench/blk/blkbench.c" -luring

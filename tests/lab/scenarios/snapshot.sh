@@ -1,0 +1,81 @@
+# Snapshot to a file and restore into a new meridian process (issue 7):
+# a guest program keeps 200 MiB under a pattern it rewrites and verifies
+# (tests/lab/guest/pattern.c) on 2 vCPUs; QMP migrate file:PATH saves it,
+# the first meridian quits, 5 s later another resumes it with --incoming.
+# The pattern verifies on the destination, the guest's realtime clock
+# caught up with the host's (its offset to the host within 1 s of what it
+# was before), no vCPU's TSC went backwards. Then the ways a snapshot can
+# be wrong: another memory size, a flipped byte, a cut-short file.
+. /lab/lib.sh
+SOCK=/tmp/snap.sock
+SNAP=/tmp/guest.snap
+A="-m 512M -c 2 --cpu host"
+ctl() { $MERIDIAN ctl $SOCK "$@"; }
+# offset FILE: the guest's realtime minus L1's, from the newest L2-RT line
+offset() {
+	g=$(tr -d '\r' < $1 | sed -n 's/^L2-RT //p' | tail -n1)
+	h=$(date +%s.%N | cut -c1-14)
+	awk -v g="$g" -v h="$h" 'BEGIN { printf "%.3f", g - h }'
+}
+rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
+
+rm -f $SOCK $SNAP
+timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK -a "$BASE act=pattern" \
+	< /dev/null > /tmp/src.raw 2>&1 &
+src=$!
+wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified twice"
+before=$(offset /tmp/src.raw)
+ok "source: pattern verified $(rounds /tmp/src.raw) times; guest clock - host clock = ${before}s"
+ctl migrate "{\"uri\": \"file:$SNAP\"}" > /dev/null || fail "migrate to file"
+ctl query-status | grep -q '"status": "postmigrate"' || fail "not postmigrate after the snapshot"
+ctl query-migrate > /tmp/qm.out
+expect /tmp/qm.out '"status": "completed"' "query-migrate: completed"
+ok "snapshot: $(stat -c %s $SNAP) bytes, $(grep -o '"total-time": [0-9]*' /tmp/qm.out)"
+ctl quit > /dev/null
+wait $src; STATUS=$?
+expect_status 0
+sleep 5
+
+timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK --incoming file:$SNAP \
+	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2>&1 &
+dst=$!
+wait_for /tmp/dst.raw 'L2-PATTERN ok' 120 "the restored guest never verified its pattern"
+wait_for /tmp/dst.raw 'L2-RT' 30 "no clock line from the restored guest"
+after=$(offset /tmp/dst.raw)
+tr -d '\r' < /tmp/dst.raw > /tmp/dst.out
+expect /tmp/dst.out '^meridian: resumed the guest from /tmp/guest.snap' "restored"
+expect_not /tmp/dst.out 'L2-PATTERN ready'
+expect_not /tmp/dst.out 'MISMATCH'
+awk -v a="$before" -v b="$after" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 1.0) }' ||
+	fail "guest clock - host clock: ${before}s before, ${after}s after (the guest did not catch up)"
+ok "the guest's clock caught up: offset ${before}s before, ${after}s after a 5 s gap"
+sleep 2
+ctl x-meridian-query-clock > /tmp/clk.out
+grep -E '"tsc-offset"|"tsc-stable-bit"' /tmp/clk.out
+ctl system_powerdown > /dev/null
+i=0; while kill -0 $dst 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
+wait $dst; STATUS=$?
+tr -d '\r' < /tmp/dst.raw > /tmp/dst.out
+expect_status 0
+expect_not /tmp/dst.out 'MISMATCH|L2-TSC backwards'
+ok "the restored guest verified its 200 MiB $(rounds /tmp/dst.out) times and powered off"
+grep 'meridian: clock' /tmp/src.raw /tmp/dst.out | head -n2
+
+# --- snapshots that must be refused, with nothing started
+run_guest /tmp/bad.out -m 256M -c 2 --incoming file:$SNAP -a "$BASE"
+expect_status 1
+expect /tmp/bad.out 'the snapshot is of a guest with 512 MiB of RAM, this one has 256 MiB' "another memory size"
+expect_not /tmp/bad.out 'L2-|Linux version'
+size=$(stat -c %s $SNAP)
+printf 'X' | dd of=$SNAP bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+run_guest /tmp/bad.out $A --incoming file:$SNAP -a "$BASE"
+expect_status 1
+expect /tmp/bad.out 'checksum mismatch' "a flipped byte"
+dd if=/dev/zero of=$SNAP bs=1 seek=$((size / 3)) count=0 2>/dev/null
+run_guest /tmp/bad.out $A --incoming file:$SNAP -a "$BASE"
+expect_status 1
+expect /tmp/bad.out 'the stream ends early' "a cut-short file"
+run_guest /tmp/bad.out $A --incoming file:/tmp/nonexistent.snap -a "$BASE"
+expect_status 1
+expect /tmp/bad.out '^meridian: --incoming file:/tmp/nonexistent.snap: No such file or directory$' "no file"
+rm -f $SNAP
