@@ -1,6 +1,7 @@
 #include "migrate/vcpu_state.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,16 +170,24 @@ int vcpu_state_save(int fd, int kvm_fd, const struct msr_list *msrs, struct blob
 
 /* Writes the MSRs, one at a time where the batch stops, to name the one
  * this host refuses. */
-static int load_msrs(int fd, const uint8_t *p, uint32_t len, char *err, int err_len)
+static int load_msrs(int fd, const uint8_t *p, uint32_t len, bool deadline_only, char *err,
+		     int err_len)
 {
-	unsigned n = len / sizeof(struct kvm_msr_entry), done;
-	struct kvm_msrs *m = calloc(1, sizeof(*m) + len);
+	unsigned total = len / sizeof(struct kvm_msr_entry), n = 0, done;
+	struct kvm_msrs *m = calloc(1, sizeof(*m) + len + sizeof(struct kvm_msr_entry));
 	int r = 0;
 
 	if (!m)
 		return -1;
+	/* everything but TSC_DEADLINE, or only it */
+	for (unsigned i = 0; i < total; i++) {
+		struct kvm_msr_entry e;
+
+		memcpy(&e, p + i * sizeof(e), sizeof(e));
+		if ((e.index == MSR_IA32_TSC_DEADLINE) == deadline_only)
+			m->entries[n++] = e;
+	}
 	m->nmsrs = n;
-	memcpy(m->entries, p, (size_t)n * sizeof(struct kvm_msr_entry));
 	r = ioctl(fd, KVM_SET_MSRS, m);
 	done = r < 0 ? 0 : (unsigned)r;
 	r = 0;
@@ -189,8 +198,7 @@ static int load_msrs(int fd, const uint8_t *p, uint32_t len, char *err, int err_
 				struct kvm_msr_entry e;
 			} one = { .h = { .nmsrs = 1 }, .e = m->entries[i] };
 
-			if (ioctl(fd, KVM_SET_MSRS, &one) != 1 &&
-			    m->entries[i].index != MSR_IA32_TSC_DEADLINE) {
+			if (ioctl(fd, KVM_SET_MSRS, &one) != 1) {
 				snprintf(err, err_len, "MSR 0x%x = 0x%llx cannot be set here",
 					 m->entries[i].index, (unsigned long long)m->entries[i].data);
 				r = -1;
@@ -204,18 +212,22 @@ static int load_msrs(int fd, const uint8_t *p, uint32_t len, char *err, int err_
 
 int vcpu_state_load(int fd, const uint8_t *data, size_t len, char *err, int err_len)
 {
-	/* KVM wants sregs before the LAPIC and events, xsave before xcrs is fine */
+	/* QEMU's order: the LAPIC after the MSRs, events, then the MP state,
+	 * and TSC_DEADLINE last: setting the LAPIC disarms its timer, and the
+	 * deadline only counts once the LAPIC is in TSC-deadline mode. */
 	static const struct { uint32_t tag; unsigned long req; uint32_t bytes; const char *name; } parts[] = {
-		{ P_SREGS, KVM_SET_SREGS, sizeof(struct kvm_sregs), "KVM_SET_SREGS" },
-		{ P_REGS, KVM_SET_REGS, sizeof(struct kvm_regs), "KVM_SET_REGS" },
 		{ P_XSAVE, KVM_SET_XSAVE, 0, "KVM_SET_XSAVE" },
 		{ P_XCRS, KVM_SET_XCRS, sizeof(struct kvm_xcrs), "KVM_SET_XCRS" },
-		{ P_DEBUGREGS, KVM_SET_DEBUGREGS, sizeof(struct kvm_debugregs), "KVM_SET_DEBUGREGS" },
+		{ P_SREGS, KVM_SET_SREGS, sizeof(struct kvm_sregs), "KVM_SET_SREGS" },
+		{ P_REGS, KVM_SET_REGS, sizeof(struct kvm_regs), "KVM_SET_REGS" },
 		{ P_MSRS, 0, 0, "KVM_SET_MSRS" },
-		{ P_MPSTATE, KVM_SET_MP_STATE, sizeof(struct kvm_mp_state), "KVM_SET_MP_STATE" },
 		{ P_LAPIC, KVM_SET_LAPIC, sizeof(struct kvm_lapic_state), "KVM_SET_LAPIC" },
 		{ P_EVENTS, KVM_SET_VCPU_EVENTS, sizeof(struct kvm_vcpu_events), "KVM_SET_VCPU_EVENTS" },
+		{ P_MPSTATE, KVM_SET_MP_STATE, sizeof(struct kvm_mp_state), "KVM_SET_MP_STATE" },
+		{ P_DEBUGREGS, KVM_SET_DEBUGREGS, sizeof(struct kvm_debugregs), "KVM_SET_DEBUGREGS" },
 	};
+	const uint8_t *msrs = NULL;
+	uint32_t msrs_len = 0;
 
 	for (size_t k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
 		const uint8_t *p = data, *end = data + len, *found = NULL;
@@ -241,8 +253,10 @@ int vcpu_state_load(int fd, const uint8_t *data, size_t len, char *err, int err_
 			return -1;
 		}
 		if (parts[k].tag == P_MSRS) {
-			if (load_msrs(fd, found, found_len, err, err_len))
+			if (load_msrs(fd, found, found_len, false, err, err_len))
 				return -1;
+			msrs = found;
+			msrs_len = found_len;
 			continue;
 		}
 		/* an aligned copy: the blob's bytes may sit anywhere */
@@ -258,5 +272,5 @@ int vcpu_state_load(int fd, const uint8_t *data, size_t len, char *err, int err_
 		}
 		free(obj);
 	}
-	return 0;
+	return load_msrs(fd, msrs, msrs_len, true, err, err_len);
 }
