@@ -485,8 +485,13 @@ int snapshot_load(struct vm *vm, int fd, char *err, int err_len)
 			goto out;
 		}
 		s = read_section(&r, vm, l, type, id, len, err, err_len);
+		if (s == -1 && r.error) {
+			snprintf(err, err_len, "the stream ends early (after %llu bytes, in a section "
+				 "of type %u)", (unsigned long long)r.bytes, type);
+			goto out;
+		}
 		if (s == -1) {
-			snprintf(err, err_len, "section type %u (id %u) is malformed or cut short",
+			snprintf(err, err_len, "section type %u (id %u) is malformed: corrupt stream",
 				 type, id);
 			goto out;
 		}
