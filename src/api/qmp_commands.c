@@ -150,6 +150,13 @@ static struct json_object *migrate(struct qmp_target *t, struct json_object *a,
 	return empty_or_null(t->ops->migrate(t, uri, e));
 }
 
+static struct json_object *migrate_cancel(struct qmp_target *t, struct json_object *a,
+					  struct qmp_error *e)
+{
+	return t->ops->migrate_cancel ? empty_or_null(t->ops->migrate_cancel(t, e)) :
+					json_object_new_object();
+}
+
 static struct json_object *query_migrate(struct qmp_target *t, struct json_object *a,
 					 struct qmp_error *e)
 {
@@ -184,6 +191,7 @@ static const struct command commands[] = {
 	{ "x-meridian-query-clock", NULL, query_clock },
 	{ "migrate", migrate_params, migrate },
 	{ "query-migrate", NULL, query_migrate },
+	{ "migrate_cancel", NULL, migrate_cancel },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

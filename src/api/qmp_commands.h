@@ -38,6 +38,7 @@ struct qmp_target_ops {
 				       struct qmp_error *err);
 	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);
 	struct json_object *(*query_migrate)(struct qmp_target *t);
+	int (*migrate_cancel)(struct qmp_target *t, struct qmp_error *err);
 };
 
 struct qmp_target {

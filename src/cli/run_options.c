@@ -27,8 +27,10 @@ void run_options_usage(FILE *out)
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --api PATH         a QMP control socket at PATH (mode 0600; see\n"
 		"                         meridian ctl)\n"
-		"      --incoming file:PATH  resume the guest saved in PATH (QMP migrate to\n"
-		"                         file:PATH) instead of booting it; the options must\n"
+		"      --incoming file:PATH | tcp:HOST:PORT\n"
+		"                         resume the guest saved in PATH (QMP migrate to\n"
+		"                         file:PATH), or take it from a live migration on\n"
+		"                         HOST:PORT, instead of booting it; the options must\n"
 		"                         describe the same guest\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
@@ -139,11 +141,12 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_API: cfg->api_path = optarg; break;
 		case OPT_INCOMING:
-			if (strncmp(optarg, "file:", 5) || !optarg[5]) {
-				log_error("--incoming %s: expected file:PATH (tcp: is not there yet)", optarg);
+			if ((strncmp(optarg, "file:", 5) || !optarg[5]) &&
+			    (strncmp(optarg, "tcp:", 4) || !optarg[4])) {
+				log_error("--incoming %s: expected file:PATH or tcp:HOST:PORT", optarg);
 				return 1;
 			}
-			cfg->incoming_path = optarg + 5;
+			cfg->incoming_path = optarg;
 			break;
 		case OPT_CPU:
 			cfg->cpu_spec = optarg;

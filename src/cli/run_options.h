@@ -29,7 +29,7 @@ struct vm_config {
 	struct cpu_model cpu;           /* --cpu, parsed */
 	bool quiet;                     /* no informational lines */
 	const char *api_path;           /* --api: the QMP control socket */
-	const char *incoming_path;      /* --incoming file:PATH: restore a snapshot */
+	const char *incoming_path;      /* --incoming file:PATH or tcp:HOST:PORT, as given */
 };
 
 #define DEFAULT_MEM_BYTES (256ull << 20)

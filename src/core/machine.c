@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
 #include "migrate/snapshot.h"
+#include "migrate/transport.h"
 
 
 /* Multiboot modules: QEMU's syntax, "FILE[ ARGS][,FILE[ ARGS]...]"; the
@@ -187,6 +189,7 @@ static void on_wake(struct ev_handler *h, uint32_t events)
 	if (read(h->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_error("event loop wake-up: %s", strerror(errno));
 	pump_input(m);
+	machine_api_poll(m);
 }
 
 static void on_signal(struct ev_handler *h, uint32_t events)
@@ -253,14 +256,56 @@ static int setup_events(struct machine *m)
 /* --incoming file:PATH: there and readable before anything starts. */
 static int open_incoming(struct machine *m)
 {
-	if (!m->cfg->incoming_path)
+	const char *uri = m->cfg->incoming_path;
+	char err[300];
+
+	if (!uri)
 		return 0;
-	m->incoming_fd = open(m->cfg->incoming_path, O_RDONLY | O_CLOEXEC);
+	if (!strncmp(uri, "tcp:", 4)) {
+		m->incoming_tcp = true;
+		m->incoming_fd = mig_listen_tcp(uri + 4, err, sizeof(err));
+		if (m->incoming_fd < 0)
+			log_error("--incoming %s", err);
+		return m->incoming_fd < 0 ? -1 : 0;
+	}
+	m->incoming_fd = open(uri + 5, O_RDONLY | O_CLOEXEC);
 	if (m->incoming_fd < 0) {
-		log_error("--incoming file:%s: %s", m->cfg->incoming_path, strerror(errno));
+		log_error("--incoming %s: %s", uri, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* The incoming stream into the new VM; for tcp:, the source waits for
+ * our word that we have it all. */
+static int take_incoming(struct machine *m)
+{
+	char err[300];
+	int fd = m->incoming_fd, r;
+
+	m->incoming_fd = -1;    /* a later reset boots the kernel */
+	if (m->incoming_tcp) {
+		int conn;
+
+		log_info("waiting for the migration on %s", m->cfg->incoming_path);
+		conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+		close(fd);
+		if (conn < 0) {
+			log_error("--incoming %s: accept: %s", m->cfg->incoming_path, strerror(errno));
+			return -1;
+		}
+		fd = conn;
+	}
+	r = snapshot_load(&m->vm, fd, err, sizeof(err));
+	if (r)
+		log_error("--incoming %s: %s", m->cfg->incoming_path, err);
+	else if (m->incoming_tcp && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES)
+		r = -1, log_error("--incoming %s: cannot confirm to the source: %s",
+				  m->cfg->incoming_path, strerror(errno));
+	close(fd);
+	if (!r)
+		log_info("resumed the guest from %s", m->cfg->incoming_path);
+	return r;
 }
 
 /* The disk images, checked before anything starts. */
@@ -350,18 +395,9 @@ static enum vm_stop_reason run_instance(struct machine *m)
 	m->env.incoming = m->incoming_fd >= 0;
 	if (vm_create(&m->vm, &m->env))
 		return VM_SETUP_ERROR;
-	if (m->incoming_fd >= 0) {
-		char err[300];
-		int r = snapshot_load(&m->vm, m->incoming_fd, err, sizeof(err));
-
-		close(m->incoming_fd);
-		m->incoming_fd = -1;    /* a later reset boots the kernel */
-		if (r) {
-			log_error("--incoming file:%s: %s", m->cfg->incoming_path, err);
-			vm_destroy(&m->vm);
-			return VM_SETUP_ERROR;
-		}
-		log_info("resumed the guest from %s", m->cfg->incoming_path);
+	if (m->incoming_fd >= 0 && take_incoming(m)) {
+		vm_destroy(&m->vm);
+		return VM_SETUP_ERROR;
 	}
 	/* stopped by the API: a reset does not resume the guest (as in QEMU) */
 	atomic_store(&m->vm.pause_requested, m->paused);
@@ -400,6 +436,7 @@ int machine_run(const struct vm_config *cfg)
 	m->kernel_file.fd = m->initrd_file.fd = -1;
 	m->incoming_fd = -1;
 	log_set_quiet(cfg->quiet);
+	signal(SIGPIPE, SIG_IGN);       /* a migration peer that goes away is an error, not death */
 	if (load_kernel(m) || open_disks(m) || open_incoming(m))
 		goto out;
 	if (kvm_host_open(&m->host, true))

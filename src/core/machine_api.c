@@ -2,6 +2,8 @@
  * operations and the events the machine sends. All on the event loop's
  * thread, between rounds of the loop, while a VM instance exists. */
 #include <fcntl.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +15,7 @@
 #include "kvm/kvm_clock.h"
 #include "kvm/kvm_stats.h"
 #include "migrate/snapshot.h"
+#include "migrate/transport.h"
 
 static struct machine *machine_of(struct qmp_target *t)
 {
@@ -27,10 +30,22 @@ static const char *api_status(struct qmp_target *t, bool *running)
 	return m->post_migrate ? "postmigrate" : m->paused ? "paused" : "running";
 }
 
+/* stop/cont would fight the migration thread over the vCPUs */
+static int busy(struct machine *m, struct qmp_error *err)
+{
+	if (!m->precopy_running)
+		return 0;
+	err->cls = QMP_GENERIC_ERROR;
+	snprintf(err->desc, sizeof(err->desc), "a migration is in progress (migrate_cancel first)");
+	return -1;
+}
+
 static int api_stop(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
 
+	if (busy(m, err))
+		return -1;
 	if (m->paused)
 		return 0;
 	vm_pause(&m->vm, true);
@@ -43,6 +58,8 @@ static int api_cont(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
 
+	if (busy(m, err))
+		return -1;
 	if (!m->paused)
 		return 0;
 	vm_resume(&m->vm);
@@ -300,6 +317,68 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* tcp:HOST:PORT: a live migration on a thread of its own; this returns
+ * at once and MIGRATION events tell how it goes. */
+static int migrate_live(struct machine *m, const char *host_port, struct qmp_error *err)
+{
+	char why[256];
+	int fd = mig_connect_tcp(host_port, why, sizeof(why));
+
+	if (fd < 0) {
+		snprintf(err->desc, sizeof(err->desc), "%s", why);
+		return -1;
+	}
+	memset(&m->migration, 0, sizeof(m->migration));
+	memset(&m->precopy, 0, sizeof(m->precopy));
+	m->precopy.vm = &m->vm;
+	m->precopy.fd = fd;
+	m->precopy.notify_fd = m->wake_h.fd;
+	m->precopy.downtime_limit_ms = 300;
+	m->precopy.guest_was_paused = m->paused;
+	atomic_store(&m->precopy.status, PRECOPY_ACTIVE);
+	migration_event(m, "setup");
+	if (pthread_create(&m->precopy_tid, NULL, precopy_thread, &m->precopy)) {
+		close(fd);
+		migration_event(m, "failed");
+		snprintf(err->desc, sizeof(err->desc), "cannot start the migration thread");
+		return -1;
+	}
+	m->precopy_running = true;
+	migration_event(m, "active");
+	return 0;
+}
+
+void machine_api_poll(struct machine *m)
+{
+	int status;
+
+	if (!m->precopy_running)
+		return;
+	status = atomic_load(&m->precopy.status);
+	if (status == PRECOPY_ACTIVE)
+		return;
+	pthread_join(m->precopy_tid, NULL);
+	m->precopy_running = false;
+	m->migration.total_ms = m->precopy.total_ms;
+	m->migration.bytes = m->precopy.bytes;
+	snprintf(m->migration.error, sizeof(m->migration.error), "%s", m->precopy.error);
+	if (status == PRECOPY_COMPLETED) {
+		/* the destination runs the guest now: it stays stopped here */
+		if (!m->paused && m->api_open)
+			qmp_server_event(&m->api, "STOP", NULL);
+		m->paused = true;
+		m->post_migrate = true;
+		log_info("migrated: %llu MiB in %llu ms, downtime %llu ms", (unsigned long long)
+			 (m->precopy.bytes >> 20), (unsigned long long)m->precopy.total_ms,
+			 (unsigned long long)m->precopy.downtime_ms);
+	} else {
+		log_error("migration failed: %s (the guest runs on here)", m->precopy.error);
+	}
+	if (m->api_open)
+		migration_event(m, status == PRECOPY_COMPLETED ? "completed" :
+				   status == PRECOPY_CANCELLED ? "cancelled" : "failed");
+}
+
 /* The guest stops, its whole state goes to the file, and it stays stopped
  * ("postmigrate"): cont runs it on here, quit ends it, and a meridian with
  * --incoming file:PATH continues it. Synchronous: the API waits. */
@@ -312,8 +391,14 @@ static int api_migrate(struct qmp_target *t, const char *uri, struct qmp_error *
 	int fd, r;
 
 	err->cls = QMP_GENERIC_ERROR;
+	if (m->precopy_running) {
+		snprintf(err->desc, sizeof(err->desc), "a migration is in progress");
+		return -1;
+	}
+	if (!strncmp(uri, "tcp:", 4))
+		return migrate_live(m, uri + 4, err);
 	if (strncmp(uri, "file:", 5) || !uri[5]) {
-		snprintf(err->desc, sizeof(err->desc), "uri %.100s: only file:PATH (a snapshot) for now",
+		snprintf(err->desc, sizeof(err->desc), "uri %.100s: expected tcp:HOST:PORT or file:PATH",
 			 uri);
 		return -1;
 	}
@@ -361,15 +446,26 @@ static struct json_object *api_query_migrate(struct qmp_target *t)
 {
 	struct machine *m = machine_of(t);
 	struct json_object *o = json_object_new_object(), *ram;
+	bool live = m->precopy.vm != NULL;
 
 	if (!m->migration_status)
 		return o;
 	ram = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
-	json_object_object_add(o, "total-time", u64(m->migration.total_ms));
-	json_object_object_add(ram, "transferred", u64(m->migration.bytes));
+	json_object_object_add(o, "total-time", u64(m->precopy_running ? 0 : m->migration.total_ms));
+	json_object_object_add(ram, "transferred", u64(live ? atomic_load(&m->precopy.bytes) :
+						       m->migration.bytes));
 	json_object_object_add(ram, "total", u64(m->cfg->mem_bytes));
-	json_object_object_add(ram, "remaining", u64(0));
+	json_object_object_add(ram, "remaining",
+			       u64(live ? atomic_load(&m->precopy.remaining_pages) * 4096 : 0));
+	if (live) {
+		json_object_object_add(ram, "dirty-pages-rate",
+				       u64(atomic_load(&m->precopy.dirty_pages_rate)));
+		json_object_object_add(ram, "dirty-sync-count",
+				       u64(atomic_load(&m->precopy.iterations)));
+		json_object_object_add(o, "downtime", u64(m->precopy.downtime_ms));
+		json_object_object_add(o, "dirty-tracking", json_object_new_string("dirty-log"));
+	}
 	json_object_object_add(ram, "normal", u64(m->migration.ram_pages));
 	json_object_object_add(ram, "duplicate", u64(m->migration.zero_pages));
 	json_object_object_add(o, "ram", ram);
@@ -378,11 +474,20 @@ static struct json_object *api_query_migrate(struct qmp_target *t)
 	return o;
 }
 
+static int api_migrate_cancel(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+
+	if (m->precopy_running)
+		atomic_store(&m->precopy.cancel, 1);
+	return 0;
+}
+
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
 	.stats = api_stats, .clock = api_clock, .migrate = api_migrate,
-	.query_migrate = api_query_migrate,
+	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
 };
 
 int machine_api_open(struct machine *m)
@@ -403,6 +508,12 @@ int machine_api_open(struct machine *m)
 
 void machine_api_close(struct machine *m)
 {
+	if (m->precopy_running) {
+		atomic_store(&m->precopy.cancel, 1);
+		shutdown(m->precopy.fd, SHUT_RDWR);     /* out of any wait */
+		pthread_join(m->precopy_tid, NULL);
+		m->precopy_running = false;
+	}
 	if (m->api_open)
 		qmp_server_close(&m->api);
 	m->api_open = false;

@@ -14,6 +14,7 @@
 #include "core/evloop.h"
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
+#include "migrate/precopy.h"
 
 struct machine {
 	const struct vm_config *cfg;
@@ -44,7 +45,12 @@ struct machine {
 	bool paused;            /* stop: survives a guest reset, as in QEMU */
 	bool post_migrate;      /* saved to a snapshot and stopped since */
 	const char *stop_cause; /* the host's reason for a reset or quit (events) */
-	int incoming_fd;        /* --incoming: the snapshot, until the first boot took it */
+	int incoming_fd;        /* --incoming: the snapshot (or a listening socket), until
+				 * the first boot took it */
+	bool incoming_tcp;
+	struct precopy precopy; /* live migration (tcp:) */
+	pthread_t precopy_tid;
+	bool precopy_running;
 	const char *migration_status;   /* query-migrate: none, active, completed, failed */
 	struct migrate_info {
 		uint64_t total_ms, bytes, ram_pages, zero_pages;
@@ -55,6 +61,8 @@ struct machine {
 /* machine_api.c */
 int machine_api_open(struct machine *m);
 void machine_api_close(struct machine *m);
+/* After the event loop woke: a live migration that ended is reported. */
+void machine_api_poll(struct machine *m);
 /* Tells the API's clients how an instance ended (SHUTDOWN, RESET). */
 void machine_api_instance_ended(struct machine *m, enum vm_stop_reason reason, bool restarting);
 

@@ -78,18 +78,51 @@ static void vm_set_sci(void *opaque, bool level)
 	vm_set_irq(opaque, ACPI_SCI_IRQ, level);
 }
 
-static int add_memslots(struct vm *vm)
+static int set_memslots(struct vm *vm, uint32_t flags)
 {
 	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
 		const struct mem_region *r = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region slot = {
-			.slot = i, .guest_phys_addr = r->gpa, .memory_size = r->size_bytes,
-			.userspace_addr = (uintptr_t)r->hva,
+			.slot = i, .flags = flags, .guest_phys_addr = r->gpa,
+			.memory_size = r->size_bytes, .userspace_addr = (uintptr_t)r->hva,
 		};
 
 		if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &slot) < 0)
 			return -errno;
 	}
+	return 0;
+}
+
+int vm_set_dirty_logging(struct vm *vm, bool on)
+{
+	return set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+}
+
+int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
+{
+	uint64_t words = (vm->mem.total_bytes / GUEST_PAGE_BYTES + 63) / 64, first_page = 0;
+
+	memset(bitmap, 0, words * 8);
+	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
+		uint64_t pages = vm->mem.regions[i].size_bytes / GUEST_PAGE_BYTES;
+		uint64_t *slot_map = calloc((pages + 63) / 64, 8);
+		struct kvm_dirty_log log = { .slot = i, .dirty_bitmap = slot_map };
+
+		if (!slot_map)
+			return -ENOMEM;
+		if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) < 0) {
+			free(slot_map);
+			return -errno;
+		}
+		for (uint64_t p = 0; p < pages; p++)
+			if (slot_map[p / 64] >> (p % 64) & 1)
+				bitmap[(first_page + p) / 64] |= 1ull << ((first_page + p) % 64);
+		free(slot_map);
+		first_page += pages;
+	}
+	/* and what meridian's devices wrote */
+	for (uint64_t w = 0; w < words; w++)
+		bitmap[w] |= guest_mem_take_dirty(&vm->mem, w);
 	return 0;
 }
 
@@ -357,7 +390,7 @@ static int map_memory(struct vm *vm)
 {
 	int r = guest_mem_map(&vm->mem, vm->env->cfg->mem_bytes);
 
-	return r ? r : add_memslots(vm);
+	return r ? r : set_memslots(vm, 0);
 }
 
 /* The order in which a VM is built; each step returns 0 or -errno. */

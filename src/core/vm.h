@@ -102,6 +102,12 @@ void vm_resume(struct vm *vm);
 /* For vCPU threads: parks while a pause is asked for. */
 void vm_park_vcpu(struct vm *vm);
 
+/* Dirty page tracking for live migration: KVM's log of the vCPUs' writes
+ * on every memory slot, plus the pages meridian's devices wrote, taken
+ * (and cleared) into one bitmap of RAM pages (from RAM's start). */
+int vm_set_dirty_logging(struct vm *vm, bool on);
+int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
+
 /* Raises or lowers an interrupt line of the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);
 

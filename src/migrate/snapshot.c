@@ -123,45 +123,67 @@ static bool page_is_zero(const uint8_t *p)
 	return !memcmp(p, zero, PAGE);
 }
 
-/* Runs of pages that are not zero: u64 first page (from RAM's start), u32 count, data. */
-static void put_ram(struct mig_stream *w, const struct guest_mem *mem, struct snapshot_stats *st)
+static bool wanted(const uint64_t *bitmap, uint64_t page)
+{
+	return !bitmap || (bitmap[page / 64] >> (page % 64) & 1);
+}
+
+/* The pages of bitmap (NULL: all of RAM) as runs: data for pages that are
+ * not zero (u64 first page from RAM's start, u32 count, the bytes), and
+ * with send_zero a marker for zero ones (u64 first, u32 count); without
+ * it zero pages are left out (a fresh destination is zero already). */
+void snap_put_pages(struct mig_stream *w, const struct guest_mem *mem, const uint64_t *bitmap,
+		    bool send_zero, struct snapshot_stats *st)
 {
 	uint64_t pages = mem->total_bytes / PAGE, p = 0;
 
 	while (p < pages && !w->error) {
 		uint64_t run = 0;
+		bool zero;
 
-		while (p < pages && page_is_zero(mem->base_hva + p * PAGE)) {
-			st->zero_pages++;
+		if (!wanted(bitmap, p)) {
 			p++;
-		}
-		while (p + run < pages && run < RAM_RUN_PAGES &&
-		       !page_is_zero(mem->base_hva + (p + run) * PAGE))
-			run++;
-		if (!run)
 			continue;
-		mig_put_section(w, MIG_SEC_RAM, 0, 1, (uint32_t)(12 + run * PAGE));
-		mig_put_u64(w, p);
-		mig_put_u32(w, (uint32_t)run);
-		mig_put(w, mem->base_hva + p * PAGE, run * PAGE);
-		st->ram_pages += run;
+		}
+		zero = page_is_zero(mem->base_hva + p * PAGE);
+		while (p + run < pages && run < RAM_RUN_PAGES && wanted(bitmap, p + run) &&
+		       page_is_zero(mem->base_hva + (p + run) * PAGE) == zero)
+			run++;
+		if (zero) {
+			st->zero_pages += run;
+			if (send_zero) {
+				mig_put_section(w, MIG_SEC_RAM_ZERO, 0, 1, 12);
+				mig_put_u64(w, p);
+				mig_put_u32(w, (uint32_t)run);
+			}
+		} else {
+			mig_put_section(w, MIG_SEC_RAM, 0, 1, (uint32_t)(12 + run * PAGE));
+			mig_put_u64(w, p);
+			mig_put_u32(w, (uint32_t)run);
+			mig_put(w, mem->base_hva + p * PAGE, run * PAGE);
+			st->ram_pages += run;
+		}
 		p += run;
 	}
 }
 
-static int get_ram(struct mig_stream *r, const struct guest_mem *mem, uint32_t len, char *err,
-		   int err_len)
+static int get_ram(struct mig_stream *r, const struct guest_mem *mem, uint32_t len, bool zero,
+		   char *err, int err_len)
 {
 	uint64_t first;
 	uint32_t count;
 
 	if (len < 12 || mig_get_u64(r, &first) || mig_get_u32(r, &count))
 		return -1;
-	if (count == 0 || (uint64_t)count * PAGE != len - 12 || first > mem->total_bytes / PAGE ||
-	    count > mem->total_bytes / PAGE - first) {
+	if (count == 0 || (zero ? len != 12 : (uint64_t)count * PAGE != len - 12) ||
+	    first > mem->total_bytes / PAGE || count > mem->total_bytes / PAGE - first) {
 		snprintf(err, err_len, "RAM: pages %llu+%u do not fit this guest's RAM: corrupt stream",
 			 (unsigned long long)first, count);
 		return -2;
+	}
+	if (zero) {
+		memset(mem->base_hva + first * PAGE, 0, (size_t)count * PAGE);
+		return 0;
 	}
 	return mig_get(r, mem->base_hva + first * PAGE, (size_t)count * PAGE);
 }
@@ -303,14 +325,20 @@ static void vcpu_fds(const struct vm *vm, int *fds)
 		fds[i] = vm->vcpus[i].fd;
 }
 
-int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, int err_len)
+void snap_put_begin(struct mig_stream *w, struct vm *vm)
 {
-	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
 	struct mig_config cfg;
+
+	mig_put_header(w);
+	config_of(vm, &cfg);
+	put_config(w, &cfg);
+}
+
+int snap_put_final(struct mig_stream *w, struct vm *vm, char *err, int err_len)
+{
 	struct clock_state *clock = calloc(1, sizeof(*clock));
 	int fds[CLOCK_XFER_MAX_VCPUS], r;
 
-	memset(st, 0, sizeof(*st));
 	if (!clock || vm->nr_vcpus > CLOCK_XFER_MAX_VCPUS) {
 		snprintf(err, err_len, "out of memory");
 		free(clock);
@@ -324,16 +352,25 @@ int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, i
 		free(clock);
 		return -1;
 	}
-	mig_writer_init(&w, fd);
-	mig_put_header(&w);
-	config_of(vm, &cfg);
-	put_config(&w, &cfg);
-	put_clock(&w, clock);
+	put_clock(w, clock);
 	free(clock);
-	if (save_irqchip(&w, vm, err, err_len) || save_vcpus(&w, vm, err, err_len))
+	if (save_irqchip(w, vm, err, err_len) || save_vcpus(w, vm, err, err_len))
 		return -1;
-	put_devices(&w, vm);
-	put_ram(&w, &vm->mem, st);
+	put_devices(w, vm);
+	return 0;
+}
+
+int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, int err_len)
+{
+	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	mig_writer_init(&w, fd);
+	snap_put_begin(&w, vm);
+	if (snap_put_final(&w, vm, err, err_len))
+		return -1;
+	snap_put_pages(&w, &vm->mem, NULL, false, st);
 	r = mig_put_end(&w);
 	st->bytes = w.bytes;
 	if (r) {
@@ -409,7 +446,8 @@ static int read_section(struct mig_stream *r, struct vm *vm, struct loaded *l, u
 			return -1;
 		return read_blob(r, &l->dev[id], len);
 	case MIG_SEC_RAM:
-		return get_ram(r, &vm->mem, len, err, err_len);
+	case MIG_SEC_RAM_ZERO:
+		return get_ram(r, &vm->mem, len, type == MIG_SEC_RAM_ZERO, err, err_len);
 	default:
 		snprintf(err, err_len, "unknown section type %u: corrupt stream or a newer meridian", type);
 		return -2;

@@ -25,6 +25,7 @@ enum mig_section {
 	MIG_SEC_PIT = 5,
 	MIG_SEC_CLOCK = 6,
 	MIG_SEC_DEVICE = 7,     /* id: device (enum in snapshot.c) */
+	MIG_SEC_RAM_ZERO = 8,   /* a run of pages that are zero now */
 	MIG_SEC_END = 0xffffffffu,
 };
 

@@ -76,6 +76,8 @@ usage: meridian COMMAND [OPTIONS]
   run [OPTIONS]   boot a guest (meridian run --help)
   cpu explain [--cpu SPEC] [--cpus N] [--json]
                   what the guest sees of this CPU model and what it will do
+  ctl PATH COMMAND [JSON-ARGS]
+                  one QMP command to the meridian serving PATH (--api)
   probe [--cpuid] can this host's /dev/kvm boot stock kernels? (exit 0 yes, 1 no)
   version         print the version" -- $M launch
 check cpu-unknown-feature 1 "meridian: --cpu host,frobnicate: unknown feature 'frobnicate'" -- \
@@ -123,6 +125,17 @@ check mb-missing-module 1 "meridian: --initrd /nonexistent/mod: No such file or 
 	$M run -k "$MB" -i "$T/mb/mod1 arg,/nonexistent/mod arg"
 check mb-modules-too-big 1 "~meridian: --memory 4M: too small for the kernel and its modules \(they need [0-9]+M below the 3 GiB hole\)" -- \
 	$M run -k "$MB" -m 4M -i "$K"
+
+# meridian ctl: no KVM needed either
+check ctl-no-socket 1 "meridian: ctl: /nonexistent/vm.sock: No such file or directory" -- \
+	$M ctl /nonexistent/vm.sock query-status
+check ctl-bad-args 1 "meridian: ctl: [1,2]: the arguments must be a JSON object" -- \
+	$M ctl /nonexistent/vm.sock query-status "[1,2]"
+check ctl-usage 1 "meridian: usage: meridian ctl PATH COMMAND [JSON-ARGS]" -- $M ctl /x
+check incoming-bad-uri 1 "meridian: --incoming udp:1.2.3.4:5: expected file:PATH or tcp:HOST:PORT" -- \
+	$M run -k "$K" --incoming udp:1.2.3.4:5
+check incoming-no-file 1 "meridian: --incoming file:/nonexistent/snap: No such file or directory" -- \
+	$M run -k "$K" --incoming file:/nonexistent/snap
 
 # --disk: checked before KVM is opened, so these run on any host
 head -c 1000 /dev/zero > "$T/odd.img"

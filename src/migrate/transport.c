@@ -1,0 +1,73 @@
+#include "migrate/transport.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* "HOST:PORT" (the last colon splits) into getaddrinfo's results. */
+static struct addrinfo *resolve(const char *host_port, bool passive, char *err, int err_len)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = passive ? AI_PASSIVE : 0 }, *res = NULL;
+	char host[256];
+	const char *colon = strrchr(host_port, ':');
+	int r;
+
+	if (!colon || colon == host_port || !colon[1] || (size_t)(colon - host_port) >= sizeof(host)) {
+		snprintf(err, err_len, "tcp:%s: expected tcp:HOST:PORT", host_port);
+		return NULL;
+	}
+	memcpy(host, host_port, (size_t)(colon - host_port));
+	host[colon - host_port] = '\0';
+	r = getaddrinfo(host, colon + 1, &hints, &res);
+	if (r) {
+		snprintf(err, err_len, "tcp:%s: %s", host_port, gai_strerror(r));
+		return NULL;
+	}
+	return res;
+}
+
+int mig_connect_tcp(const char *host_port, char *err, int err_len)
+{
+	struct addrinfo *res = resolve(host_port, false, err, err_len), *a;
+	int fd = -1, e = 0;
+
+	for (a = res; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (res && fd < 0)
+		snprintf(err, err_len, "tcp:%s: %s", host_port, strerror(e ? e : ECONNREFUSED));
+	freeaddrinfo(res);
+	return fd;
+}
+
+int mig_listen_tcp(const char *host_port, char *err, int err_len)
+{
+	struct addrinfo *res = resolve(host_port, true, err, err_len), *a;
+	int fd = -1, e = 0, one = 1;
+
+	for (a = res; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 1) < 0) {
+			e = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	if (res && fd < 0)
+		snprintf(err, err_len, "tcp:%s: %s", host_port, strerror(e));
+	freeaddrinfo(res);
+	return fd;
+}

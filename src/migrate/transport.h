@@ -1,0 +1,14 @@
+/* Where a migration stream goes: tcp:HOST:PORT (live migration) or
+ * file:PATH (snapshot). */
+#ifndef MERIDIAN_TRANSPORT_H
+#define MERIDIAN_TRANSPORT_H
+
+#define MIG_ACK "MRDNDONE"      /* the destination has everything and runs the guest */
+#define MIG_ACK_BYTES 8
+
+/* The source's side: a connected socket, or -1 with err. */
+int mig_connect_tcp(const char *host_port, char *err, int err_len);
+/* The destination's: a listening socket (bind errors show at start), or -1. */
+int mig_listen_tcp(const char *host_port, char *err, int err_len);
+
+#endif
