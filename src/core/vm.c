@@ -102,7 +102,6 @@ int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
 {
 	uint64_t words = (vm->mem.total_bytes / GUEST_PAGE_BYTES + 63) / 64, first_page = 0;
 
-	memset(bitmap, 0, words * 8);
 	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
 		uint64_t pages = vm->mem.regions[i].size_bytes / GUEST_PAGE_BYTES;
 		uint64_t *slot_map = calloc((pages + 63) / 64, 8);

@@ -104,7 +104,8 @@ void vm_park_vcpu(struct vm *vm);
 
 /* Dirty page tracking for live migration: KVM's log of the vCPUs' writes
  * on every memory slot, plus the pages meridian's devices wrote, taken
- * (and cleared) into one bitmap of RAM pages (from RAM's start). */
+ * (and cleared there) and ORed into a bitmap of RAM pages (from RAM's
+ * start): what the caller has not sent yet stays in it. */
 int vm_set_dirty_logging(struct vm *vm, bool on);
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
 

@@ -73,11 +73,13 @@ static int rounds(struct precopy *pc, struct mig_stream *w, uint64_t *dirty, uin
 
 		if (pc->cancel)
 			return fail(pc, "cancelled");
+		memset(dirty, 0, words * 8);
 		if (vm_take_dirty(pc->vm, dirty))
 			return fail(pc, "KVM_GET_DIRTY_LOG failed");
 		pages = count_bits(dirty, words);
 		pc->remaining_pages = pages;
-		/* the rest fits in the downtime at the speed we saw: stop and copy */
+		/* the rest fits in the downtime at the speed we saw: stop and copy
+		 * (these pages stay in the bitmap for the last round) */
 		if (bytes_per_ms && pages * 4096 <= bytes_per_ms * pc->downtime_limit_ms)
 			return 0;
 		snap_put_pages(w, &pc->vm->mem, dirty, true, st);
@@ -89,6 +91,7 @@ static int rounds(struct precopy *pc, struct mig_stream *w, uint64_t *dirty, uin
 		pc->iterations = round;
 		pc->bytes = w->bytes;
 	}
+	memset(dirty, 0, words * 8);    /* all of it was sent */
 	return 0;       /* not converging: stop and copy anyway (auto-converge: not yet) */
 }
 
@@ -102,6 +105,7 @@ static int migrate(struct precopy *pc, uint64_t *dirty, uint64_t words, bool *pa
 	if (vm_set_dirty_logging(pc->vm, true))
 		return fail(pc, "cannot turn on dirty page logging");
 	vm_take_dirty(pc->vm, dirty);           /* from now on */
+	memset(dirty, 0, words * 8);
 	snap_put_begin(&w, pc->vm);
 	snap_put_pages(&w, &pc->vm->mem, NULL, false, &st);     /* round 0: everything */
 	pc->bytes = w.bytes;
@@ -112,7 +116,7 @@ static int migrate(struct precopy *pc, uint64_t *dirty, uint64_t words, bool *pa
 	t_pause = now_ms();
 	vm_pause(pc->vm, false);
 	*paused = true;
-	if (vm_take_dirty(pc->vm, dirty))
+	if (vm_take_dirty(pc->vm, dirty))       /* added to what the last round left */
 		return fail(pc, "KVM_GET_DIRTY_LOG failed");
 	pc->remaining_pages = count_bits(dirty, words);
 	snap_put_pages(&w, &pc->vm->mem, dirty, true, &st);

@@ -35,6 +35,7 @@ wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified tw
 timeout 100 $MERIDIAN run -k $KERNEL -i $INITRD $A --incoming tcp:127.0.0.1:4445 -a "$BASE" \
 	< /dev/null > /tmp/dead.raw 2>&1 &
 dead=$!
+sleep 1
 wait_for /tmp/dead.raw 'waiting for the migration' 30 "the first destination never listened"
 $MERIDIAN ctl $S1 migrate '{"uri": "tcp:127.0.0.1:4445"}' > /dev/null || fail "migrate (1)"
 sleep 0.5; kill -9 $dead
@@ -50,10 +51,12 @@ ok "destination killed mid-migration: failed, the source guest runs on (pattern 
 timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S2 --incoming tcp:127.0.0.1:4446 \
 	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2>&1 &
 dst=$!
+sleep 1
 wait_for /tmp/dst.raw 'waiting for the migration' 30 "the destination never listened"
 before=$(offset /tmp/src.raw)
 $MERIDIAN ctl $S1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
 migration_end $S1
+grep -q '"status": "completed"' /tmp/qm.out || { tr -d '\r' < /tmp/dst.raw | tail -n 15; }
 expect /tmp/qm.out '"status": "completed"' "query-migrate: completed"
 grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' '; echo
 $MERIDIAN ctl $S1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
