@@ -57,12 +57,14 @@ void mig_put(struct mig_stream *w, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
-	w->crc = mig_crc32(w->crc, data, len);
 	w->bytes += len;
 	while (len && !w->error) {
 		size_t n = sizeof(w->buf) - w->len < len ? sizeof(w->buf) - w->len : len;
 
+		/* the CRC of the copy, not of data: guest RAM changes under a
+		 * live migration, and the CRC must match the bytes that go */
 		memcpy(w->buf + w->len, p, n);
+		w->crc = mig_crc32(w->crc, w->buf + w->len, n);
 		w->len += n;
 		p += n;
 		len -= n;

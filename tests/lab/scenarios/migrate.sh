@@ -19,7 +19,7 @@ migration_end() {
 	i=0
 	while [ $i -lt 300 ]; do
 		$MERIDIAN ctl $1 query-migrate > /tmp/qm.out 2>&1
-		grep -q '"status": "\(completed\|failed\|cancelled\)"' /tmp/qm.out && break
+		grep -Eq '"status": "(completed|failed|cancelled)"' /tmp/qm.out && break
 		sleep 0.5; i=$((i + 1))
 	done
 	cat /tmp/qm.out
