@@ -85,6 +85,7 @@ build_l1() {
 	add_binary "$r" /sbin/mke2fs /sbin/mkfs.ext4
 	add_binary "$r" /sbin/debugfs /sbin/debugfs
 	add_binary "$r" "$(command -v socat)" /usr/bin/socat    # an independent QMP client
+	cp "$LAB/l2-root/bin/pattern" "$r/lab/bin/pattern"      # its clock comparison
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"

@@ -5,12 +5,18 @@
  * and checks on every vCPU that the TSC never went backwards.
  *   L2-PATTERN ready | ok round=N | MISMATCH words=N round=N
  *   L2-RT SECONDS.MILLIS
- *   L2-TSC backwards cpu=N by=CYCLES            (never, one hopes) */
+ *   L2-TSC backwards cpu=N by=CYCLES            (never, one hopes)
+ * "pattern tick" instead prints the guest's CLOCK_REALTIME every 20 ms
+ * (L2-RT SECONDS.MICROS), for the host to compare with its own clock;
+ * "pattern offset FILE", run on the host (L1), does that comparison: the
+ * newest L2-RT line of FILE minus the host's realtime, 15 times 0.1 s
+ * apart, prints the median in seconds. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,8 +54,78 @@ static void check_tsc(uint64_t *last, int ncpu)
 	}
 }
 
+static _Noreturn void tick(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (;;) {
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		printf("L2-RT %lld.%06ld\n", (long long)rt.tv_sec, rt.tv_nsec / 1000);
+		usleep(20000);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return rt.tv_sec + rt.tv_nsec / 1e9;
+}
+
+/* the newest complete L2-RT line in the last 4 KiB of path */
+static int newest_tick(const char *path, double *t)
+{
+	char buf[4097], *p, *line = NULL;
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return -1;
+	fseek(f, 0, SEEK_END);
+	fseek(f, ftell(f) > 4096 ? -4096 : 0, ftell(f) > 4096 ? SEEK_END : SEEK_SET);
+	n = fread(buf, 1, 4096, f);
+	fclose(f);
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, "L2-RT ")); p++)
+		if (strchr(p, '\n'))
+			line = p;
+	return line && sscanf(line, "L2-RT %lf", t) == 1 ? 0 : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int offset(const char *path)
+{
+	double d[15];
+	int n = 0;
+
+	for (int k = 0; k < 15; k++) {
+		double t;
+
+		if (newest_tick(path, &t) == 0)
+			d[n++] = t - now_s();
+		usleep(100000);
+	}
+	if (!n)
+		return 1;
+	qsort(d, (size_t)n, sizeof(d[0]), cmp_double);
+	printf("%.4f\n", d[n / 2]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "tick"))
+		tick();
+	if (argc > 2 && !strcmp(argv[1], "offset"))
+		return offset(argv[2]);
 	unsigned mib = argc > 1 ? (unsigned)atoi(argv[1]) : 200;
 	uint64_t *mem = mmap(NULL, (size_t)mib << 20, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -68,7 +144,6 @@ int main(int argc, char **argv)
 	srandom(42);
 	for (unsigned round = 1;; round++) {
 		uint64_t bad = 0;
-		struct timespec rt;
 
 		for (uint64_t c = 0; c < mib; c++)
 			for (uint64_t i = 0; i < CHUNK_WORDS; i++)
@@ -83,8 +158,6 @@ int main(int argc, char **argv)
 			fill(mem + (uint64_t)c * CHUNK_WORDS, (uint64_t)c * CHUNK_WORDS, ++gen[c]);
 		}
 		check_tsc(last_tsc, ncpu);
-		clock_gettime(CLOCK_REALTIME, &rt);
-		printf("L2-RT %lld.%03ld\n", (long long)rt.tv_sec, rt.tv_nsec / 1000000);
 		usleep(300000);
 	}
 }
