@@ -138,14 +138,17 @@ void snap_put_pages(struct mig_stream *w, const struct guest_mem *mem, const uin
 	uint64_t pages = mem->total_bytes / PAGE, p = 0;
 
 	while (p < pages && !w->error) {
-		uint64_t run = 0;
+		uint64_t run;
 		bool zero;
 
 		if (!wanted(bitmap, p)) {
 			p++;
 			continue;
 		}
+		/* page p decides the kind once (the guest may change it meanwhile:
+		 * then it is dirty again and goes in a later round) */
 		zero = page_is_zero(mem->base_hva + p * PAGE);
+		run = 1;
 		while (p + run < pages && run < RAM_RUN_PAGES && wanted(bitmap, p + run) &&
 		       page_is_zero(mem->base_hva + (p + run) * PAGE) == zero)
 			run++;

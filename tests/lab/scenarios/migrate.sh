@@ -31,7 +31,7 @@ wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified tw
 
 # --- a destination that dies mid-migration
 timeout 100 $MERIDIAN run -k $KERNEL -i $INITRD $A --incoming tcp:127.0.0.1:4445 -a "$BASE" \
-	< /dev/null > /tmp/dead.raw 2>&1 &
+	< /dev/null > /dev/null 2> /tmp/dead.raw &
 dead=$!
 sleep 1
 wait_for /tmp/dead.raw 'waiting for the migration' 30 "the first destination never listened"
@@ -47,23 +47,24 @@ ok "destination killed mid-migration: failed, the source guest runs on (pattern 
 
 # --- the real one
 timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S2 --incoming tcp:127.0.0.1:4446 \
-	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2>&1 &
+	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2> /tmp/dst.err &
 dst=$!
 sleep 1
-wait_for /tmp/dst.raw 'waiting for the migration' 30 "the destination never listened"
+wait_for /tmp/dst.err 'waiting for the migration' 30 "the destination never listened"
 before=$(offset /tmp/src.raw)
 $MERIDIAN ctl $S1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
 migration_end $S1
-grep -q '"status": "completed"' /tmp/qm.out || { tr -d '\r' < /tmp/dst.raw | tail -n 15; }
+grep -q '"status": "completed"' /tmp/qm.out || cat /tmp/dst.err
 expect /tmp/qm.out '"status": "completed"' "query-migrate: completed"
 grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' '; echo
 $MERIDIAN ctl $S1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
 ok "the source stays stopped (postmigrate)"
 n=$(rounds /tmp/dst.raw)
-wait_for /tmp/dst.raw "L2-PATTERN ok" 60 "the guest never verified on the destination"
+wait_for /tmp/dst.raw "L2-PATTERN ok" 60 "the guest never verified on the destination" ||
+	{ cat /tmp/dst.err; fail "see above"; }
 wait_for /tmp/dst.raw "L2-RT" 30 "no clock line on the destination"
 after=$(offset /tmp/dst.raw)
-expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
+expect /tmp/dst.err 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 step=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
 awk -v a="$before" -v b="$after" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 0.1) }' ||
 	fail "guest clock - host clock: ${before}s before, ${after}s after (a step of ${step} ms)"

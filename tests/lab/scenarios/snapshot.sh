@@ -35,13 +35,13 @@ expect_status 0
 sleep 5
 
 timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK --incoming file:$SNAP \
-	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2>&1 &
+	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2> /tmp/dst.err &
 dst=$!
 wait_for /tmp/dst.raw 'L2-PATTERN ok' 120 "the restored guest never verified its pattern"
 wait_for /tmp/dst.raw 'L2-RT' 30 "no clock line from the restored guest"
 after=$(offset /tmp/dst.raw)
 tr -d '\r' < /tmp/dst.raw > /tmp/dst.out
-expect /tmp/dst.out '^meridian: resumed the guest from /tmp/guest.snap' "restored"
+expect /tmp/dst.err '^meridian: resumed the guest from file:/tmp/guest.snap' "restored"
 expect_not /tmp/dst.out 'L2-PATTERN ready'
 expect_not /tmp/dst.out 'MISMATCH'
 awk -v a="$before" -v b="$after" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 1.0) }' ||
@@ -63,7 +63,7 @@ tr -d '\r' < /tmp/dst.raw > /tmp/dst.out
 expect_status 0
 expect_not /tmp/dst.out 'MISMATCH|L2-TSC backwards'
 ok "the restored guest verified its 200 MiB $(rounds /tmp/dst.out) times and powered off"
-grep 'meridian: clock' /tmp/src.raw /tmp/dst.out | head -n2
+grep -h 'meridian: clock' /tmp/src.raw /tmp/dst.err | head -n2
 
 # --- snapshots that must be refused, with nothing started
 run_guest /tmp/bad.out -m 256M -c 2 --incoming file:$SNAP -a "$BASE"
