@@ -151,8 +151,11 @@ run_l1() {
 	sed 's/\r$//' "$raw" > "$2"
 }
 
+# Every scenario but those marked "# lab: manual" (run only when named:
+# work in progress, see the scenario's header).
 all_scenarios() {
-	ls "$ROOT"/tests/lab/scenarios/*.sh | xargs -n1 basename | sed 's/\.sh$//' | tr '\n' ,
+	grep -L '^# lab: manual' "$ROOT"/tests/lab/scenarios/*.sh | xargs -n1 basename |
+		sed 's/\.sh$//' | tr '\n' ,
 }
 
 # Scenarios of this run that have no result in CONSOLE, as a comma list.
