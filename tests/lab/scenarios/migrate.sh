@@ -1,8 +1,3 @@
-# lab: manual
-# (Not in make check yet: in 2 of the 3 lab runs that got this far the
-# migration completed but the destination's guest found pages it had
-# written missing (a pattern chunk, a stack page). Run it by name:
-# make lab SCENARIOS=migrate.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under
 # a pattern it rewrites and verifies (tests/lab/guest/pattern.c). First a
 # destination that is killed mid-migration: the source guest runs on,
