@@ -16,7 +16,7 @@ LAB=$BUILD/lab
 MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_SILENCE_S=${LAB_SILENCE_S:-200}    # longer than any one guest run (lib.sh: 120 s)
-LAB_ATTEMPTS=${LAB_ATTEMPTS:-5}        # runs a failing scenario gets, each in a fresh L1
+LAB_ATTEMPTS=${LAB_ATTEMPTS:-8}        # runs a failing scenario gets, each in a fresh L1
 # vCPUs per L1, and how many L1s run side by side with a share of the
 # scenarios each. Two L1 vCPUs, one L1: single-vCPU L1s wedge on 2-vCPU L2
 # guests (docs/lab.md), and two 2-vCPU L1s on a 2-core host overcommit it.
