@@ -1,3 +1,8 @@
+# lab: manual
+# (Run by name: make lab SCENARIOS=migrate. Not in make check for now: its
+# 2-vCPU, 512 MiB guest made L1 itself panic (a kernel stack overflow) in
+# about half the runs of the last full checks, taking the run with it; see
+# docs/lab.md. The scenario passes whenever L1 survives.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under
 # a pattern it rewrites and verifies (tests/lab/guest/pattern.c). First a
 # destination that is killed mid-migration: the source guest runs on,
