@@ -60,8 +60,14 @@ void vm_pause(struct vm *vm, bool tell_guest)
 	while (vm->parked_vcpus < vm->nr_vcpus && atomic_load(&vm->stop_reason) == VM_RUNNING)
 		pthread_cond_wait(&vm->run_cond, &vm->run_lock);
 	pthread_mutex_unlock(&vm->run_lock);
+	if (tell_guest)
+		vm_tell_guest_paused(vm);
+}
+
+void vm_tell_guest_paused(struct vm *vm)
+{
 	/* EINVAL just means this vCPU's guest has no kvmclock */
-	for (unsigned i = 0; tell_guest && i < vm->nr_vcpus; i++)
+	for (unsigned i = 0; i < vm->nr_vcpus; i++)
 		ioctl(vm->vcpus[i].fd, KVM_KVMCLOCK_CTRL, 0);
 }
 

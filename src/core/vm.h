@@ -99,6 +99,8 @@ void vm_destroy(struct vm *vm);
  * the pause for a lockup. */
 void vm_pause(struct vm *vm, bool tell_guest);
 void vm_resume(struct vm *vm);
+/* KVM_KVMCLOCK_CTRL on every vCPU: the guest's watchdogs forgive the pause. */
+void vm_tell_guest_paused(struct vm *vm);
 /* For vCPU threads: parks while a pause is asked for. */
 void vm_park_vcpu(struct vm *vm);
 

@@ -28,12 +28,15 @@ int kvm_vcpu_tsc_khz(int vcpu_fd, uint32_t *khz)
 	return 0;
 }
 
+/* One MSR for KVM_GET_MSRS / KVM_SET_MSRS. */
+struct one_msr {
+	struct kvm_msrs head;
+	struct kvm_msr_entry entry;
+};
+
 int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value)
 {
-	struct {
-		struct kvm_msrs head;
-		struct kvm_msr_entry entry;
-	} m = { .head = { .nmsrs = 1 }, .entry = { .index = index } };
+	struct one_msr m = { .head = { .nmsrs = 1 }, .entry = { .index = index } };
 	int r = ioctl(vcpu_fd, KVM_GET_MSRS, &m);
 
 	if (r < 0)
@@ -42,4 +45,11 @@ int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value)
 		return -ENOENT;         /* KVM does not have this MSR for this guest */
 	*value = m.entry.data;
 	return 0;
+}
+
+int kvm_vcpu_set_msr(int vcpu_fd, uint32_t index, uint64_t value)
+{
+	struct one_msr m = { .head = { .nmsrs = 1 }, .entry = { .index = index, .data = value } };
+
+	return ioctl(vcpu_fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EINVAL;
 }

@@ -21,5 +21,7 @@ int kvm_vcpu_tsc_offset(int vcpu_fd, uint64_t *offset);
 /* The vCPU's TSC frequency in kHz (KVM_GET_TSC_KHZ). */
 int kvm_vcpu_tsc_khz(int vcpu_fd, uint32_t *khz);
 int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
+/* -EINVAL when KVM refuses the value or does not have the MSR. */
+int kvm_vcpu_set_msr(int vcpu_fd, uint32_t index, uint64_t value);
 
 #endif

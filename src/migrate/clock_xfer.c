@@ -59,16 +59,6 @@ int clock_xfer_save(int vm_fd, const int *vcpu_fds, unsigned n, struct clock_sta
 	return 0;
 }
 
-static int set_tsc_msr(int fd, uint64_t value)
-{
-	struct {
-		struct kvm_msrs h;
-		struct kvm_msr_entry e;
-	} m = { .h = { .nmsrs = 1 }, .e = { .index = MSR_IA32_TSC, .data = value } };
-
-	return ioctl(fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EINVAL;
-}
-
 int clock_xfer_load(int vm_fd, const int *vcpu_fds, unsigned n, const struct clock_state *c,
 		    char *err, int err_len)
 {
@@ -122,7 +112,7 @@ int clock_xfer_load(int vm_fd, const int *vcpu_fds, unsigned n, const struct clo
 		if (c->by_offset)
 			log_once("clock: the vCPU TSC offset attribute is missing here: the guest "
 				 "TSC values are set instead (MSR_IA32_TSC)");
-		if (set_tsc_msr(vcpu_fds[i], tsc)) {
+		if (kvm_vcpu_set_msr(vcpu_fds[i], MSR_IA32_TSC, tsc)) {
 			snprintf(err, err_len, "vCPU %u: cannot set its TSC", i);
 			return -1;
 		}

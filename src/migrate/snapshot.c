@@ -485,8 +485,7 @@ static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
 			return snprintf(err, err_len, "vCPU %u: %s", i, why), -1;
 	}
 	/* the guest was stopped for a while: its watchdogs must not count it */
-	for (unsigned i = 0; i < vm->nr_vcpus; i++)
-		ioctl(fds[i], KVM_KVMCLOCK_CTRL, 0);
+	vm_tell_guest_paused(vm);
 	for (unsigned id = 0; id < DEV_BLK0 + MAX_DISKS; id++) {
 		char why[200];
 

@@ -193,12 +193,7 @@ static int load_msrs(int fd, const uint8_t *p, uint32_t len, bool deadline_only,
 	r = 0;
 	if (done != n) {
 		for (unsigned i = 0; i < n; i++) {
-			struct {
-				struct kvm_msrs h;
-				struct kvm_msr_entry e;
-			} one = { .h = { .nmsrs = 1 }, .e = m->entries[i] };
-
-			if (ioctl(fd, KVM_SET_MSRS, &one) != 1) {
+			if (kvm_vcpu_set_msr(fd, m->entries[i].index, m->entries[i].data)) {
 				snprintf(err, err_len, "MSR 0x%x = 0x%llx cannot be set here",
 					 m->entries[i].index, (unsigned long long)m->entries[i].data);
 				r = -1;
