@@ -6,9 +6,9 @@
 #include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock_now.h"
 #include "core/log.h"
 #include "core/machine_priv.h"
 #include "core/vcpu.h"
@@ -96,6 +96,12 @@ static int api_quit(struct qmp_target *t, struct qmp_error *err)
 	return 0;
 }
 
+/* QEMU's name for vCPU i, which clients match query-stats against */
+static void qom_path(char *buf, size_t len, unsigned i)
+{
+	snprintf(buf, len, "/machine/unattached/device[%u]", i);
+}
+
 static struct json_object *api_cpus(struct qmp_target *t)
 {
 	struct machine *m = machine_of(t);
@@ -105,7 +111,7 @@ static struct json_object *api_cpus(struct qmp_target *t)
 	for (unsigned i = 0; i < m->vm.nr_vcpus; i++) {
 		struct json_object *c = json_object_new_object(), *props = json_object_new_object();
 
-		snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i);
+		qom_path(qom, sizeof(qom), i);
 		json_object_object_add(props, "core-id", json_object_new_int((int)i));
 		json_object_object_add(props, "thread-id", json_object_new_int(0));
 		json_object_object_add(props, "socket-id", json_object_new_int(0));
@@ -173,7 +179,7 @@ static struct json_object *api_stats(struct qmp_target *t, const char *target,
 		return list;
 	}
 	for (unsigned i = 0; i < m->vm.nr_vcpus; i++) {
-		snprintf(qom, sizeof(qom), "/machine/unattached/device[%u]", i);
+		qom_path(qom, sizeof(qom), i);
 		one = stats_of(m->vm.vcpus[i].fd, qom, err);
 		if (!one)
 			goto fail;
@@ -309,14 +315,6 @@ static void migration_event(struct machine *m, const char *status)
 	qmp_server_event(&m->api, "MIGRATION", d);
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* tcp:HOST:PORT: a live migration on a thread of its own; this returns
  * at once and MIGRATION events tell how it goes. */
 static int migrate_live(struct machine *m, const char *host_port, struct qmp_error *err)
@@ -386,7 +384,7 @@ static int api_migrate(struct qmp_target *t, const char *uri, struct qmp_error *
 {
 	struct machine *m = machine_of(t);
 	struct snapshot_stats st;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = monotonic_ms();
 	bool was_running = !m->paused;
 	int fd, r;
 
@@ -423,7 +421,7 @@ static int api_migrate(struct qmp_target *t, const char *uri, struct qmp_error *
 		r = -1;
 	}
 	close(fd);
-	m->migration.total_ms = now_ms() - t0;
+	m->migration.total_ms = monotonic_ms() - t0;
 	m->migration.bytes = st.bytes;
 	m->migration.ram_pages = st.ram_pages;
 	m->migration.zero_pages = st.zero_pages;

@@ -3,10 +3,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
+#include "core/clock_now.h"
 #include "core/log.h"
 #include "kvm/kvm_clock.h"
 
@@ -32,12 +32,8 @@ int clock_xfer_save(int vm_fd, const int *vcpu_fds, unsigned n, struct clock_sta
 		return r;
 	c->kvmclock_ns = d.clock;
 	c->realtime_ns = d.realtime;
-	if (!(d.flags & KVM_CLOCK_REALTIME)) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);     /* as close to k0 as we can */
-		c->realtime_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-	}
+	if (!(d.flags & KVM_CLOCK_REALTIME))
+		c->realtime_ns = realtime_ns();         /* as close to k0 as we can */
 	c->host_tsc = d.host_tsc;
 	c->flags = d.flags;
 	c->nr_vcpus = n;
@@ -69,11 +65,8 @@ int clock_xfer_load(int vm_fd, const int *vcpu_fds, unsigned n, const struct clo
 
 	if (!(c->flags & KVM_CLOCK_REALTIME)) {
 		/* KVM cannot count the time since the save: meridian adds it */
-		struct timespec ts;
-		uint64_t now_ns;
+		uint64_t now_ns = realtime_ns();
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		now_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 		if (now_ns > c->realtime_ns)
 			set.clock += now_ns - c->realtime_ns;
 	}

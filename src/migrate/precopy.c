@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock_now.h"
 #include "core/log.h"
 #include "core/vm.h"
 #include "migrate/snapshot.h"
@@ -17,14 +17,6 @@
 
 #define MAX_ROUNDS 30
 #define ACK_TIMEOUT_MS 60000
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static uint64_t count_bits(const uint64_t *map, uint64_t words)
 {
@@ -69,7 +61,7 @@ static int rounds(struct precopy *pc, struct mig_stream *w, uint64_t *dirty, uin
 	uint64_t bytes_per_ms = 0;
 
 	for (unsigned round = 1; round <= MAX_ROUNDS; round++) {
-		uint64_t t0 = now_ms(), before = w->bytes, pages, dt;
+		uint64_t t0 = monotonic_ms(), before = w->bytes, pages, dt;
 
 		if (pc->cancel)
 			return fail(pc, "cancelled");
@@ -85,7 +77,7 @@ static int rounds(struct precopy *pc, struct mig_stream *w, uint64_t *dirty, uin
 		snap_put_pages(w, &pc->vm->mem, dirty, true, st);
 		if (w->error)
 			return fail(pc, strerror(-w->error));
-		dt = now_ms() - t0;
+		dt = monotonic_ms() - t0;
 		bytes_per_ms = (w->bytes - before) / (dt ? dt : 1);
 		pc->dirty_pages_rate = dt ? pages * 1000 / dt : pages;
 		pc->iterations = round;
@@ -113,7 +105,7 @@ static int migrate(struct precopy *pc, uint64_t *dirty, uint64_t words, bool *pa
 		return fail(pc, strerror(-w.error));
 	if (rounds(pc, &w, dirty, words, &st))
 		return -1;
-	t_pause = now_ms();
+	t_pause = monotonic_ms();
 	vm_pause(pc->vm, false);
 	*paused = true;
 	if (vm_take_dirty(pc->vm, dirty))       /* added to what the last round left */
@@ -127,7 +119,7 @@ static int migrate(struct precopy *pc, uint64_t *dirty, uint64_t words, bool *pa
 	pc->bytes = w.bytes;
 	if (wait_ack(pc))
 		return -1;
-	pc->downtime_ms = now_ms() - t_pause;
+	pc->downtime_ms = monotonic_ms() - t_pause;
 	pc->remaining_pages = 0;
 	return 0;
 }
@@ -135,7 +127,7 @@ static int migrate(struct precopy *pc, uint64_t *dirty, uint64_t words, bool *pa
 void *precopy_thread(void *arg)
 {
 	struct precopy *pc = arg;
-	uint64_t words = (pc->vm->mem.total_bytes / 4096 + 63) / 64, t0 = now_ms();
+	uint64_t words = (pc->vm->mem.total_bytes / 4096 + 63) / 64, t0 = monotonic_ms();
 	uint64_t *dirty = calloc(words, 8);
 	bool paused = false;
 	int r = dirty ? migrate(pc, dirty, words, &paused) : fail(pc, "out of memory");
@@ -147,7 +139,7 @@ void *precopy_thread(void *arg)
 		vm_resume(pc->vm);
 	free(dirty);
 	close(pc->fd);
-	pc->total_ms = now_ms() - t0;
+	pc->total_ms = monotonic_ms() - t0;
 	atomic_store(&pc->status, r ? (pc->cancel ? PRECOPY_CANCELLED : PRECOPY_FAILED) :
 				      PRECOPY_COMPLETED);
 	uint64_t one = 1;
