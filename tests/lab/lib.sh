@@ -53,3 +53,10 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# For guests running tests/lab/guest/pattern.c (act=pattern):
+# offset FILE: the guest's realtime minus L1's, the median of 15 samples
+# of the newest 20 ms tick (the console's delay is in it, the same before
+# and after); rounds FILE: how many times the pattern verified.
+offset() { /lab/bin/pattern offset $1; }
+rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }

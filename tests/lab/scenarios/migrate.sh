@@ -12,11 +12,6 @@
 . /lab/lib.sh
 S1=/tmp/mig-src.sock; S2=/tmp/mig-dst.sock
 A="-m 512M -c 2 --cpu host"
-# offset FILE: the guest's realtime minus L1's, the median of 15 samples
-# of the newest 20 ms tick (tests/lab/guest/pattern.c; the console's delay
-# is in it, the same before and after)
-offset() { /lab/bin/pattern offset $1; }
-rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
 # migration_end SOCK: waits until query-migrate is no longer active; prints it
 migration_end() {
 	i=0

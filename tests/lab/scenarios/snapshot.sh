@@ -16,11 +16,6 @@ SOCK=/tmp/snap.sock
 SNAP=/tmp/guest.snap
 A="-m 512M -c 2 --cpu host"
 ctl() { $MERIDIAN ctl $SOCK "$@"; }
-# offset FILE: the guest's realtime minus L1's, the median of 15 samples
-# of the newest 20 ms tick (tests/lab/guest/pattern.c; the console's delay
-# is in it, the same before and after)
-offset() { /lab/bin/pattern offset $1; }
-rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
 
 rm -f $SOCK $SNAP
 timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK -a "$BASE act=pattern" \
