@@ -49,30 +49,33 @@ void qmp_session_destroy(struct qmp_session *s)
 	s->tok = NULL;
 }
 
-/* {"error": {"class": C, "desc": D}[, "id": ID]} */
-static void send_error(struct qmp_session *s, struct json_object *id, const char *cls,
-		       const char *desc)
+/* {KEY: value[, "id": ID]}, as one line; takes value */
+static void send_reply(struct qmp_session *s, struct json_object *id, const char *key,
+		       struct json_object *value)
 {
-	struct json_object *reply = json_object_new_object(), *e = json_object_new_object();
+	struct json_object *reply = json_object_new_object();
 
-	json_object_object_add(e, "class", json_object_new_string(cls));
-	json_object_object_add(e, "desc", json_object_new_string(desc));
-	json_object_object_add(reply, "error", e);
+	json_object_object_add(reply, key, value);
 	if (id)
 		json_object_object_add(reply, "id", json_object_get(id));
 	qmp_session_send(s, reply);
 	json_object_put(reply);
 }
 
+/* {"error": {"class": C, "desc": D}[, "id": ID]} */
+static void send_error(struct qmp_session *s, struct json_object *id, const char *cls,
+		       const char *desc)
+{
+	struct json_object *e = json_object_new_object();
+
+	json_object_object_add(e, "class", json_object_new_string(cls));
+	json_object_object_add(e, "desc", json_object_new_string(desc));
+	send_reply(s, id, "error", e);
+}
+
 static void send_return(struct qmp_session *s, struct json_object *id, struct json_object *ret)
 {
-	struct json_object *reply = json_object_new_object();
-
-	json_object_object_add(reply, "return", ret);
-	if (id)
-		json_object_object_add(reply, "id", json_object_get(id));
-	qmp_session_send(s, reply);
-	json_object_put(reply);
+	send_reply(s, id, "return", ret);
 }
 
 /* qmp_capabilities: no optional capabilities are offered ("enable": []). */
