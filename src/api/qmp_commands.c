@@ -163,6 +163,46 @@ static struct json_object *query_migrate(struct qmp_target *t, struct json_objec
 	return t->ops->query_migrate ? t->ops->query_migrate(t) : json_object_new_object();
 }
 
+static struct json_object *set_parameters(struct qmp_target *t, struct json_object *a,
+					  struct qmp_error *e)
+{
+	if (!t->ops->migrate_set_parameters)
+		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
+	return empty_or_null(t->ops->migrate_set_parameters(t, a, e));
+}
+
+static struct json_object *query_parameters(struct qmp_target *t, struct json_object *a,
+					    struct qmp_error *e)
+{
+	return t->ops->query_migrate_parameters ? t->ops->query_migrate_parameters(t) :
+						  json_object_new_object();
+}
+
+static struct json_object *set_capabilities(struct qmp_target *t, struct json_object *a,
+					    struct qmp_error *e)
+{
+	if (!t->ops->migrate_set_capabilities)
+		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
+	return empty_or_null(t->ops->migrate_set_capabilities(
+		t, json_object_object_get(a, "capabilities"), e));
+}
+
+static struct json_object *query_capabilities(struct qmp_target *t, struct json_object *a,
+					      struct qmp_error *e)
+{
+	return t->ops->query_migrate_capabilities ? t->ops->query_migrate_capabilities(t) :
+						    json_object_new_array();
+}
+
+static struct json_object *migrate_incoming(struct qmp_target *t, struct json_object *a,
+					    struct qmp_error *e)
+{
+	if (!t->ops->migrate_incoming)
+		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
+	return empty_or_null(t->ops->migrate_incoming(
+		t, json_object_get_string(json_object_object_get(a, "uri")), e));
+}
+
 static struct json_object *query_commands(struct qmp_target *t, struct json_object *a,
 					  struct qmp_error *e);
 
@@ -170,6 +210,17 @@ static const struct param balloon_params[] = {
 	{ .name = "value", .type = json_type_int }, { .name = NULL } };
 static const struct param migrate_params[] = {
 	{ .name = "uri", .type = json_type_string }, { .name = NULL } };
+static const struct param set_parameters_params[] = {
+	{ .name = "downtime-limit", .type = json_type_int, .optional = true },
+	{ .name = "max-bandwidth", .type = json_type_int, .optional = true },
+	{ .name = "compression", .type = json_type_string, .optional = true },
+	{ .name = "compression-level", .type = json_type_int, .optional = true },
+	{ .name = "cpu-throttle-initial", .type = json_type_int, .optional = true },
+	{ .name = "cpu-throttle-increment", .type = json_type_int, .optional = true },
+	{ .name = "dirty-tracking", .type = json_type_string, .optional = true },
+	{ .name = NULL } };
+static const struct param set_capabilities_params[] = {
+	{ .name = "capabilities", .type = json_type_array }, { .name = NULL } };
 static const struct param stats_params[] = {
 	{ .name = "target", .type = json_type_string },
 	{ .name = "providers", .type = json_type_array, .optional = true }, { .name = NULL } };
@@ -192,6 +243,11 @@ static const struct command commands[] = {
 	{ "migrate", migrate_params, migrate },
 	{ "query-migrate", NULL, query_migrate },
 	{ "migrate_cancel", NULL, migrate_cancel },
+	{ "migrate-set-parameters", set_parameters_params, set_parameters },
+	{ "query-migrate-parameters", NULL, query_parameters },
+	{ "migrate-set-capabilities", set_capabilities_params, set_capabilities },
+	{ "query-migrate-capabilities", NULL, query_capabilities },
+	{ "migrate-incoming", migrate_params, migrate_incoming },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

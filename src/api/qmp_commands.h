@@ -39,6 +39,14 @@ struct qmp_target_ops {
 	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);
 	struct json_object *(*query_migrate)(struct qmp_target *t);
 	int (*migrate_cancel)(struct qmp_target *t, struct qmp_error *err);
+	/* args: the command's arguments, checked for type (not range) */
+	int (*migrate_set_parameters)(struct qmp_target *t, struct json_object *args,
+				      struct qmp_error *err);
+	struct json_object *(*query_migrate_parameters)(struct qmp_target *t);
+	int (*migrate_set_capabilities)(struct qmp_target *t, struct json_object *caps,
+					struct qmp_error *err);
+	struct json_object *(*query_migrate_capabilities)(struct qmp_target *t);
+	int (*migrate_incoming)(struct qmp_target *t, const char *uri, struct qmp_error *err);
 };
 
 struct qmp_target {

@@ -27,11 +27,16 @@ void run_options_usage(FILE *out)
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --api PATH         a QMP control socket at PATH (mode 0600; see\n"
 		"                         meridian ctl)\n"
-		"      --incoming file:PATH | tcp:HOST:PORT\n"
+		"      --incoming file:PATH | tcp:HOST:PORT | defer\n"
 		"                         resume the guest saved in PATH (QMP migrate to\n"
 		"                         file:PATH), or take it from a live migration on\n"
 		"                         HOST:PORT, instead of booting it; the options must\n"
-		"                         describe the same guest\n"
+		"                         describe the same guest; defer: wait for the QMP\n"
+		"                         command migrate-incoming to name the place\n"
+		"      --dirty-tracking auto|dirty-ring|dirty-log|dirty-log-clear\n"
+		"                         how live migration learns which pages the guest\n"
+		"                         wrote (default auto: KVM's dirty ring where the\n"
+		"                         host has it, else the bitmap with chunked clears)\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
 		"                         V ends meridian with status (V << 1) | 1\n"
@@ -94,7 +99,8 @@ static int parse_disk(const char *text, struct vm_config *cfg)
 	return disk_spec_parse(copy, &cfg->disks[cfg->nr_disks++]);
 }
 
-enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API, OPT_INCOMING };
+enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API, OPT_INCOMING,
+       OPT_DIRTY };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -112,6 +118,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "disk", required_argument, NULL, OPT_DISK },
 		{ "api", required_argument, NULL, OPT_API },
 		{ "incoming", required_argument, NULL, OPT_INCOMING },
+		{ "dirty-tracking", required_argument, NULL, OPT_DIRTY },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -140,10 +147,18 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_API: cfg->api_path = optarg; break;
+		case OPT_DIRTY:
+			if (dirty_method_parse(optarg, &cfg->dirty)) {
+				log_error("--dirty-tracking %s: expected auto, dirty-ring, dirty-log or "
+					  "dirty-log-clear", optarg);
+				return 1;
+			}
+			break;
 		case OPT_INCOMING:
 			if ((strncmp(optarg, "file:", 5) || !optarg[5]) &&
-			    (strncmp(optarg, "tcp:", 4) || !optarg[4])) {
-				log_error("--incoming %s: expected file:PATH or tcp:HOST:PORT", optarg);
+			    (strncmp(optarg, "tcp:", 4) || !optarg[4]) && strcmp(optarg, "defer")) {
+				log_error("--incoming %s: expected file:PATH, tcp:HOST:PORT or defer",
+					  optarg);
 				return 1;
 			}
 			cfg->incoming_path = optarg;

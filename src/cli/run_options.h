@@ -8,6 +8,7 @@
 
 #include "cli/disk_spec.h"
 #include "cpu/cpu_model.h"
+#include "kvm/dirty_log.h"
 
 enum console_kind { CONSOLE_STDIO, CONSOLE_NONE, CONSOLE_FILE };
 
@@ -30,6 +31,7 @@ struct vm_config {
 	bool quiet;                     /* no informational lines */
 	const char *api_path;           /* --api: the QMP control socket */
 	const char *incoming_path;      /* --incoming file:PATH or tcp:HOST:PORT, as given */
+	enum dirty_method dirty;        /* --dirty-tracking (DIRTY_AUTO by default) */
 };
 
 #define DEFAULT_MEM_BYTES (256ull << 20)

@@ -253,59 +253,24 @@ static int setup_events(struct machine *m)
 	return 0;
 }
 
-/* --incoming file:PATH: there and readable before anything starts. */
+/* --incoming URI: the file there and readable, the port bound, before
+ * anything starts; defer: migrate-incoming names it later. */
 static int open_incoming(struct machine *m)
 {
 	const char *uri = m->cfg->incoming_path;
 	char err[300];
 
+	m->incoming.fd = m->incoming.conn = -1;
 	if (!uri)
 		return 0;
-	if (!strncmp(uri, "tcp:", 4)) {
-		m->incoming_tcp = true;
-		m->incoming_fd = mig_listen_tcp(uri + 4, err, sizeof(err));
-		if (m->incoming_fd < 0)
-			log_error("--incoming %s", err);
-		return m->incoming_fd < 0 ? -1 : 0;
-	}
-	m->incoming_fd = open(uri + 5, O_RDONLY | O_CLOEXEC);
-	if (m->incoming_fd < 0) {
-		log_error("--incoming %s: %s", uri, strerror(errno));
+	m->incoming_waiting = true;
+	if (!strcmp(uri, "defer"))
+		return 0;
+	if (machine_incoming_open(m, uri, err, sizeof(err))) {
+		log_error("--incoming %s", err);
 		return -1;
 	}
 	return 0;
-}
-
-/* The incoming stream into the new VM; for tcp:, the source waits for
- * our word that we have it all. */
-static int take_incoming(struct machine *m)
-{
-	char err[300];
-	int fd = m->incoming_fd, r;
-
-	m->incoming_fd = -1;    /* a later reset boots the kernel */
-	if (m->incoming_tcp) {
-		int conn;
-
-		log_info("waiting for the migration on %s", m->cfg->incoming_path);
-		conn = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
-		close(fd);
-		if (conn < 0) {
-			log_error("--incoming %s: accept: %s", m->cfg->incoming_path, strerror(errno));
-			return -1;
-		}
-		fd = conn;
-	}
-	r = snapshot_load(&m->vm, fd, err, sizeof(err));
-	if (r)
-		log_error("--incoming %s: %s", m->cfg->incoming_path, err);
-	else if (m->incoming_tcp && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES)
-		r = -1, log_error("--incoming %s: cannot confirm to the source: %s",
-				  m->cfg->incoming_path, strerror(errno));
-	close(fd);
-	if (!r)
-		log_info("resumed the guest from %s", m->cfg->incoming_path);
-	return r;
 }
 
 /* The disk images, checked before anything starts. */
@@ -328,8 +293,7 @@ static int open_disks(struct machine *m)
 static void teardown(struct machine *m)
 {
 	machine_api_close(m);
-	if (m->incoming_fd >= 0)
-		close(m->incoming_fd);
+	machine_incoming_abort(m);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		disk_image_close(&m->disks[i]);
 	evloop_destroy(&m->loop);
@@ -392,16 +356,19 @@ static enum vm_stop_reason run_instance(struct machine *m)
 {
 	enum vm_stop_reason reason;
 
-	m->env.incoming = m->incoming_fd >= 0;
+	bool incoming = m->incoming_waiting;
+
+	m->env.incoming = incoming;
 	if (vm_create(&m->vm, &m->env))
 		return VM_SETUP_ERROR;
-	if (m->incoming_fd >= 0 && take_incoming(m)) {
+	if (incoming && machine_incoming_begin(m)) {
 		vm_destroy(&m->vm);
 		return VM_SETUP_ERROR;
 	}
 	/* stopped by the API: a reset does not resume the guest (as in QEMU) */
 	atomic_store(&m->vm.pause_requested, m->paused);
-	if (vm_start(&m->vm) == 0)
+	/* an incoming guest starts when its stream is in (machine_migrate.c) */
+	if (!incoming && vm_start(&m->vm) == 0)
 		pump_input(m);
 	while (atomic_load(&m->vm.stop_reason) == VM_RUNNING) {
 		if (evloop_run_once(&m->loop, -1) < 0 && errno != EINTR) {
@@ -411,6 +378,7 @@ static enum vm_stop_reason run_instance(struct machine *m)
 		if (m->api_open)
 			qmp_server_reap(&m->api);
 	}
+	machine_incoming_abort(m);
 	vm_join(&m->vm);
 	reason = atomic_load(&m->vm.stop_reason);
 	m->exit_status = atomic_load(&m->vm.debug_exit.status);
@@ -434,7 +402,8 @@ int machine_run(const struct vm_config *cfg)
 	m->wake_h.fd = m->signal_h.fd = -1;
 	m->loop.epfd = -1;
 	m->kernel_file.fd = m->initrd_file.fd = -1;
-	m->incoming_fd = -1;
+	m->incoming.fd = m->incoming.conn = -1;
+	mig_params_init(&m->params);
 	log_set_quiet(cfg->quiet);
 	signal(SIGPIPE, SIG_IGN);       /* a migration peer that goes away is an error, not death */
 	if (load_kernel(m) || open_disks(m) || open_incoming(m))

@@ -26,17 +26,20 @@ static const char *api_status(struct qmp_target *t, bool *running)
 {
 	struct machine *m = machine_of(t);
 
-	*running = !m->paused;
-	return m->post_migrate ? "postmigrate" : m->paused ? "paused" : "running";
+	*running = !m->paused && !m->incoming_waiting;
+	return m->incoming_waiting ? "inmigrate" : m->post_migrate ? "postmigrate" :
+	       m->paused ? "paused" : "running";
 }
 
 /* stop/cont would fight the migration thread over the vCPUs */
 static int busy(struct machine *m, struct qmp_error *err)
 {
-	if (!m->precopy_running)
+	if (!m->precopy_running && !m->incoming_waiting)
 		return 0;
 	err->cls = QMP_GENERIC_ERROR;
-	snprintf(err->desc, sizeof(err->desc), "a migration is in progress (migrate_cancel first)");
+	snprintf(err->desc, sizeof(err->desc), m->precopy_running ?
+		 "a migration is in progress (migrate_cancel first)" :
+		 "the guest has not arrived yet (inmigrate)");
 	return -1;
 }
 
@@ -73,6 +76,8 @@ static int api_reset(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
 
+	if (m->incoming_waiting)
+		return busy(m, err);
 	m->stop_cause = "host-qmp-system-reset";
 	vm_request_stop(&m->vm, VM_RESET);
 	return 0;
@@ -304,181 +309,46 @@ static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err
 	return o;
 }
 
-/* --- migrate to file:PATH (a snapshot) --- */
-
-static void migration_event(struct machine *m, const char *status)
-{
-	struct json_object *d = json_object_new_object();
-
-	m->migration_status = status;
-	json_object_object_add(d, "status", json_object_new_string(status));
-	qmp_server_event(&m->api, "MIGRATION", d);
-}
-
-/* tcp:HOST:PORT: a live migration on a thread of its own; this returns
- * at once and MIGRATION events tell how it goes. */
-static int migrate_live(struct machine *m, const char *host_port, struct qmp_error *err)
-{
-	char why[256];
-	int fd = mig_connect_tcp(host_port, why, sizeof(why));
-
-	if (fd < 0) {
-		snprintf(err->desc, sizeof(err->desc), "%s", why);
-		return -1;
-	}
-	memset(&m->migration, 0, sizeof(m->migration));
-	memset(&m->precopy, 0, sizeof(m->precopy));
-	m->precopy.vm = &m->vm;
-	m->precopy.fd = fd;
-	m->precopy.notify_fd = m->wake_h.fd;
-	m->precopy.downtime_limit_ms = 300;
-	m->precopy.guest_was_paused = m->paused;
-	atomic_store(&m->precopy.status, PRECOPY_ACTIVE);
-	migration_event(m, "setup");
-	if (pthread_create(&m->precopy_tid, NULL, precopy_thread, &m->precopy)) {
-		close(fd);
-		migration_event(m, "failed");
-		snprintf(err->desc, sizeof(err->desc), "cannot start the migration thread");
-		return -1;
-	}
-	m->precopy_running = true;
-	migration_event(m, "active");
-	return 0;
-}
-
-void machine_api_poll(struct machine *m)
-{
-	int status;
-
-	if (!m->precopy_running)
-		return;
-	status = atomic_load(&m->precopy.status);
-	if (status == PRECOPY_ACTIVE)
-		return;
-	pthread_join(m->precopy_tid, NULL);
-	m->precopy_running = false;
-	m->migration.total_ms = m->precopy.total_ms;
-	m->migration.bytes = m->precopy.bytes;
-	snprintf(m->migration.error, sizeof(m->migration.error), "%s", m->precopy.error);
-	if (status == PRECOPY_COMPLETED) {
-		/* the destination runs the guest now: it stays stopped here */
-		if (!m->paused && m->api_open)
-			qmp_server_event(&m->api, "STOP", NULL);
-		m->paused = true;
-		m->post_migrate = true;
-		log_info("migrated: %llu MiB in %llu ms, downtime %llu ms", (unsigned long long)
-			 (m->precopy.bytes >> 20), (unsigned long long)m->precopy.total_ms,
-			 (unsigned long long)m->precopy.downtime_ms);
-	} else {
-		log_error("migration failed: %s (the guest runs on here)", m->precopy.error);
-	}
-	if (m->api_open)
-		migration_event(m, status == PRECOPY_COMPLETED ? "completed" :
-				   status == PRECOPY_CANCELLED ? "cancelled" : "failed");
-}
-
-/* The guest stops, its whole state goes to the file, and it stays stopped
- * ("postmigrate"): cont runs it on here, quit ends it, and a meridian with
- * --incoming file:PATH continues it. Synchronous: the API waits. */
 static int api_migrate(struct qmp_target *t, const char *uri, struct qmp_error *err)
 {
-	struct machine *m = machine_of(t);
-	struct snapshot_stats st;
-	uint64_t t0 = monotonic_ms();
-	bool was_running = !m->paused;
-	int fd, r;
-
-	err->cls = QMP_GENERIC_ERROR;
-	if (m->precopy_running) {
-		snprintf(err->desc, sizeof(err->desc), "a migration is in progress");
-		return -1;
-	}
-	if (!strncmp(uri, "tcp:", 4))
-		return migrate_live(m, uri + 4, err);
-	if (strncmp(uri, "file:", 5) || !uri[5]) {
-		snprintf(err->desc, sizeof(err->desc), "uri %.100s: expected tcp:HOST:PORT or file:PATH",
-			 uri);
-		return -1;
-	}
-	fd = open(uri + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		snprintf(err->desc, sizeof(err->desc), "%.150s: %s", uri + 5, strerror(errno));
-		return -1;
-	}
-	memset(&m->migration, 0, sizeof(m->migration));
-	migration_event(m, "setup");
-	if (was_running) {
-		vm_pause(&m->vm, false);
-		m->paused = true;
-		qmp_server_event(&m->api, "STOP", NULL);
-	}
-	migration_event(m, "active");
-	for (unsigned i = 0; i < m->nr_disks; i++)
-		fdatasync(m->disks[i].fd);      /* the disks as the snapshot knows them */
-	r = snapshot_save(&m->vm, fd, &st, m->migration.error, sizeof(m->migration.error));
-	if (!r && fsync(fd) < 0) {
-		snprintf(m->migration.error, sizeof(m->migration.error), "fsync: %s", strerror(errno));
-		r = -1;
-	}
-	close(fd);
-	m->migration.total_ms = monotonic_ms() - t0;
-	m->migration.bytes = st.bytes;
-	m->migration.ram_pages = st.ram_pages;
-	m->migration.zero_pages = st.zero_pages;
-	if (r) {
-		unlink(uri + 5);
-		migration_event(m, "failed");
-		if (was_running)
-			api_cont(t, err);
-		snprintf(err->desc, sizeof(err->desc), "%s", m->migration.error);
-		return -1;
-	}
-	m->post_migrate = true;
-	migration_event(m, "completed");
-	log_info("guest saved to %s (%llu MiB in %llu ms); it stays stopped", uri + 5,
-		 (unsigned long long)(st.bytes >> 20), (unsigned long long)m->migration.total_ms);
-	return 0;
+	return machine_migrate(machine_of(t), uri, err);
 }
 
 static struct json_object *api_query_migrate(struct qmp_target *t)
 {
-	struct machine *m = machine_of(t);
-	struct json_object *o = json_object_new_object(), *ram;
-	bool live = m->precopy.vm != NULL;
-
-	if (!m->migration_status)
-		return o;
-	ram = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
-	json_object_object_add(o, "total-time", u64(m->precopy_running ? 0 : m->migration.total_ms));
-	json_object_object_add(ram, "transferred", u64(live ? atomic_load(&m->precopy.bytes) :
-						       m->migration.bytes));
-	json_object_object_add(ram, "total", u64(m->cfg->mem_bytes));
-	json_object_object_add(ram, "remaining",
-			       u64(live ? atomic_load(&m->precopy.remaining_pages) * 4096 : 0));
-	if (live) {
-		json_object_object_add(ram, "dirty-pages-rate",
-				       u64(atomic_load(&m->precopy.dirty_pages_rate)));
-		json_object_object_add(ram, "dirty-sync-count",
-				       u64(atomic_load(&m->precopy.iterations)));
-		json_object_object_add(o, "downtime", u64(m->precopy.downtime_ms));
-		json_object_object_add(o, "dirty-tracking", json_object_new_string("dirty-log"));
-	}
-	json_object_object_add(ram, "normal", u64(m->migration.ram_pages));
-	json_object_object_add(ram, "duplicate", u64(m->migration.zero_pages));
-	json_object_object_add(o, "ram", ram);
-	if (m->migration.error[0])
-		json_object_object_add(o, "error-desc", json_object_new_string(m->migration.error));
-	return o;
+	return machine_query_migrate(machine_of(t));
 }
 
 static int api_migrate_cancel(struct qmp_target *t, struct qmp_error *err)
 {
-	struct machine *m = machine_of(t);
+	return machine_migrate_cancel(machine_of(t), err);
+}
 
-	if (m->precopy_running)
-		atomic_store(&m->precopy.cancel, 1);
-	return 0;
+static int api_migrate_set_parameters(struct qmp_target *t, struct json_object *args,
+				      struct qmp_error *err)
+{
+	return machine_migrate_set_parameters(machine_of(t), args, err);
+}
+
+static struct json_object *api_query_migrate_parameters(struct qmp_target *t)
+{
+	return machine_query_migrate_parameters(machine_of(t));
+}
+
+static int api_migrate_set_capabilities(struct qmp_target *t, struct json_object *caps,
+					struct qmp_error *err)
+{
+	return machine_migrate_set_capabilities(machine_of(t), caps, err);
+}
+
+static struct json_object *api_query_migrate_capabilities(struct qmp_target *t)
+{
+	return machine_query_migrate_capabilities(machine_of(t));
+}
+
+static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qmp_error *err)
+{
+	return machine_migrate_incoming(machine_of(t), uri, err);
 }
 
 static const struct qmp_target_ops api_ops = {
@@ -486,6 +356,11 @@ static const struct qmp_target_ops api_ops = {
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
 	.stats = api_stats, .clock = api_clock, .migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
+	.migrate_set_parameters = api_migrate_set_parameters,
+	.query_migrate_parameters = api_query_migrate_parameters,
+	.migrate_set_capabilities = api_migrate_set_capabilities,
+	.query_migrate_capabilities = api_query_migrate_capabilities,
+	.migrate_incoming = api_migrate_incoming,
 };
 
 int machine_api_open(struct machine *m)

@@ -3,6 +3,8 @@
 #ifndef MERIDIAN_MACHINE_PRIV_H
 #define MERIDIAN_MACHINE_PRIV_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "api/qmp_server.h"
@@ -14,6 +16,7 @@
 #include "core/evloop.h"
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
+#include "migrate/mig_params.h"
 #include "migrate/precopy.h"
 
 struct machine {
@@ -45,9 +48,21 @@ struct machine {
 	bool paused;            /* stop: survives a guest reset, as in QEMU */
 	bool post_migrate;      /* saved to a snapshot and stopped since */
 	const char *stop_cause; /* the host's reason for a reset or quit (events) */
-	int incoming_fd;        /* --incoming: the snapshot (or a listening socket), until
-				 * the first boot took it */
-	bool incoming_tcp;
+	/* --incoming: the first VM takes the guest from a stream (read on a
+	 * thread while the event loop answers the API) instead of booting */
+	bool incoming_waiting;
+	struct incoming {
+		char uri[256];
+		bool tcp;
+		int fd;                 /* the file or the listening socket; -1 */
+		int conn;               /* the accepted connection; -1 */
+		pthread_t tid;
+		bool running, said_active;
+		_Atomic bool connected, done;
+		int result;
+		char err[300];
+	} incoming;
+	struct mig_params params;       /* migrate-set-parameters */
 	struct precopy precopy; /* live migration (tcp:) */
 	pthread_t precopy_tid;
 	bool precopy_running;
@@ -57,6 +72,24 @@ struct machine {
 		char error[256];
 	} migration;
 };
+
+/* machine_migrate.c: the migration commands and the destination's side */
+int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err);
+struct json_object *machine_query_migrate(struct machine *m);
+int machine_migrate_cancel(struct machine *m, struct qmp_error *err);
+int machine_migrate_set_parameters(struct machine *m, struct json_object *args,
+				   struct qmp_error *err);
+struct json_object *machine_query_migrate_parameters(struct machine *m);
+int machine_migrate_set_capabilities(struct machine *m, struct json_object *caps,
+				     struct qmp_error *err);
+struct json_object *machine_query_migrate_capabilities(struct machine *m);
+int machine_migrate_incoming(struct machine *m, const char *uri, struct qmp_error *err);
+/* --incoming URI (not defer): opened before anything starts. 0 or -1 with err. */
+int machine_incoming_open(struct machine *m, const char *uri, char *err, int err_len);
+/* With the new VM built: starts reading the stream (or, for defer, waits
+ * for migrate-incoming). The vCPUs start once it is all there. */
+int machine_incoming_begin(struct machine *m);
+void machine_incoming_abort(struct machine *m);
 
 /* machine_api.c */
 int machine_api_open(struct machine *m);

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "cpu/cpuid_topology.h"
+#include "migrate/throttle.h"
 
 #define SIG_VCPU_KICK SIGUSR1
 
@@ -85,6 +86,9 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 		return -errno;
 	}
 	vcpu->run_bytes = mmap_bytes;
+	err = dirty_log_map_vcpu(&vm->dirty, index, vcpu->fd);
+	if (err)
+		return err;
 
 	cpuid = malloc(cpuid_bytes);
 	if (!cpuid)
@@ -197,6 +201,12 @@ static bool handle_exit(struct vcpu *vcpu)
 	case KVM_EXIT_HLT:
 	case KVM_EXIT_INTR:
 		return true;
+	case KVM_EXIT_DIRTY_RING_FULL:
+		/* this vCPU's ring is full: take it, then it can run on */
+		if (dirty_log_ring_full(&vcpu->vm->dirty, vcpu->index) == 0)
+			return true;
+		fatal_exit(vcpu, "the dirty ring is full and cannot be reset");
+		return false;
 	case KVM_EXIT_SHUTDOWN:
 		fatal_exit(vcpu, "triple fault (KVM_EXIT_SHUTDOWN): the guest cannot continue");
 		return false;
@@ -239,9 +249,19 @@ static void *vcpu_thread(void *arg)
 			vcpu->run->immediate_exit = 0;  /* the kick that parked us is spent */
 			continue;
 		}
+		if (atomic_exchange(&vcpu->throttle_due, false)) {
+			unsigned pct = atomic_load(&vcpu->vm->throttle_pct);
+
+			if (pct)
+				usleep(THROTTLE_PERIOD_US / 100 * pct);
+			continue;
+		}
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
+			if (errno == EINTR || errno == EAGAIN) {
+				/* kicked: the kick is spent; the flags say why */
+				vcpu->run->immediate_exit = 0;
 				continue;
+			}
 			log_error("vCPU %u: KVM_RUN: %s", vcpu->index, strerror(errno));
 			vm_request_stop(vcpu->vm, VM_FATAL);
 			break;

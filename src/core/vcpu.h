@@ -19,6 +19,7 @@ struct vcpu {
 	size_t run_bytes;
 	pthread_t thread;
 	_Atomic int tid;                /* the thread's Linux ID (query-cpus-fast) */
+	_Atomic bool throttle_due;      /* auto-converge: sleep before running on */
 	bool started;
 };
 

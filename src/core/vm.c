@@ -101,34 +101,31 @@ static int set_memslots(struct vm *vm, uint32_t flags)
 
 int vm_set_dirty_logging(struct vm *vm, bool on)
 {
-	return set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	int r = set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+
+	return r || !on ? r : dirty_log_begin(&vm->dirty);
 }
 
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
 {
-	uint64_t words = (vm->mem.total_bytes / GUEST_PAGE_BYTES + 63) / 64, first_page = 0;
+	uint64_t words = (vm->mem.total_bytes / GUEST_PAGE_BYTES + 63) / 64;
+	int r = dirty_log_sync(&vm->dirty, bitmap);
 
-	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
-		uint64_t pages = vm->mem.regions[i].size_bytes / GUEST_PAGE_BYTES;
-		uint64_t *slot_map = calloc((pages + 63) / 64, 8);
-		struct kvm_dirty_log log = { .slot = i, .dirty_bitmap = slot_map };
-
-		if (!slot_map)
-			return -ENOMEM;
-		if (ioctl(vm->fd, KVM_GET_DIRTY_LOG, &log) < 0) {
-			free(slot_map);
-			return -errno;
-		}
-		for (uint64_t p = 0; p < pages; p++)
-			if (slot_map[p / 64] >> (p % 64) & 1)
-				bitmap[(first_page + p) / 64] |= 1ull << ((first_page + p) % 64);
-		free(slot_map);
-		first_page += pages;
-	}
 	/* and what meridian's devices wrote */
 	for (uint64_t w = 0; w < words; w++)
 		bitmap[w] |= guest_mem_take_dirty(&vm->mem, w);
-	return 0;
+	return r;
+}
+
+void vm_freeze_devices(struct vm *vm, bool frozen)
+{
+	if (vm->has_rng)
+		virtio_pci_freeze(&vm->rng.vp, frozen);
+	for (unsigned i = 0; i < vm->nr_blk; i++) {
+		virtio_pci_freeze(&vm->blk[i].vp, frozen);
+		if (frozen)
+			virtio_blk_drain(&vm->blk[i]);
+	}
 }
 
 static void uart_set_irq(void *opaque, bool level)
@@ -398,6 +395,16 @@ static int map_memory(struct vm *vm)
 	return r ? r : set_memslots(vm, 0);
 }
 
+/* Before the vCPUs: the dirty ring is per vCPU and set up with the VM. */
+static int init_dirty_tracking(struct vm *vm)
+{
+	int r = dirty_log_init(&vm->dirty, vm->fd, &vm->mem, vm->env->cfg->dirty,
+			       vm->env->cfg->cpus);
+
+	vm->dirty_ready = true;
+	return r;
+}
+
 /* The order in which a VM is built; each step returns 0 or -errno. */
 static const struct {
 	const char *what;
@@ -405,6 +412,7 @@ static const struct {
 } build_steps[] = {
 	{ "irqchip, PIT and interrupt routing", create_platform },
 	{ "guest memory", map_memory },
+	{ "dirty page tracking (--dirty-tracking)", init_dirty_tracking },
 	{ "devices", add_devices },
 	{ "vCPUs", create_vcpus },
 	{ "loading the kernel", load_guest },
@@ -462,6 +470,9 @@ void vm_destroy(struct vm *vm)
 		free(vm->vcpus);
 		vm->vcpus = NULL;
 	}
+	if (vm->dirty_ready)
+		dirty_log_destroy(&vm->dirty);
+	vm->dirty_ready = false;
 	if (vm->has_rng)
 		virtio_rng_destroy(&vm->rng);
 	vm->has_rng = false;

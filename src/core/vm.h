@@ -25,6 +25,7 @@
 #include "dev/uart.h"
 #include "dev/virtio_blk.h"
 #include "dev/virtio_rng.h"
+#include "kvm/dirty_log.h"
 #include "kvm/guest_mem.h"
 #include "kvm/kvm_sys.h"
 
@@ -57,6 +58,8 @@ struct vm {
 	const struct vm_env *env;
 	int fd;
 	struct guest_mem mem;
+	struct dirty_log dirty;         /* which pages the vCPUs wrote (migration) */
+	bool dirty_ready;
 	struct io_bus pio;
 	struct uart uart;
 	struct i8042 kbc;
@@ -83,6 +86,7 @@ struct vm {
 	pthread_cond_t run_cond;
 	_Atomic bool pause_requested;
 	unsigned parked_vcpus;
+	_Atomic unsigned throttle_pct;  /* auto-converge: share of each 10 ms asleep */
 };
 
 /* Builds the VM. Returns 0, or -1 after printing one line. */
@@ -104,12 +108,19 @@ void vm_tell_guest_paused(struct vm *vm);
 /* For vCPU threads: parks while a pause is asked for. */
 void vm_park_vcpu(struct vm *vm);
 
-/* Dirty page tracking for live migration: KVM's log of the vCPUs' writes
- * on every memory slot, plus the pages meridian's devices wrote, taken
- * (and cleared there) and ORed into a bitmap of RAM pages (from RAM's
- * start): what the caller has not sent yet stays in it. */
+/* Dirty page tracking for live migration: KVM's record of the vCPUs'
+ * writes (kvm/dirty_log.h, vm->dirty) plus the pages meridian's devices
+ * wrote, taken and ORed into a bitmap of RAM pages (from RAM's start):
+ * what the caller has not sent yet stays in it. With the dirty-log-clear
+ * method the caller re-arms each chunk (dirty_log_clear) before reading it. */
 int vm_set_dirty_logging(struct vm *vm, bool on);
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
+
+/* Freezes the virtio devices (no new requests from their queues) and
+ * waits for the requests in flight, so nothing writes guest RAM any more;
+ * false thaws them. With the vCPUs paused: the moment a VM's final state
+ * is taken (live migration's last round). */
+void vm_freeze_devices(struct vm *vm, bool frozen);
 
 /* Raises or lowers an interrupt line of the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);

@@ -390,6 +390,15 @@ static struct blk_state state_of(const struct virtio_blk *blk)
 				   .nr_queues = (uint16_t)blk->ops.nr_queues };
 }
 
+void virtio_blk_drain(struct virtio_blk *blk)
+{
+	pthread_mutex_lock(&blk->vp.lock);
+	io_ring_reap(&blk->io, true, on_complete, blk);
+	for (unsigned q = 0; q < blk->ops.nr_queues; q++)
+		virtio_pci_notify_used(&blk->vp, q);
+	pthread_mutex_unlock(&blk->vp.lock);
+}
+
 ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap)
 {
 	struct blk_state st = state_of(blk);
@@ -397,11 +406,7 @@ ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap)
 
 	/* requests in flight finish (and reach the used rings) first: the
 	 * state then holds none, and nothing is lost or done twice */
-	pthread_mutex_lock(&blk->vp.lock);
-	io_ring_reap(&blk->io, true, on_complete, blk);
-	for (unsigned q = 0; q < blk->ops.nr_queues; q++)
-		virtio_pci_notify_used(&blk->vp, q);
-	pthread_mutex_unlock(&blk->vp.lock);
+	virtio_blk_drain(blk);
 	n = virtio_pci_save(&blk->vp, buf, cap);
 	if (n < 0)
 		return -1;

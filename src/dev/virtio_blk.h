@@ -40,6 +40,8 @@ void virtio_blk_destroy(struct virtio_blk *blk);
 /* Device state (transport + disk), for migration and snapshots: save
  * waits for the requests in flight first; load refuses a state saved for
  * a different disk. Same returns as virtio_pci_save/load. vCPUs stopped. */
+/* Waits for the requests in flight and puts them in the used rings. */
+void virtio_blk_drain(struct virtio_blk *blk);
 ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap);
 ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
 			int err_len);

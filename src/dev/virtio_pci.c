@@ -173,8 +173,28 @@ static void on_kick(struct ev_handler *h, uint32_t events)
 	if (read(h->fd, &n, sizeof(n)) < 0)
 		return;
 	pthread_mutex_lock(&vp->lock);
-	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->vq[q].enabled)
+	if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->vq[q].enabled && !vp->frozen)
 		vp->ops->queue_notify(vp, q);
+	pthread_mutex_unlock(&vp->lock);
+}
+
+/* Every enabled queue looked at, as if kicked (a kick may have been
+ * dropped while frozen, or have happened on the source of a migration). */
+static void notify_all_locked(struct virtio_pci *vp)
+{
+	if (!(vp->status & VIRTIO_STATUS_DRIVER_OK))
+		return;
+	for (unsigned q = 0; q < vp->ops->nr_queues; q++)
+		if (vp->vq[q].enabled)
+			vp->ops->queue_notify(vp, q);
+}
+
+void virtio_pci_freeze(struct virtio_pci *vp, bool frozen)
+{
+	pthread_mutex_lock(&vp->lock);
+	vp->frozen = frozen;
+	if (!frozen)
+		notify_all_locked(vp);
 	pthread_mutex_unlock(&vp->lock);
 }
 
@@ -259,6 +279,8 @@ void virtio_pci_resume_locked(struct virtio_pci *vp, uint8_t status, const uint8
 	}
 	if (status & VIRTIO_STATUS_DRIVER_OK)
 		kicks_on(vp);
+	/* what the driver queued after the source stopped looking goes now */
+	notify_all_locked(vp);
 }
 
 static void set_status(struct virtio_pci *vp, uint8_t status)

@@ -89,6 +89,7 @@ struct virtio_pci {
 	struct ev_handler kick[VIRTIO_MAX_QUEUES];      /* ioeventfd per queue */
 	uint64_t kick_gpa;              /* where the ioeventfds are registered, 0: none */
 	bool broken_logged;
+	bool frozen;                    /* kicks wait (the VM's state is being saved) */
 
 	uint8_t msix_cap;               /* its offset in configuration space */
 	uint8_t pci_cfg_cap;            /* VIRTIO_PCI_CAP_PCI_CFG's offset */
@@ -105,6 +106,11 @@ struct virtio_pci {
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, void *device,
 		    const struct virtio_host *host, uint64_t bar_gpa);
 void virtio_pci_destroy(struct virtio_pci *vp);
+
+/* Frozen, the device takes no new requests from its queues (kicks are
+ * dropped); thawed, it looks at every queue once. For the moment a VM's
+ * state is saved: nothing may write guest RAM after the last dirty sync. */
+void virtio_pci_freeze(struct virtio_pci *vp, bool frozen);
 
 /* BAR accesses from vCPU threads (KVM_EXIT_MMIO). */
 void virtio_pci_bar_read(struct pci_device *dev, int bar, uint64_t offset, void *data,

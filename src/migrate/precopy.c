@@ -11,18 +11,28 @@
 #include "core/clock_now.h"
 #include "core/log.h"
 #include "core/vm.h"
+#include "migrate/ram_pages.h"
 #include "migrate/snapshot.h"
 #include "migrate/stream.h"
 #include "migrate/transport.h"
 
-#define MAX_ROUNDS 30
 #define ACK_TIMEOUT_MS 60000
 
-static uint64_t count_bits(const uint64_t *map, uint64_t words)
+/* What one run needs, beside the precopy's figures. */
+struct run {
+	struct precopy *pc;
+	struct mig_stream *w;
+	struct ram_sender ram;
+	uint64_t *dirty;        /* pages to send */
+	uint64_t words, pages;
+	unsigned slow_rounds;   /* in a row, dirtying faster than half the sending */
+};
+
+static uint64_t count_bits(const uint64_t *map, uint64_t first_word, uint64_t words)
 {
 	uint64_t n = 0;
 
-	for (uint64_t w = 0; w < words; w++)
+	for (uint64_t w = first_word; w < first_word + words; w++)
 		n += (uint64_t)__builtin_popcountll(map[w]);
 	return n;
 }
@@ -32,6 +42,13 @@ static int fail(struct precopy *pc, const char *why)
 	if (!pc->error[0])
 		snprintf(pc->error, sizeof(pc->error), "%s", why);
 	return -1;
+}
+
+static void publish(struct run *r)
+{
+	atomic_store(&r->pc->bytes, r->w->bytes);
+	atomic_store(&r->pc->normal_pages, r->ram.st.normal_pages);
+	atomic_store(&r->pc->zero_pages, r->ram.st.zero_pages);
 }
 
 /* The destination's word that it has everything. */
@@ -54,96 +71,166 @@ static int wait_ack(struct precopy *pc)
 	return memcmp(ack, MIG_ACK, sizeof(ack)) ? fail(pc, "the destination refused the stream") : 0;
 }
 
-/* Rounds while the guest runs. Returns 0 or -1. */
-static int rounds(struct precopy *pc, struct mig_stream *w, uint64_t *dirty, uint64_t words,
-		  struct snapshot_stats *st)
+/* Sends the dirty pages (all: every page) chunk by chunk, each re-armed in
+ * KVM right before it is read (dirty-log-clear), and forgets them. Between
+ * chunks: cancel and a new max-bandwidth are seen. */
+static int send_dirty(struct run *r, bool all)
 {
-	uint64_t bytes_per_ms = 0;
+	uint64_t chunk_words = PRECOPY_CHUNK_PAGES / 64;
 
-	for (unsigned round = 1; round <= MAX_ROUNDS; round++) {
-		uint64_t t0 = monotonic_ms(), before = w->bytes, pages, dt;
+	for (uint64_t w = 0; w < r->words; w += chunk_words) {
+		uint64_t n = w + chunk_words <= r->words ? chunk_words : r->words - w;
 
-		if (pc->cancel)
-			return fail(pc, "cancelled");
-		memset(dirty, 0, words * 8);
-		if (vm_take_dirty(pc->vm, dirty))
-			return fail(pc, "KVM_GET_DIRTY_LOG failed");
-		pages = count_bits(dirty, words);
-		pc->remaining_pages = pages;
-		/* the rest fits in the downtime at the speed we saw: stop and copy
-		 * (these pages stay in the bitmap for the last round) */
-		if (bytes_per_ms && pages * 4096 <= bytes_per_ms * pc->downtime_limit_ms)
-			return 0;
-		snap_put_pages(w, &pc->vm->mem, dirty, true, st);
-		if (w->error)
-			return fail(pc, strerror(-w->error));
-		dt = monotonic_ms() - t0;
-		bytes_per_ms = (w->bytes - before) / (dt ? dt : 1);
-		pc->dirty_pages_rate = dt ? pages * 1000 / dt : pages;
-		pc->iterations = round;
-		pc->bytes = w->bytes;
+		if (atomic_load(&r->pc->cancel))
+			return fail(r->pc, "cancelled");
+		atomic_store(&r->w->max_bytes_per_s, atomic_load(&r->pc->params->max_bandwidth));
+		if (all) {
+			ram_put_pages(&r->ram, NULL, w * 64, n * 64);
+		} else if (count_bits(r->dirty, w, n)) {
+			if (dirty_log_clear(&r->pc->vm->dirty, r->dirty, w * 64, n * 64))
+				return fail(r->pc, "KVM_CLEAR_DIRTY_LOG failed");
+			ram_put_pages(&r->ram, r->dirty, w * 64, n * 64);
+			memset(r->dirty + w, 0, n * 8);
+		}
+		if (r->w->error)
+			return fail(r->pc, strerror(-r->w->error));
+		publish(r);
 	}
-	memset(dirty, 0, words * 8);    /* all of it was sent */
-	return 0;       /* not converging: stop and copy anyway (auto-converge: not yet) */
+	return 0;
 }
 
-static int migrate(struct precopy *pc, uint64_t *dirty, uint64_t words, bool *paused)
+/* Auto-converge: the guest dirtied more than half of what went in the
+ * round, twice in a row: it sleeps more of each period (QEMU's rule). */
+static void maybe_throttle(struct run *r, uint64_t dirtied_bytes, uint64_t sent_bytes)
 {
-	static struct mig_stream w;
-	struct snapshot_stats st = { 0 };
-	uint64_t t_pause;
+	struct precopy *pc = r->pc;
+	unsigned pct = (unsigned)atomic_load(&pc->throttle_pct);
 
-	mig_writer_init(&w, pc->fd);
-	if (vm_set_dirty_logging(pc->vm, true))
-		return fail(pc, "cannot turn on dirty page logging");
-	vm_take_dirty(pc->vm, dirty);           /* from now on */
-	memset(dirty, 0, words * 8);
-	snap_put_begin(&w, pc->vm);
-	snap_put_pages(&w, &pc->vm->mem, NULL, false, &st);     /* round 0: everything */
-	pc->bytes = w.bytes;
-	if (w.error)
-		return fail(pc, strerror(-w.error));
-	if (rounds(pc, &w, dirty, words, &st))
-		return -1;
-	t_pause = monotonic_ms();
+	if (!atomic_load(&pc->params->auto_converge))
+		return;
+	r->slow_rounds = dirtied_bytes > sent_bytes / 2 ? r->slow_rounds + 1 : 0;
+	if (r->slow_rounds < 2)
+		return;
+	r->slow_rounds = 0;
+	pct = pct ? pct + atomic_load(&pc->params->throttle_increment_pct) :
+		    atomic_load(&pc->params->throttle_initial_pct);
+	if (pct > MIG_MAX_THROTTLE_PCT)
+		pct = MIG_MAX_THROTTLE_PCT;
+	if (throttle_set(&pc->throttle, pc->vm, pct) == 0)
+		atomic_store(&pc->throttle_pct, pct);
+}
+
+/* Rounds while the guest runs; returns with the last dirty set in r->dirty. */
+static int rounds(struct run *r)
+{
+	struct precopy *pc = r->pc;
+	uint64_t bytes_per_ms = 0, last_sent = 0;
+
+	for (unsigned round = 1; round <= PRECOPY_MAX_ROUNDS; round++) {
+		uint64_t t0 = monotonic_ms(), before = r->w->bytes, pages, dt;
+
+		if (atomic_load(&pc->cancel))
+			return fail(pc, "cancelled");
+		if (vm_take_dirty(pc->vm, r->dirty))
+			return fail(pc, "reading the dirty pages from KVM failed");
+		pages = count_bits(r->dirty, 0, r->words);
+		atomic_store(&pc->remaining_pages, pages);
+		/* the rest fits in the downtime at the speed seen: stop and copy
+		 * (these pages stay in the bitmap for the last round) */
+		if (bytes_per_ms &&
+		    pages * GUEST_PAGE_BYTES <= bytes_per_ms * atomic_load(&pc->params->downtime_limit_ms))
+			return 0;
+		if (round > 1)
+			maybe_throttle(r, pages * GUEST_PAGE_BYTES, last_sent);
+		if (send_dirty(r, false))
+			return -1;
+		dt = monotonic_ms() - t0;
+		last_sent = r->w->bytes - before;
+		bytes_per_ms = last_sent / (dt ? dt : 1);
+		atomic_store(&pc->bytes_per_ms, bytes_per_ms);
+		atomic_store(&pc->dirty_pages_rate, dt ? pages * 1000 / dt : pages);
+		atomic_store(&pc->iterations, round);
+	}
+	return 0;       /* not converging: stop and copy what is left anyway */
+}
+
+/* vCPUs stopped: devices finish, the last pages, the final state. */
+static int switchover(struct run *r, bool *paused)
+{
+	struct precopy *pc = r->pc;
+	uint64_t t_pause = monotonic_ms();
+
 	vm_pause(pc->vm, false);
 	*paused = true;
-	if (vm_take_dirty(pc->vm, dirty))       /* added to what the last round left */
-		return fail(pc, "KVM_GET_DIRTY_LOG failed");
-	pc->remaining_pages = count_bits(dirty, words);
-	snap_put_pages(&w, &pc->vm->mem, dirty, true, &st);
-	if (snap_put_final(&w, pc->vm, pc->error, sizeof(pc->error)))
+	throttle_end(&pc->throttle);
+	vm_freeze_devices(pc->vm, true);
+	atomic_store(&r->w->max_bytes_per_s, 0);        /* the guest waits: full speed */
+	if (vm_take_dirty(pc->vm, r->dirty))            /* added to what the last round left */
+		return fail(pc, "reading the dirty pages from KVM failed");
+	atomic_store(&pc->remaining_pages, count_bits(r->dirty, 0, r->words));
+	ram_put_pages(&r->ram, r->dirty, 0, r->pages);
+	if (snap_put_final(r->w, pc->vm, pc->error, sizeof(pc->error)))
 		return -1;
-	if (mig_put_end(&w))
-		return fail(pc, strerror(-w.error));
-	pc->bytes = w.bytes;
+	if (mig_put_end(r->w))
+		return fail(pc, strerror(-r->w->error));
+	publish(r);
 	if (wait_ack(pc))
 		return -1;
 	pc->downtime_ms = monotonic_ms() - t_pause;
-	pc->remaining_pages = 0;
+	atomic_store(&pc->remaining_pages, 0);
 	return 0;
+}
+
+static int migrate(struct run *r, bool *paused)
+{
+	struct precopy *pc = r->pc;
+	uint64_t t0 = monotonic_ms();
+
+	mig_writer_init(r->w, pc->fd);
+	if (vm_set_dirty_logging(pc->vm, true))
+		return fail(pc, "cannot turn on dirty page logging");
+	vm_take_dirty(pc->vm, r->dirty);                /* from now on */
+	memset(r->dirty, 0, r->words * 8);
+	pc->setup_ms = monotonic_ms() - t0;
+	snap_put_begin(r->w, pc->vm);
+	r->ram.send_zero = false;                       /* round 0: everything; zero is there */
+	if (send_dirty(r, true))
+		return -1;
+	r->ram.send_zero = true;
+	if (rounds(r))
+		return -1;
+	return switchover(r, paused);
 }
 
 void *precopy_thread(void *arg)
 {
+	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
 	struct precopy *pc = arg;
-	uint64_t words = (pc->vm->mem.total_bytes / 4096 + 63) / 64, t0 = monotonic_ms();
-	uint64_t *dirty = calloc(words, 8);
+	struct run r = { .pc = pc, .w = &w };
+	uint64_t t0 = monotonic_ms(), one = 1;
 	bool paused = false;
-	int r = dirty ? migrate(pc, dirty, words, &paused) : fail(pc, "out of memory");
+	int res;
 
+	r.pages = pc->vm->mem.total_bytes / GUEST_PAGE_BYTES;
+	r.words = (r.pages + 63) / 64;
+	r.dirty = calloc(r.words, 8);
+	r.ram = (struct ram_sender){ .w = &w, .mem = &pc->vm->mem, .zstd_level = pc->zstd_level };
+	res = r.dirty ? migrate(&r, &paused) : fail(pc, "out of memory");
+	throttle_end(&pc->throttle);
 	vm_set_dirty_logging(pc->vm, false);
 	/* Only the destination's word ends the guest here; anything else and
 	 * it runs on as if nothing happened. */
-	if (r && paused && !pc->guest_was_paused)
-		vm_resume(pc->vm);
-	free(dirty);
+	if (res && paused) {
+		vm_freeze_devices(pc->vm, false);
+		if (!pc->guest_was_paused)
+			vm_resume(pc->vm);
+	}
+	ram_sender_free(&r.ram);
+	free(r.dirty);
 	close(pc->fd);
 	pc->total_ms = monotonic_ms() - t0;
-	atomic_store(&pc->status, r ? (pc->cancel ? PRECOPY_CANCELLED : PRECOPY_FAILED) :
-				      PRECOPY_COMPLETED);
-	uint64_t one = 1;
-
+	atomic_store(&pc->status, res ? (atomic_load(&pc->cancel) ? PRECOPY_CANCELLED :
+					 PRECOPY_FAILED) : PRECOPY_COMPLETED);
 	if (write(pc->notify_fd, &one, sizeof(one)) < 0)
 		log_error("migration: cannot wake the event loop: %s", strerror(errno));
 	return NULL;

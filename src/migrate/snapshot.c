@@ -10,11 +10,10 @@
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "migrate/clock_xfer.h"
+#include "migrate/ram_pages.h"
 #include "migrate/stream.h"
 #include "migrate/vcpu_state.h"
 
-#define PAGE 4096u
-#define RAM_RUN_PAGES 256u      /* pages per RAM section at most */
 #define DEV_STATE_MAX 8192u
 
 enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BLK0 = 16 };
@@ -112,83 +111,6 @@ static int get_config(struct mig_stream *r, uint32_t len, struct mig_config *c)
 	    spec_len != len - (8 + 16 + MAX_DISKS * 9 + 4) || mig_get(r, c->cpu_spec, spec_len))
 		return -1;
 	return 0;
-}
-
-/* --- RAM --- */
-
-static bool page_is_zero(const uint8_t *p)
-{
-	static const uint8_t zero[PAGE];
-
-	return !memcmp(p, zero, PAGE);
-}
-
-static bool wanted(const uint64_t *bitmap, uint64_t page)
-{
-	return !bitmap || (bitmap[page / 64] >> (page % 64) & 1);
-}
-
-/* The pages of bitmap (NULL: all of RAM) as runs: data for pages that are
- * not zero (u64 first page from RAM's start, u32 count, the bytes), and
- * with send_zero a marker for zero ones (u64 first, u32 count); without
- * it zero pages are left out (a fresh destination is zero already). */
-void snap_put_pages(struct mig_stream *w, const struct guest_mem *mem, const uint64_t *bitmap,
-		    bool send_zero, struct snapshot_stats *st)
-{
-	uint64_t pages = mem->total_bytes / PAGE, p = 0;
-
-	while (p < pages && !w->error) {
-		uint64_t run;
-		bool zero;
-
-		if (!wanted(bitmap, p)) {
-			p++;
-			continue;
-		}
-		/* page p decides the kind once (the guest may change it meanwhile:
-		 * then it is dirty again and goes in a later round) */
-		zero = page_is_zero(mem->base_hva + p * PAGE);
-		run = 1;
-		while (p + run < pages && run < RAM_RUN_PAGES && wanted(bitmap, p + run) &&
-		       page_is_zero(mem->base_hva + (p + run) * PAGE) == zero)
-			run++;
-		if (zero) {
-			st->zero_pages += run;
-			if (send_zero) {
-				mig_put_section(w, MIG_SEC_RAM_ZERO, 0, 1, 12);
-				mig_put_u64(w, p);
-				mig_put_u32(w, (uint32_t)run);
-			}
-		} else {
-			mig_put_section(w, MIG_SEC_RAM, 0, 1, (uint32_t)(12 + run * PAGE));
-			mig_put_u64(w, p);
-			mig_put_u32(w, (uint32_t)run);
-			mig_put(w, mem->base_hva + p * PAGE, run * PAGE);
-			st->ram_pages += run;
-		}
-		p += run;
-	}
-}
-
-static int get_ram(struct mig_stream *r, const struct guest_mem *mem, uint32_t len, bool zero,
-		   char *err, int err_len)
-{
-	uint64_t first;
-	uint32_t count;
-
-	if (len < 12 || mig_get_u64(r, &first) || mig_get_u32(r, &count))
-		return -1;
-	if (count == 0 || (zero ? len != 12 : (uint64_t)count * PAGE != len - 12) ||
-	    first > mem->total_bytes / PAGE || count > mem->total_bytes / PAGE - first) {
-		snprintf(err, err_len, "RAM: pages %llu+%u do not fit this guest's RAM: corrupt stream",
-			 (unsigned long long)first, count);
-		return -2;
-	}
-	if (zero) {
-		memset(mem->base_hva + first * PAGE, 0, (size_t)count * PAGE);
-		return 0;
-	}
-	return mig_get(r, mem->base_hva + first * PAGE, (size_t)count * PAGE);
 }
 
 /* --- devices --- */
@@ -363,9 +285,11 @@ int snap_put_final(struct mig_stream *w, struct vm *vm, char *err, int err_len)
 	return 0;
 }
 
-int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, int err_len)
+int snapshot_save(struct vm *vm, int fd, int zstd_level, struct snapshot_stats *st, char *err,
+		  int err_len)
 {
 	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
+	struct ram_sender ram = { .w = &w, .mem = &vm->mem, .zstd_level = zstd_level };
 	int r;
 
 	memset(st, 0, sizeof(*st));
@@ -373,9 +297,11 @@ int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, i
 	snap_put_begin(&w, vm);
 	if (snap_put_final(&w, vm, err, err_len))
 		return -1;
-	snap_put_pages(&w, &vm->mem, NULL, false, st);
+	ram_put_pages(&ram, NULL, 0, vm->mem.total_bytes / GUEST_PAGE_BYTES);
+	ram_sender_free(&ram);
 	r = mig_put_end(&w);
 	st->bytes = w.bytes;
+	st->ram = ram.st;
 	if (r) {
 		snprintf(err, err_len, "writing: %s", strerror(-r));
 		return -1;
@@ -450,7 +376,8 @@ static int read_section(struct mig_stream *r, struct vm *vm, struct loaded *l, u
 		return read_blob(r, &l->dev[id], len);
 	case MIG_SEC_RAM:
 	case MIG_SEC_RAM_ZERO:
-		return get_ram(r, &vm->mem, len, type == MIG_SEC_RAM_ZERO, err, err_len);
+	case MIG_SEC_RAM_ZSTD:
+		return ram_get_section(r, &vm->mem, type, len, err, err_len);
 	default:
 		snprintf(err, err_len, "unknown section type %u: corrupt stream or a newer meridian", type);
 		return -2;

@@ -10,25 +10,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "migrate/ram_pages.h"
+
 struct vm;
 struct mig_stream;
 struct guest_mem;
 
 struct snapshot_stats {
 	uint64_t bytes;
-	uint64_t ram_pages, zero_pages;
+	struct ram_stats ram;
 };
 
-/* Returns 0, or -1 with err. */
-int snapshot_save(struct vm *vm, int fd, struct snapshot_stats *st, char *err, int err_len);
+/* Returns 0, or -1 with err. zstd_level 0: RAM uncompressed. */
+int snapshot_save(struct vm *vm, int fd, int zstd_level, struct snapshot_stats *st, char *err,
+		  int err_len);
 int snapshot_load(struct vm *vm, int fd, char *err, int err_len);
 
 /* The parts, for live migration (precopy.c): header and configuration;
- * pages; the final state once the vCPUs stopped (clock, irqchip, PIT,
- * vCPUs, devices). */
+ * (pages: ram_pages.h); the final state once the vCPUs stopped (clock,
+ * irqchip, PIT, vCPUs, devices). */
 void snap_put_begin(struct mig_stream *w, struct vm *vm);
-void snap_put_pages(struct mig_stream *w, const struct guest_mem *mem, const uint64_t *bitmap,
-		    bool send_zero, struct snapshot_stats *st);
 int snap_put_final(struct mig_stream *w, struct vm *vm, char *err, int err_len);
 
 #endif

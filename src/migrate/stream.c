@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/clock_now.h"
 #include "core/le_bytes.h"
 
 /* CRC-32 (IEEE, reflected), the table built on first use. */
@@ -36,10 +37,33 @@ void mig_writer_init(struct mig_stream *w, int fd)
 	w->fd = fd;
 }
 
+/* max_bytes_per_s: once this window's share is out, sleep to its end. */
+static void rate_limit(struct mig_stream *w, size_t bytes)
+{
+	uint64_t limit = atomic_load(&w->max_bytes_per_s), now = monotonic_ms();
+
+	if (!limit)
+		return;
+	if (now - w->window_start_ms >= 100) {
+		w->window_start_ms = now;
+		w->window_bytes = 0;
+	}
+	w->window_bytes += bytes;
+	if (w->window_bytes >= limit / 10) {
+		uint64_t left_ms = w->window_start_ms + 100 - now;
+
+		if (left_ms <= 100)
+			usleep((useconds_t)(left_ms * 1000));
+		w->window_start_ms = monotonic_ms();
+		w->window_bytes = 0;
+	}
+}
+
 static void flush(struct mig_stream *w)
 {
 	size_t done = 0;
 
+	rate_limit(w, w->len);
 	while (done < w->len && !w->error) {
 		ssize_t n = write(w->fd, w->buf + done, w->len - done);
 

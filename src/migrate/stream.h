@@ -10,6 +10,7 @@
 #ifndef MERIDIAN_STREAM_H
 #define MERIDIAN_STREAM_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ enum mig_section {
 	MIG_SEC_CLOCK = 6,
 	MIG_SEC_DEVICE = 7,     /* id: device (enum in snapshot.c) */
 	MIG_SEC_RAM_ZERO = 8,   /* a run of pages that are zero now */
+	MIG_SEC_RAM_ZSTD = 9,   /* a run of pages, one zstd frame */
 	MIG_SEC_END = 0xffffffffu,
 };
 
@@ -38,6 +40,10 @@ struct mig_stream {
 	uint32_t crc;           /* of every byte so far */
 	uint64_t bytes;         /* in all */
 	int error;              /* first errno, or -EPROTO for a broken stream */
+	/* writer: at most this many bytes a second (0: no limit), in 100 ms
+	 * windows; may change while it writes */
+	_Atomic uint64_t max_bytes_per_s;
+	uint64_t window_start_ms, window_bytes;
 };
 
 uint32_t mig_crc32(uint32_t crc, const void *data, size_t len);

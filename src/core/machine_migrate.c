@@ -1,0 +1,518 @@
+/* The migration commands of the control API: migrate (file: a snapshot
+ * taken at once; tcp: a live migration on its own thread, precopy.c),
+ * query-migrate, migrate_cancel, the parameters and capabilities, and the
+ * destination's side: waiting for the stream (--incoming, migrate-incoming)
+ * on a thread while the event loop answers the API. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/clock_now.h"
+#include "core/log.h"
+#include "core/machine_priv.h"
+#include "migrate/snapshot.h"
+#include "migrate/transport.h"
+
+static struct json_object *u64(uint64_t v)
+{
+	return json_object_new_int64((int64_t)v);
+}
+
+static void migration_event(struct machine *m, const char *status)
+{
+	struct json_object *d = json_object_new_object();
+
+	m->migration_status = status;
+	if (!m->api_open) {
+		json_object_put(d);
+		return;
+	}
+	json_object_object_add(d, "status", json_object_new_string(status));
+	qmp_server_event(&m->api, "MIGRATION", d);
+}
+
+static int zstd_level(const struct machine *m)
+{
+	return m->params.compression == MIG_COMPRESS_ZSTD ? m->params.compression_level : 0;
+}
+
+static void resume(struct machine *m)
+{
+	vm_resume(&m->vm);
+	m->paused = false;
+	if (m->api_open)
+		qmp_server_event(&m->api, "RESUME", NULL);
+}
+
+/* tcp:HOST:PORT: a live migration on a thread of its own; this returns
+ * at once and MIGRATION events tell how it goes. */
+static int migrate_live(struct machine *m, const char *host_port, struct qmp_error *err)
+{
+	char why[256];
+	int fd = mig_connect_tcp(host_port, why, sizeof(why));
+
+	if (fd < 0) {
+		snprintf(err->desc, sizeof(err->desc), "%s", why);
+		return -1;
+	}
+	memset(&m->migration, 0, sizeof(m->migration));
+	memset(&m->precopy, 0, sizeof(m->precopy));
+	m->precopy.vm = &m->vm;
+	m->precopy.fd = fd;
+	m->precopy.notify_fd = m->wake_h.fd;
+	m->precopy.params = &m->params;
+	m->precopy.zstd_level = zstd_level(m);
+	m->precopy.guest_was_paused = m->paused;
+	atomic_store(&m->precopy.status, PRECOPY_ACTIVE);
+	migration_event(m, "setup");
+	if (pthread_create(&m->precopy_tid, NULL, precopy_thread, &m->precopy)) {
+		close(fd);
+		migration_event(m, "failed");
+		snprintf(err->desc, sizeof(err->desc), "cannot start the migration thread");
+		return -1;
+	}
+	m->precopy_running = true;
+	migration_event(m, "active");
+	return 0;
+}
+
+/* The guest stops, its whole state goes to the file, and it stays stopped
+ * ("postmigrate"): cont runs it on here, quit ends it, and a meridian with
+ * --incoming file:PATH continues it. Synchronous: the API waits. */
+int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
+{
+	struct snapshot_stats st;
+	uint64_t t0 = monotonic_ms();
+	bool was_running = !m->paused;
+	int fd, r;
+
+	err->cls = QMP_GENERIC_ERROR;
+	if (m->precopy_running || m->incoming_waiting) {
+		snprintf(err->desc, sizeof(err->desc), m->precopy_running ?
+			 "a migration is in progress" : "the guest has not arrived yet (inmigrate)");
+		return -1;
+	}
+	if (!strncmp(uri, "tcp:", 4))
+		return migrate_live(m, uri + 4, err);
+	if (strncmp(uri, "file:", 5) || !uri[5]) {
+		snprintf(err->desc, sizeof(err->desc), "uri %.100s: expected tcp:HOST:PORT or file:PATH",
+			 uri);
+		return -1;
+	}
+	fd = open(uri + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		snprintf(err->desc, sizeof(err->desc), "%.150s: %s", uri + 5, strerror(errno));
+		return -1;
+	}
+	memset(&m->migration, 0, sizeof(m->migration));
+	migration_event(m, "setup");
+	if (was_running) {
+		vm_pause(&m->vm, false);
+		m->paused = true;
+		qmp_server_event(&m->api, "STOP", NULL);
+	}
+	migration_event(m, "active");
+	for (unsigned i = 0; i < m->nr_disks; i++)
+		fdatasync(m->disks[i].fd);      /* the disks as the snapshot knows them */
+	r = snapshot_save(&m->vm, fd, zstd_level(m), &st, m->migration.error,
+			  sizeof(m->migration.error));
+	if (!r && fsync(fd) < 0) {
+		snprintf(m->migration.error, sizeof(m->migration.error), "fsync: %s", strerror(errno));
+		r = -1;
+	}
+	close(fd);
+	m->migration.total_ms = monotonic_ms() - t0;
+	m->migration.bytes = st.bytes;
+	m->migration.ram_pages = st.ram.normal_pages;
+	m->migration.zero_pages = st.ram.zero_pages;
+	if (r) {
+		unlink(uri + 5);
+		migration_event(m, "failed");
+		if (was_running)
+			resume(m);
+		snprintf(err->desc, sizeof(err->desc), "%s", m->migration.error);
+		return -1;
+	}
+	m->post_migrate = true;
+	migration_event(m, "completed");
+	log_info("guest saved to %s (%llu MiB in %llu ms); it stays stopped", uri + 5,
+		 (unsigned long long)(st.bytes >> 20), (unsigned long long)m->migration.total_ms);
+	return 0;
+}
+
+struct json_object *machine_query_migrate(struct machine *m)
+{
+	struct json_object *o = json_object_new_object(), *ram;
+	bool live = m->precopy.vm != NULL;
+	struct precopy *pc = &m->precopy;
+
+	if (!m->migration_status)
+		return o;
+	ram = json_object_new_object();
+	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
+	json_object_object_add(o, "total-time", u64(m->precopy_running ? 0 : m->migration.total_ms));
+	json_object_object_add(ram, "transferred", u64(live ? atomic_load(&pc->bytes) :
+						       m->migration.bytes));
+	json_object_object_add(ram, "total", u64(m->cfg->mem_bytes));
+	json_object_object_add(ram, "remaining",
+			       u64(live ? atomic_load(&pc->remaining_pages) * GUEST_PAGE_BYTES : 0));
+	json_object_object_add(ram, "normal", u64(live ? atomic_load(&pc->normal_pages) :
+						  m->migration.ram_pages));
+	json_object_object_add(ram, "duplicate", u64(live ? atomic_load(&pc->zero_pages) :
+						     m->migration.zero_pages));
+	if (live) {
+		json_object_object_add(ram, "dirty-pages-rate", u64(atomic_load(&pc->dirty_pages_rate)));
+		json_object_object_add(ram, "dirty-sync-count", u64(atomic_load(&pc->iterations)));
+		/* QEMU's mbps: megabits per second */
+		json_object_object_add(ram, "mbps", json_object_new_double(
+			(double)atomic_load(&pc->bytes_per_ms) * 8 * 1000 / 1e6));
+		json_object_object_add(o, "setup-time", u64(pc->setup_ms));
+		json_object_object_add(o, "downtime", u64(pc->downtime_ms));
+		json_object_object_add(o, "cpu-throttle-percentage", u64(atomic_load(&pc->throttle_pct)));
+		json_object_object_add(o, "dirty-tracking",
+				       json_object_new_string(dirty_method_name(m->vm.dirty.method)));
+		json_object_object_add(o, "compression", json_object_new_string(
+			pc->zstd_level ? "zstd" : "none"));
+	}
+	json_object_object_add(o, "ram", ram);
+	if (m->migration.error[0])
+		json_object_object_add(o, "error-desc", json_object_new_string(m->migration.error));
+	return o;
+}
+
+int machine_migrate_cancel(struct machine *m, struct qmp_error *err)
+{
+	if (m->precopy_running)
+		atomic_store(&m->precopy.cancel, 1);
+	return 0;
+}
+
+/* --- parameters and capabilities --- */
+
+static int bad(struct qmp_error *err, const char *fmt, const char *what, long long v)
+{
+	err->cls = QMP_GENERIC_ERROR;
+	snprintf(err->desc, sizeof(err->desc), fmt, what, v);
+	return -1;
+}
+
+/* An integer argument in [lo, hi], if given. 1: given (in *v), 0: not. */
+static int int_arg(struct json_object *args, const char *name, long long lo, long long hi,
+		   long long *v, struct qmp_error *err)
+{
+	struct json_object *o;
+
+	if (!json_object_object_get_ex(args, name, &o))
+		return 0;
+	*v = json_object_get_int64(o);
+	if (*v < lo || *v > hi)
+		return bad(err, "Parameter '%s' expects a value from %lld", name, lo) < 0 ?
+		       (snprintf(err->desc + strlen(err->desc), sizeof(err->desc) - strlen(err->desc),
+				 " to %lld (got %lld)", hi, *v), -1) : -1;
+	return 1;
+}
+
+/* Everything checked first; then all of it takes effect, or none. */
+int machine_migrate_set_parameters(struct machine *m, struct json_object *args,
+				   struct qmp_error *err)
+{
+	long long downtime = 0, bw = 0, level = 0, initial = 0, inc = 0;
+	int has_downtime, has_bw, has_level, has_initial, has_inc;
+	enum mig_compression comp = m->params.compression;
+	enum dirty_method dirty = m->params.dirty;
+	struct json_object *o;
+
+	if ((has_downtime = int_arg(args, "downtime-limit", 0, MIG_MAX_DOWNTIME_MS, &downtime, err)) < 0 ||
+	    (has_bw = int_arg(args, "max-bandwidth", 0, (long long)1 << 50, &bw, err)) < 0 ||
+	    (has_level = int_arg(args, "compression-level", 1, 19, &level, err)) < 0 ||
+	    (has_initial = int_arg(args, "cpu-throttle-initial", 1, MIG_MAX_THROTTLE_PCT, &initial,
+				   err)) < 0 ||
+	    (has_inc = int_arg(args, "cpu-throttle-increment", 1, MIG_MAX_THROTTLE_PCT, &inc, err)) < 0)
+		return -1;
+	if (json_object_object_get_ex(args, "compression", &o)) {
+		const char *c = json_object_get_string(o);
+
+		if (strcmp(c, "none") && strcmp(c, "zstd"))
+			return bad(err, "Parameter '%s' expects none or zstd%.0lld", "compression", 0);
+		comp = strcmp(c, "zstd") ? MIG_COMPRESS_NONE : MIG_COMPRESS_ZSTD;
+	}
+	if (json_object_object_get_ex(args, "dirty-tracking", &o)) {
+		const char *d = json_object_get_string(o);
+
+		if (dirty_method_parse(d, &dirty))
+			return bad(err, "Parameter '%s' expects auto, dirty-ring, dirty-log or "
+				   "dirty-log-clear%.0lld", "dirty-tracking", 0);
+		if ((dirty == DIRTY_RING) != (m->vm.dirty.method == DIRTY_RING) && dirty != DIRTY_AUTO)
+			return bad(err, "%s: the dirty ring is set up (or not) when the VM is built: "
+				   "--dirty-tracking on the command line%.0lld", "dirty-tracking", 0);
+		if (dirty == DIRTY_LOG_CLEAR && m->vm.dirty.method == DIRTY_LOG &&
+		    dirty_log_set_method(&m->vm.dirty, DIRTY_LOG_CLEAR) < 0)
+			return bad(err, "%s: this KVM has no KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2%.0lld",
+				   "dirty-tracking", 0);
+	}
+	if ((json_object_object_get_ex(args, "compression", NULL) ||
+	     json_object_object_get_ex(args, "dirty-tracking", NULL) || has_level) &&
+	    m->precopy_running)
+		return bad(err, "%s cannot change while a migration runs (downtime-limit and "
+			   "max-bandwidth can)%.0lld", "compression and dirty-tracking", 0);
+	if (has_downtime)
+		atomic_store(&m->params.downtime_limit_ms, (uint64_t)downtime);
+	if (has_bw)
+		atomic_store(&m->params.max_bandwidth, (uint64_t)bw);
+	if (has_initial)
+		atomic_store(&m->params.throttle_initial_pct, (unsigned)initial);
+	if (has_inc)
+		atomic_store(&m->params.throttle_increment_pct, (unsigned)inc);
+	if (has_level)
+		m->params.compression_level = (int)level;
+	m->params.compression = comp;
+	if (dirty != m->params.dirty && dirty != DIRTY_AUTO)
+		dirty_log_set_method(&m->vm.dirty, dirty);
+	m->params.dirty = dirty;
+	return 0;
+}
+
+struct json_object *machine_query_migrate_parameters(struct machine *m)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "downtime-limit", u64(atomic_load(&m->params.downtime_limit_ms)));
+	json_object_object_add(o, "max-bandwidth", u64(atomic_load(&m->params.max_bandwidth)));
+	json_object_object_add(o, "compression", json_object_new_string(
+		m->params.compression == MIG_COMPRESS_ZSTD ? "zstd" : "none"));
+	json_object_object_add(o, "compression-level", u64((uint64_t)m->params.compression_level));
+	json_object_object_add(o, "cpu-throttle-initial",
+			       u64(atomic_load(&m->params.throttle_initial_pct)));
+	json_object_object_add(o, "cpu-throttle-increment",
+			       u64(atomic_load(&m->params.throttle_increment_pct)));
+	json_object_object_add(o, "dirty-tracking",
+			       json_object_new_string(dirty_method_name(m->vm.dirty.method)));
+	return o;
+}
+
+/* [{"capability": "auto-converge", "state": bool}], QEMU's shape; the
+ * only capability meridian has. */
+int machine_migrate_set_capabilities(struct machine *m, struct json_object *caps,
+				     struct qmp_error *err)
+{
+	size_t n = json_object_array_length(caps);
+	int auto_converge = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *c = json_object_array_get_idx(caps, i), *name, *state;
+
+		if (!json_object_is_type(c, json_type_object) ||
+		    !json_object_object_get_ex(c, "capability", &name) ||
+		    !json_object_object_get_ex(c, "state", &state) ||
+		    !json_object_is_type(state, json_type_boolean))
+			return bad(err, "%s: expected [{\"capability\": NAME, \"state\": true|false}]%.0lld",
+				   "capabilities", 0);
+		if (strcmp(json_object_get_string(name), "auto-converge")) {
+			err->cls = QMP_GENERIC_ERROR;
+			snprintf(err->desc, sizeof(err->desc), "capability %.64s: meridian has only "
+				 "auto-converge", json_object_get_string(name));
+			return -1;
+		}
+		auto_converge = json_object_get_boolean(state);
+	}
+	if (auto_converge >= 0)
+		atomic_store(&m->params.auto_converge, auto_converge);
+	return 0;
+}
+
+struct json_object *machine_query_migrate_capabilities(struct machine *m)
+{
+	struct json_object *list = json_object_new_array(), *c = json_object_new_object();
+
+	json_object_object_add(c, "capability", json_object_new_string("auto-converge"));
+	json_object_object_add(c, "state", json_object_new_boolean(
+		atomic_load(&m->params.auto_converge)));
+	json_object_array_add(list, c);
+	return list;
+}
+
+/* --- the destination: the stream arrives on a thread --- */
+
+static void *incoming_thread(void *arg)
+{
+	struct machine *m = arg;
+	struct incoming *in = &m->incoming;
+	int fd = in->fd, r = -1;
+	uint64_t one = 1;
+
+	if (in->tcp) {
+		in->conn = accept4(in->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (in->conn < 0) {
+			snprintf(in->err, sizeof(in->err), "accept: %s", strerror(errno));
+			goto out;
+		}
+		fd = in->conn;
+		atomic_store(&in->connected, true);
+		if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
+			log_error("event loop wake-up: %s", strerror(errno));
+	}
+	r = snapshot_load(&m->vm, fd, in->err, sizeof(in->err));
+	if (!r && in->tcp && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
+		snprintf(in->err, sizeof(in->err), "cannot confirm to the source: %s", strerror(errno));
+		r = -1;
+	}
+out:
+	in->result = r;
+	atomic_store(&in->done, true);
+	if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
+		log_error("event loop wake-up: %s", strerror(errno));
+	return NULL;
+}
+
+/* After the thread: its descriptors (only the joiner closes them, so an
+ * abort's shutdown never meets a reused number). */
+static void incoming_close(struct incoming *in)
+{
+	if (in->conn >= 0)
+		close(in->conn);
+	if (in->fd >= 0)
+		close(in->fd);
+	in->conn = in->fd = -1;
+}
+
+/* Opens uri (file:PATH or tcp:HOST:PORT) for the destination. */
+int machine_incoming_open(struct machine *m, const char *uri, char *err, int err_len)
+{
+	struct incoming *in = &m->incoming;
+
+	in->tcp = !strncmp(uri, "tcp:", 4);
+	snprintf(in->uri, sizeof(in->uri), "%s", uri);
+	if (in->tcp) {
+		in->fd = mig_listen_tcp(uri + 4, err, err_len);
+		return in->fd < 0 ? -1 : 0;
+	}
+	if (strncmp(uri, "file:", 5) || !uri[5])
+		return snprintf(err, err_len, "%s: expected file:PATH or tcp:HOST:PORT", uri), -1;
+	in->fd = open(uri + 5, O_RDONLY | O_CLOEXEC);
+	if (in->fd < 0)
+		return snprintf(err, err_len, "%s: %s", uri, strerror(errno)), -1;
+	return 0;
+}
+
+static int incoming_start(struct machine *m)
+{
+	struct incoming *in = &m->incoming;
+
+	if (in->tcp)
+		log_info("waiting for the migration on %s", in->uri);
+	migration_event(m, "setup");
+	in->conn = -1;
+	if (pthread_create(&in->tid, NULL, incoming_thread, m)) {
+		incoming_close(in);
+		return -1;
+	}
+	in->running = true;
+	return 0;
+}
+
+int machine_migrate_incoming(struct machine *m, const char *uri, struct qmp_error *err)
+{
+	err->cls = QMP_GENERIC_ERROR;
+	if (!m->incoming_waiting || m->incoming.running || m->incoming.fd >= 0 ||
+	    strcmp(m->cfg->incoming_path, "defer")) {
+		snprintf(err->desc, sizeof(err->desc), "migrate-incoming needs a meridian started "
+			 "with --incoming defer that has not taken a guest yet");
+		return -1;
+	}
+	if (machine_incoming_open(m, uri, err->desc, sizeof(err->desc)))
+		return -1;
+	return incoming_start(m) ? (snprintf(err->desc, sizeof(err->desc),
+					     "cannot start the incoming thread"), -1) : 0;
+}
+
+/* From the event loop: the connection came, or the stream ended. */
+static void incoming_poll(struct machine *m)
+{
+	struct incoming *in = &m->incoming;
+
+	if (!in->running)
+		return;
+	if (atomic_load(&in->connected) && !in->said_active) {
+		in->said_active = true;
+		migration_event(m, "active");
+	}
+	if (!atomic_load(&in->done))
+		return;
+	pthread_join(in->tid, NULL);
+	in->running = false;
+	incoming_close(in);
+	m->incoming_waiting = false;
+	if (in->result) {
+		log_error("--incoming %s: %s", in->uri, in->err);
+		snprintf(m->migration.error, sizeof(m->migration.error), "%.250s", in->err);
+		migration_event(m, "failed");
+		vm_request_stop(&m->vm, VM_SETUP_ERROR);
+		return;
+	}
+	log_info("resumed the guest from %s", in->uri);
+	migration_event(m, "completed");
+	vm_start(&m->vm);
+}
+
+/* Before the event loop runs the new VM: nothing to wait for, or the
+ * stream's thread started (the vCPUs start when it has read everything). */
+int machine_incoming_begin(struct machine *m)
+{
+	if (!m->incoming_waiting)
+		return 0;
+	if (m->incoming.fd < 0)
+		return 0;       /* --incoming defer: migrate-incoming starts it */
+	return incoming_start(m);
+}
+
+/* The guest went away while waiting (quit, a signal): out of accept. */
+void machine_incoming_abort(struct machine *m)
+{
+	struct incoming *in = &m->incoming;
+
+	if (in->running) {
+		shutdown(in->fd, SHUT_RDWR);    /* out of accept() */
+		if (in->conn >= 0)
+			shutdown(in->conn, SHUT_RDWR);
+		pthread_join(in->tid, NULL);
+		in->running = false;
+	}
+	incoming_close(in);
+}
+
+void machine_api_poll(struct machine *m)
+{
+	int status;
+
+	incoming_poll(m);
+	if (!m->precopy_running)
+		return;
+	status = atomic_load(&m->precopy.status);
+	if (status == PRECOPY_ACTIVE)
+		return;
+	pthread_join(m->precopy_tid, NULL);
+	m->precopy_running = false;
+	m->migration.total_ms = m->precopy.total_ms;
+	m->migration.bytes = m->precopy.bytes;
+	m->migration.ram_pages = m->precopy.normal_pages;
+	m->migration.zero_pages = m->precopy.zero_pages;
+	snprintf(m->migration.error, sizeof(m->migration.error), "%s", m->precopy.error);
+	if (status == PRECOPY_COMPLETED) {
+		/* the destination runs the guest now: it stays stopped here */
+		if (!m->paused && m->api_open)
+			qmp_server_event(&m->api, "STOP", NULL);
+		m->paused = true;
+		m->post_migrate = true;
+		log_info("migrated: %llu MiB in %llu ms, downtime %llu ms", (unsigned long long)
+			 (m->precopy.bytes >> 20), (unsigned long long)m->precopy.total_ms,
+			 (unsigned long long)m->precopy.downtime_ms);
+	} else {
+		log_error("migration failed: %s (the guest runs on here)", m->precopy.error);
+	}
+	migration_event(m, status == PRECOPY_COMPLETED ? "completed" :
+				   status == PRECOPY_CANCELLED ? "cancelled" : "failed");
+}
+
