@@ -51,6 +51,7 @@ bench: $(BUILD)/meridian
 	sh bench/boot/run.sh
 	sh bench/clock/run.sh
 	sh bench/blk/run.sh
+	sh bench/migrate/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,96 @@
+# Runs inside L1 (tests/lab/lab.sh --bench migrate): the same 2-vCPU,
+# 512 MiB guest live-migrated over TCP loopback by meridian and by QEMU,
+# idle (only a 20 ms clock ticker) and dirtying (tests/lab/guest/pattern.c
+# rewriting parts of 200 MiB), interleaved, RUNS times each. Both with
+# their default downtime limit (300 ms) and no bandwidth cap (QEMU 7.2's
+# default cap of 32 MiB/s lifted), neither compressing. The clock step is
+# the change of the guest's realtime minus L1's across the switchover
+# (median of 15 samples of the newest tick each side). Prints
+#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS
+. /lab/lib.sh
+RUNS=${RUNS:-2}
+QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
+ -m 512M -smp 2 -nographic -no-reboot -nic none"
+
+# qmp SOCK COMMAND-JSON: one command after the handshake; its reply
+qmp() {
+	printf '{"execute":"qmp_capabilities"}\n%s\n' "$2" |
+		socat -t 2 - UNIX-CONNECT:$1 2>/dev/null | tail -n 1
+}
+field() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
+
+# ready OUT WORKLOAD: waits for the guest to be in its steady state
+ready() {
+	if [ $2 = dirtying ]; then
+		wait_for $1 'L2-PATTERN ok round=2' 150 "no pattern"
+	else
+		wait_for $1 'L2-RT' 150 "no ticks"; sleep 5
+	fi
+}
+
+result() {
+	echo "BENCH migrate $1 $2 $i $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+}
+
+meridian_once() {
+	rm -f /tmp/b1.sock
+	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b1.sock \
+		-a "$CMDLINE" < /dev/null > /tmp/bsrc.out 2>&1 &
+	s=$!
+	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 \
+		--incoming tcp:127.0.0.1:4500 -a "$CMDLINE" < /dev/null > /tmp/bdst.out 2>&1 &
+	d=$!
+	ready /tmp/bsrc.out $1
+	before=$(offset /tmp/bsrc.out)
+	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
+	for k in $(seq 1 300); do
+		$MERIDIAN ctl /tmp/b1.sock query-migrate > /tmp/bqm.out
+		grep -Eq '"status": "(completed|failed|cancelled)"' /tmp/bqm.out && break
+		sleep 0.2
+	done
+	sleep 2
+	after=$(offset /tmp/bdst.out)
+	if grep -q '"status": "completed"' /tmp/bqm.out; then
+		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
+			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
+	else
+		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"
+	fi
+	kill -9 $s $d 2>/dev/null; wait $s $d 2>/dev/null
+}
+
+qemu_once() {
+	rm -f /tmp/q1.sock /tmp/q2.sock
+	$QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" \
+		-qmp unix:/tmp/q1.sock,server=on,wait=off < /dev/null > /tmp/bsrc.out 2>&1 &
+	s=$!
+	$QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" -incoming tcp:127.0.0.1:4501 \
+		-qmp unix:/tmp/q2.sock,server=on,wait=off < /dev/null > /tmp/bdst.out 2>&1 &
+	d=$!
+	ready /tmp/bsrc.out $1
+	qmp /tmp/q1.sock '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":10000000000}}' > /dev/null
+	before=$(offset /tmp/bsrc.out)
+	qmp /tmp/q1.sock '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:4501"}}' > /dev/null
+	for k in $(seq 1 300); do
+		qmp /tmp/q1.sock '{"execute":"query-migrate"}' > /tmp/bqm.out
+		grep -Eq '"status": *"(completed|failed|cancelled)"' /tmp/bqm.out && break
+		sleep 0.2
+	done
+	sleep 2
+	after=$(offset /tmp/bdst.out)
+	if grep -Eq '"status": *"completed"' /tmp/bqm.out; then
+		result $1 qemu "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
+			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
+	else
+		echo "BENCH-ERROR migrate $1 qemu: $(tr -d '\n' < /tmp/bqm.out | head -c 300)"
+	fi
+	kill -9 $s $d 2>/dev/null; wait $s $d 2>/dev/null
+}
+
+for workload in idle dirtying; do
+	[ $workload = idle ] && CMDLINE="$BASE act=ticker" || CMDLINE="$BASE act=pattern"
+	for i in $(seq 1 $RUNS); do
+		meridian_once $workload
+		qemu_once $workload
+	done
+done

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Live migration benchmark (issue 7): total time, downtime, bytes sent and
+# the guest's clock step, meridian vs QEMU, idle and dirtying, same lab
+# run. Prints medians and ratios.
+set -eu
+. "$(dirname "$0")/../lib.sh"
+out=$BUILD/bench-migrate.txt
+sh "$ROOT/tests/lab/lab.sh" --bench migrate | tee "$out"
+# med WORKLOAD VMM FIELD: the median of a column (6 total ms, 7 downtime
+# ms, 8 bytes, 9 clock step ms)
+med() { awk -v w="$1" -v v="$2" -v f="$3" '$1 == "BENCH" && $2 == "migrate" && $3 == w && $4 == v { print $f }' "$out" | median; }
+for w in idle dirtying; do
+	echo "== $w ($(grep -c "^BENCH migrate $w meridian" "$out") meridian runs, $(grep -c "^BENCH migrate $w qemu" "$out") QEMU runs; medians)"
+	for f in 6:total_ms 7:downtime_ms 8:bytes 9:clock_step_ms; do
+		m=$(med $w meridian ${f%%:*}) q=$(med $w qemu ${f%%:*})
+		awk -v n="${f#*:}" -v m="$m" -v q="$q" 'BEGIN {
+			printf "  %-14s meridian %12s  qemu %12s", n, m, q
+			if (q + 0 != 0) printf "  ratio %.2f", m / q
+			print "" }'
+	done
+done
+echo "(targets: total time and downtime at most QEMU's; clock step under 2 ms where QEMU's is tens of ms)"
