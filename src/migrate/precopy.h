@@ -24,7 +24,7 @@ enum precopy_status { PRECOPY_NONE, PRECOPY_ACTIVE, PRECOPY_COMPLETED, PRECOPY_F
 
 #define PRECOPY_MAX_ROUNDS 30
 /* KVM_CLEAR_DIRTY_LOG and the sender work in chunks of this many pages */
-#define PRECOPY_CHUNK_PAGES 16384u
+#define PRECOPY_CHUNK_PAGES 4096u
 
 struct precopy {
 	struct vm *vm;

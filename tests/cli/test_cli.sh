@@ -132,8 +132,10 @@ check ctl-no-socket 1 "meridian: ctl: /nonexistent/vm.sock: No such file or dire
 check ctl-bad-args 1 "meridian: ctl: [1,2]: the arguments must be a JSON object" -- \
 	$M ctl /nonexistent/vm.sock query-status "[1,2]"
 check ctl-usage 1 "meridian: usage: meridian ctl PATH COMMAND [JSON-ARGS]" -- $M ctl /x
-check incoming-bad-uri 1 "meridian: --incoming udp:1.2.3.4:5: expected file:PATH or tcp:HOST:PORT" -- \
+check incoming-bad-uri 1 "meridian: --incoming udp:1.2.3.4:5: expected file:PATH, tcp:HOST:PORT or defer" -- \
 	$M run -k "$K" --incoming udp:1.2.3.4:5
+check dirty-tracking-bad 1 "meridian: --dirty-tracking ring: expected auto, dirty-ring, dirty-log or dirty-log-clear" -- \
+	$M run -k "$K" --dirty-tracking ring
 check incoming-no-file 1 "meridian: --incoming file:/nonexistent/snap: No such file or directory" -- \
 	$M run -k "$K" --incoming file:/nonexistent/snap
 

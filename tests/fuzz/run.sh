@@ -46,5 +46,7 @@ if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/vir
 	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
 if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c"; then run fuzz_qmp
 else failed=$((failed + 1)); fi
+if build fuzz_ram_pages "$S/migrate/ram_pages.c" "$S/migrate/stream.c"; then run fuzz_ram_pages
+else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]
