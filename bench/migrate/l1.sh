@@ -7,6 +7,9 @@
 # the change of the guest's realtime minus L1's across the switchover
 # (median of 15 samples of the newest tick each side). Prints
 #   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS
+# and for meridian the exact figure, kvmclock minus host realtime from
+# KVM_GET_CLOCK on both sides (no console in between):
+#   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
 . /lab/lib.sh
 RUNS=${RUNS:-2}
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
@@ -33,15 +36,16 @@ result() {
 }
 
 meridian_once() {
-	rm -f /tmp/b1.sock
+	rm -f /tmp/b1.sock /tmp/b2.sock
 	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b1.sock \
 		-a "$CMDLINE" < /dev/null > /tmp/bsrc.out 2>&1 &
 	s=$!
-	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 \
+	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b2.sock \
 		--incoming tcp:127.0.0.1:4500 -a "$CMDLINE" < /dev/null > /tmp/bdst.out 2>&1 &
 	d=$!
 	ready /tmp/bsrc.out $1
 	before=$(offset /tmp/bsrc.out)
+	kb=$(kvm_offset /tmp/b1.sock)
 	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
 	for k in $(seq 1 300); do
 		$MERIDIAN ctl /tmp/b1.sock query-migrate > /tmp/bqm.out
@@ -53,6 +57,8 @@ meridian_once() {
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
+		ka=$(kvm_offset /tmp/b2.sock)
+		echo "BENCH migrate-kvmclock $1 meridian $i $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
 	else
 		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"
 	fi

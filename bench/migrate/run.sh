@@ -18,5 +18,7 @@ for w in idle dirtying; do
 			if (q + 0 != 0) printf "  ratio %.2f", m / q
 			print "" }'
 	done
+	k=$(awk -v w="$w" '$1 == "BENCH" && $2 == "migrate-kvmclock" && $3 == w { print $6 }' "$out" | median)
+	echo "  kvmclock step (meridian, KVM_GET_CLOCK both sides, exact): ${k:-none} ms"
 done
 echo "(targets: total time and downtime at most QEMU's; clock step under 2 ms where QEMU's is tens of ms)"

@@ -59,4 +59,12 @@ wait_for() {
 # of the newest 20 ms tick (the console's delay is in it, the same before
 # and after); rounds FILE: how many times the pattern verified.
 offset() { /lab/bin/pattern offset $1; }
+# kvm_offset SOCK: meridian's own view, exact: KVM_GET_CLOCK's kvmclock
+# minus its host realtime (x-meridian-query-clock), in ms. Across a
+# migration it must not move: the guest's clocks derive from kvmclock.
+kvm_offset() {
+	$MERIDIAN ctl $1 x-meridian-query-clock | tr -d ' ,' | awk -F: '
+		/^"ns"/ { ns = $2 } /^"realtime-ns"/ { rt = $2 }
+		END { if (ns != "" && rt != "") printf "%.3f\n", (ns - rt) / 1e6 }'
+}
 rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
