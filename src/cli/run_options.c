@@ -24,6 +24,10 @@ void run_options_usage(FILE *out)
 		"      --disk path=FILE[,readonly=on][,serial=ID][,cache=none|writeback]\n"
 		"                         a virtio-blk disk on a raw image or block device\n"
 		"                         (repeatable, up to 8; cache=writeback by default)\n"
+		"      --net tap,ifname=NAME[,mac=52:54:00:12:34:56]\n"
+		"                         a virtio-net device on an existing tap interface\n"
+		"                         (repeatable, up to 4; MACs 52:54:00:12:34:56 + n by\n"
+		"                         default)\n"
 		"      --console stdio|none|file=PATH   the guest's ttyS0 (default stdio)\n"
 		"      --api PATH         a QMP control socket at PATH (mode 0600; see\n"
 		"                         meridian ctl)\n"
@@ -100,7 +104,7 @@ static int parse_disk(const char *text, struct vm_config *cfg)
 }
 
 enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API, OPT_INCOMING,
-       OPT_DIRTY };
+       OPT_DIRTY, OPT_NET };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -119,6 +123,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "api", required_argument, NULL, OPT_API },
 		{ "incoming", required_argument, NULL, OPT_INCOMING },
 		{ "dirty-tracking", required_argument, NULL, OPT_DIRTY },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -147,6 +152,17 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_API: cfg->api_path = optarg; break;
+		case OPT_NET:
+			if (cfg->nr_nets == MAX_NETS) {
+				log_error("--net %s: at most %d network devices", optarg, MAX_NETS);
+				return 1;
+			}
+			if (net_spec_parse(optarg, &cfg->nets[cfg->nr_nets]))
+				return 1;
+			if (!cfg->nets[cfg->nr_nets].mac_given)
+				net_default_mac(cfg->nr_nets, cfg->nets[cfg->nr_nets].mac);
+			cfg->nr_nets++;
+			break;
 		case OPT_DIRTY:
 			if (dirty_method_parse(optarg, &cfg->dirty)) {
 				log_error("--dirty-tracking %s: expected auto, dirty-ring, dirty-log or "

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "cli/disk_spec.h"
+#include "cli/net_spec.h"
 #include "cpu/cpu_model.h"
 #include "kvm/dirty_log.h"
 
@@ -24,6 +25,8 @@ struct vm_config {
 	bool rng;                       /* --rng: a virtio-rng device */
 	struct disk_config disks[MAX_DISKS];    /* --disk, in order */
 	unsigned nr_disks;
+	struct net_config nets[MAX_NETS];       /* --net, in order */
+	unsigned nr_nets;
 	bool debug_exit;                /* port 0xf4 ends meridian (QEMU's isa-debug-exit) */
 	bool kaslr;                     /* let the guest decompress (and randomize) itself */
 	const char *cpu_spec;           /* --cpu, as given */

@@ -454,6 +454,9 @@ static void incoming_poll(struct machine *m)
 	}
 	log_info("resumed the guest from %s", in->uri);
 	migration_event(m, "completed");
+	/* the source lets its taps go once it has our word */
+	if (vm_attach_backends(&m->vm, 5000))
+		log_error("the guest runs on without that network backend");
 	vm_start(&m->vm);
 }
 

@@ -126,6 +126,8 @@ void vm_freeze_devices(struct vm *vm, bool frozen)
 		if (frozen)
 			virtio_blk_drain(&vm->blk[i]);
 	}
+	for (unsigned i = 0; i < vm->nr_net; i++)
+		virtio_pci_freeze(&vm->net[i].vp, frozen);
 }
 
 static void uart_set_irq(void *opaque, bool level)
@@ -232,6 +234,46 @@ static int add_disks(struct vm *vm)
 	return 0;
 }
 
+/* One virtio-net per --net; its tap opened now, or (incoming) once the
+ * guest has arrived. A tap that cannot be opened is said here, once. */
+static int add_nets(struct vm *vm)
+{
+	const struct virtio_host host = virtio_host_of(vm);
+	char err[200];
+
+	for (unsigned i = 0; i < vm->env->cfg->nr_nets; i++) {
+		struct virtio_net *net = &vm->net[i];
+
+		if (virtio_net_init(net, &vm->env->cfg->nets[i], &host, take_bar(vm, false),
+				    !vm->env->incoming, err, sizeof(err))) {
+			log_error("--net: %s", err);
+			return -ECANCELED;
+		}
+		vm->nr_net++;
+		if (plug(vm, &net->vp.pci))
+			return -ENOSPC;
+	}
+	return 0;
+}
+
+int vm_attach_backends(struct vm *vm, unsigned wait_ms)
+{
+	char err[200];
+
+	for (unsigned i = 0; i < vm->nr_net; i++)
+		if (vm->net[i].tap_fd < 0 && virtio_net_attach(&vm->net[i], wait_ms, err, sizeof(err))) {
+			log_error("--net: %s", err);
+			return -1;
+		}
+	return 0;
+}
+
+void vm_release_backends(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->nr_net; i++)
+		virtio_net_detach(&vm->net[i]);
+}
+
 /* fw_cfg tells the guest its RAM, CPUs, command line and e820 map. */
 static int setup_fw_cfg(struct vm *vm)
 {
@@ -276,7 +318,7 @@ static int add_devices(struct vm *vm)
 	if (vm->env->cfg->rng && add_rng(vm))
 		return -ENODEV;
 	r = add_disks(vm);
-	if (r)
+	if (r || (r = add_nets(vm)))
 		return r;
 	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
 	acpi_pm_init(&vm->pm, vm_request_stop, vm);
@@ -434,7 +476,8 @@ int vm_create(struct vm *vm, const struct vm_env *env)
 	for (size_t i = 0; i < sizeof(build_steps) / sizeof(build_steps[0]); i++) {
 		r = build_steps[i].run(vm);
 		if (r) {
-			log_error("creating the VM: %s: %s", build_steps[i].what, strerror(-r));
+			if (r != -ECANCELED)    /* the step said why itself */
+				log_error("creating the VM: %s: %s", build_steps[i].what, strerror(-r));
 			vm_destroy(vm);
 			return -1;
 		}
@@ -479,6 +522,9 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_blk; i++)
 		virtio_blk_destroy(&vm->blk[i]);
 	vm->nr_blk = 0;
+	for (unsigned i = 0; i < vm->nr_net; i++)
+		virtio_net_destroy(&vm->net[i]);
+	vm->nr_net = 0;
 	if (vm->devices_ready) {
 		uart_destroy(&vm->uart);
 		pci_bus_destroy(&vm->pci);

@@ -24,6 +24,7 @@
 #include "dev/pci.h"
 #include "dev/uart.h"
 #include "dev/virtio_blk.h"
+#include "dev/virtio_net.h"
 #include "dev/virtio_rng.h"
 #include "kvm/dirty_log.h"
 #include "kvm/guest_mem.h"
@@ -70,6 +71,8 @@ struct vm {
 	bool has_rng;
 	struct virtio_blk blk[MAX_DISKS];
 	unsigned nr_blk;                /* initialized (to destroy) */
+	struct virtio_net net[MAX_NETS];
+	unsigned nr_net;
 	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here, */
 	uint64_t next_bar64_gpa;        /* and in the 64-bit window from here */
 	struct irq_routes routes;       /* GSI routing: PC lines + MSI routes for irqfds */
@@ -121,6 +124,12 @@ int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
  * false thaws them. With the vCPUs paused: the moment a VM's final state
  * is taken (live migration's last round). */
 void vm_freeze_devices(struct vm *vm, bool frozen);
+
+/* The network backends: attached after an incoming migration (waiting
+ * up to wait_ms for the source to let its taps go), released when this
+ * VM's guest went to a destination. Attach returns 0 or -1 (said). */
+int vm_attach_backends(struct vm *vm, unsigned wait_ms);
+void vm_release_backends(struct vm *vm);
 
 /* Raises or lowers an interrupt line of the in-kernel irqchip. */
 void vm_set_irq(struct vm *vm, unsigned gsi, int level);

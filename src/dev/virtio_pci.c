@@ -277,8 +277,11 @@ void virtio_pci_resume_locked(struct virtio_pci *vp, uint8_t status, const uint8
 		vq->signalled_used = signalled_used[q];
 		vq->broken = vq->broken || broken[q];
 	}
-	if (status & VIRTIO_STATUS_DRIVER_OK)
+	if (status & VIRTIO_STATUS_DRIVER_OK) {
 		kicks_on(vp);
+		if (vp->ops->driver_ok)
+			vp->ops->driver_ok(vp);
+	}
 	/* what the driver queued after the source stopped looking goes now */
 	notify_all_locked(vp);
 }
@@ -302,8 +305,11 @@ static void set_status(struct virtio_pci *vp, uint8_t status)
 	}
 	/* NEEDS_RESET is the device's to set and only a reset clears it */
 	vp->status = status | (vp->status & VIRTIO_STATUS_NEEDS_RESET);
-	if (newly & VIRTIO_STATUS_DRIVER_OK)
+	if (newly & VIRTIO_STATUS_DRIVER_OK) {
 		kicks_on(vp);
+		if (vp->ops->driver_ok)
+			vp->ops->driver_ok(vp);
+	}
 }
 
 /* --- the common configuration structure --- */

@@ -48,6 +48,9 @@ struct virtio_device_ops {
 	/* Device configuration space reads (NULL: none); offset+len checked. */
 	void (*config_read)(struct virtio_pci *vp, uint32_t offset, void *data, unsigned len);
 	uint32_t config_bytes;
+	/* The driver set DRIVER_OK, or a loaded state has it (NULL: nothing
+	 * to do): the negotiated features are final. Under vp->lock. */
+	void (*driver_ok)(struct virtio_pci *vp);
 	/* The driver resets the device (NULL: nothing to do): requests in
 	 * flight must be over when this returns. Under vp->lock. */
 	void (*reset)(struct virtio_pci *vp);

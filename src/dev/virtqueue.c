@@ -173,6 +173,11 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq, unsigned n)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+}
+
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes)
 {
 	uint32_t elem[2] = { head, written_bytes };

@@ -85,6 +85,9 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len);
 void virtq_kicks_off(struct virtq *vq);
 bool virtq_kicks_on(struct virtq *vq);
 
+/* Gives back the last n chains taken and not pushed: the next pops take
+ * them again (a receive that ran out of buffers mid-frame waits). */
+void virtq_unpop(struct virtq *vq, unsigned n);
 /* Returns a chain to the driver with the number of bytes written into it. */
 void virtq_push(struct virtq *vq, uint16_t head, uint32_t written_bytes);
 

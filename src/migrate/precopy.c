@@ -176,6 +176,7 @@ static int switchover(struct run *r, bool *paused)
 	publish(r);
 	if (wait_ack(pc))
 		return -1;
+	vm_release_backends(pc->vm);    /* the destination takes the taps over */
 	pc->downtime_ms = monotonic_ms() - t_pause;
 	atomic_store(&pc->remaining_pages, 0);
 	return 0;

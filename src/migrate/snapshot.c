@@ -16,7 +16,8 @@
 
 #define DEV_STATE_MAX 8192u
 
-enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BLK0 = 16 };
+enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BLK0 = 16,
+		 DEV_NET0 = DEV_BLK0 + MAX_DISKS, DEV_END = DEV_NET0 + MAX_NETS };
 
 /* --- the configuration the destination must match --- */
 
@@ -25,8 +26,12 @@ struct mig_config {
 	uint32_t cpus, tsc_khz, rng, nr_disks;
 	uint64_t disk_sectors[MAX_DISKS];
 	uint8_t disk_readonly[MAX_DISKS];
+	uint32_t nr_nets;
+	uint8_t mac[MAX_NETS][6];
 	char cpu_spec[256];
 };
+
+#define CONFIG_FIXED_BYTES (8 + 4 * 4 + MAX_DISKS * 9 + 4 + MAX_NETS * 6 + 4)
 
 static void config_of(const struct vm *vm, struct mig_config *c)
 {
@@ -42,6 +47,9 @@ static void config_of(const struct vm *vm, struct mig_config *c)
 		c->disk_sectors[i] = vm->env->disks[i].size_bytes / 512;
 		c->disk_readonly[i] = cfg->disks[i].readonly;
 	}
+	c->nr_nets = cfg->nr_nets;
+	for (unsigned i = 0; i < cfg->nr_nets; i++)
+		memcpy(c->mac[i], cfg->nets[i].mac, 6);
 	snprintf(c->cpu_spec, sizeof(c->cpu_spec), "%s", cfg->cpu_spec);
 }
 
@@ -49,7 +57,7 @@ static void put_config(struct mig_stream *w, const struct mig_config *c)
 {
 	uint32_t spec_len = (uint32_t)strlen(c->cpu_spec);
 
-	mig_put_section(w, MIG_SEC_CONFIG, 0, 1, 8 + 4 * 4 + MAX_DISKS * 9 + 4 + spec_len);
+	mig_put_section(w, MIG_SEC_CONFIG, 0, 1, CONFIG_FIXED_BYTES + spec_len);
 	mig_put_u64(w, c->mem_bytes);
 	mig_put_u32(w, c->cpus);
 	mig_put_u32(w, c->tsc_khz);
@@ -59,6 +67,8 @@ static void put_config(struct mig_stream *w, const struct mig_config *c)
 		mig_put_u64(w, c->disk_sectors[i]);
 		mig_put(w, &c->disk_readonly[i], 1);
 	}
+	mig_put_u32(w, c->nr_nets);
+	mig_put(w, c->mac, sizeof(c->mac));
 	mig_put_u32(w, spec_len);
 	mig_put(w, c->cpu_spec, spec_len);
 }
@@ -84,6 +94,15 @@ static int compare_config(const struct mig_config *saved, const struct mig_confi
 	if (saved->nr_disks != here->nr_disks)
 		return snprintf(err, err_len, "the snapshot has %u disks, this guest %u (--disk)",
 				saved->nr_disks, here->nr_disks), -1;
+	if (saved->nr_nets != here->nr_nets)
+		return snprintf(err, err_len, "the snapshot has %u network devices, this guest %u "
+				"(--net)", saved->nr_nets, here->nr_nets), -1;
+	for (unsigned i = 0; i < saved->nr_nets; i++)
+		if (memcmp(saved->mac[i], here->mac[i], 6))
+			return snprintf(err, err_len, "network device %u: the snapshot's MAC is "
+					"%02x:%02x:%02x:%02x:%02x:%02x, this one another (--net mac=)",
+					i, saved->mac[i][0], saved->mac[i][1], saved->mac[i][2],
+					saved->mac[i][3], saved->mac[i][4], saved->mac[i][5]), -1;
 	for (unsigned i = 0; i < saved->nr_disks; i++)
 		if (saved->disk_sectors[i] != here->disk_sectors[i] ||
 		    saved->disk_readonly[i] != here->disk_readonly[i])
@@ -100,15 +119,17 @@ static int get_config(struct mig_stream *r, uint32_t len, struct mig_config *c)
 	uint32_t spec_len;
 
 	memset(c, 0, sizeof(*c));
-	if (len < 8 + 16 + MAX_DISKS * 9 + 4 || mig_get_u64(r, &c->mem_bytes) ||
+	if (len < CONFIG_FIXED_BYTES || mig_get_u64(r, &c->mem_bytes) ||
 	    mig_get_u32(r, &c->cpus) || mig_get_u32(r, &c->tsc_khz) || mig_get_u32(r, &c->rng) ||
 	    mig_get_u32(r, &c->nr_disks) || c->nr_disks > MAX_DISKS)
 		return -1;
 	for (unsigned i = 0; i < MAX_DISKS; i++)
 		if (mig_get_u64(r, &c->disk_sectors[i]) || mig_get(r, &c->disk_readonly[i], 1))
 			return -1;
+	if (mig_get_u32(r, &c->nr_nets) || c->nr_nets > MAX_NETS || mig_get(r, c->mac, sizeof(c->mac)))
+		return -1;
 	if (mig_get_u32(r, &spec_len) || spec_len >= sizeof(c->cpu_spec) ||
-	    spec_len != len - (8 + 16 + MAX_DISKS * 9 + 4) || mig_get(r, c->cpu_spec, spec_len))
+	    spec_len != len - CONFIG_FIXED_BYTES || mig_get(r, c->cpu_spec, spec_len))
 		return -1;
 	return 0;
 }
@@ -136,6 +157,8 @@ static void put_devices(struct mig_stream *w, struct vm *vm)
 		put_device(w, DEV_RNG, virtio_rng_save(&vm->rng, buf, sizeof(buf)), buf);
 	for (unsigned i = 0; i < vm->nr_blk; i++)
 		put_device(w, DEV_BLK0 + i, virtio_blk_save(&vm->blk[i], buf, sizeof(buf)), buf);
+	for (unsigned i = 0; i < vm->nr_net; i++)
+		put_device(w, DEV_NET0 + i, virtio_net_save(&vm->net[i], buf, sizeof(buf)), buf);
 }
 
 static ssize_t load_device(struct vm *vm, uint32_t id, const uint8_t *p, size_t len, char *err,
@@ -149,8 +172,10 @@ static ssize_t load_device(struct vm *vm, uint32_t id, const uint8_t *p, size_t 
 		return cmos_load(vm->env->cmos, p, len, err, err_len);
 	if (id == DEV_RNG && vm->has_rng)
 		return virtio_rng_load(&vm->rng, p, len, err, err_len);
-	if (id >= DEV_BLK0 && id - DEV_BLK0 < vm->nr_blk)
+	if (id >= DEV_BLK0 && id < DEV_NET0 && id - DEV_BLK0 < vm->nr_blk)
 		return virtio_blk_load(&vm->blk[id - DEV_BLK0], p, len, err, err_len);
+	if (id >= DEV_NET0 && id < DEV_END && id - DEV_NET0 < vm->nr_net)
+		return virtio_net_load(&vm->net[id - DEV_NET0], p, len, err, err_len);
 	snprintf(err, err_len, "state of device %u, which this guest does not have", id);
 	return -1;
 }
@@ -318,14 +343,14 @@ struct loaded {
 	struct kvm_irqchip chip[3];
 	struct kvm_pit_state2 pit;
 	struct blob vcpu[CLOCK_XFER_MAX_VCPUS];
-	struct blob dev[DEV_BLK0 + MAX_DISKS];
+	struct blob dev[DEV_END];
 };
 
 static void loaded_free(struct loaded *l)
 {
 	for (unsigned i = 0; i < CLOCK_XFER_MAX_VCPUS; i++)
 		blob_free(&l->vcpu[i]);
-	for (unsigned i = 0; i < DEV_BLK0 + MAX_DISKS; i++)
+	for (unsigned i = 0; i < DEV_END; i++)
 		blob_free(&l->dev[i]);
 	free(l);
 }
@@ -371,7 +396,7 @@ static int read_section(struct mig_stream *r, struct vm *vm, struct loaded *l, u
 			return -1;
 		return read_blob(r, &l->vcpu[id], len);
 	case MIG_SEC_DEVICE:
-		if (id >= DEV_BLK0 + MAX_DISKS)
+		if (id >= DEV_END)
 			return -1;
 		return read_blob(r, &l->dev[id], len);
 	case MIG_SEC_RAM:
@@ -413,7 +438,7 @@ static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
 	}
 	/* the guest was stopped for a while: its watchdogs must not count it */
 	vm_tell_guest_paused(vm);
-	for (unsigned id = 0; id < DEV_BLK0 + MAX_DISKS; id++) {
+	for (unsigned id = 0; id < DEV_END; id++) {
 		char why[200];
 
 		if (l->dev[id].data &&

@@ -1,0 +1,383 @@
+#include "dev/virtio_net.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "dev/virtio_net_hdr.h"
+#include "net/tap.h"
+
+#define VIRTIO_ID_NET 1
+#define PCI_CLASS_NETWORK_ETHERNET 0x020000
+#define RXQ 0
+#define TXQ 1
+
+static const uint64_t net_features =
+	1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
+	1ull << VIRTIO_NET_F_GUEST_TSO4 | 1ull << VIRTIO_NET_F_GUEST_TSO6 |
+	1ull << VIRTIO_NET_F_GUEST_ECN | 1ull << VIRTIO_NET_F_HOST_TSO4 |
+	1ull << VIRTIO_NET_F_HOST_TSO6 | 1ull << VIRTIO_NET_F_HOST_ECN |
+	1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS;
+
+static bool negotiated(const struct virtio_net *net, unsigned bit)
+{
+	return net->vp.driver_features >> bit & 1;
+}
+
+/* Watch the tap for input only while frames can go somewhere. */
+static void poll_tap(struct virtio_net *net, bool on)
+{
+	if (net->tap_fd < 0 || net->tap_polled == on)
+		return;
+	if (evloop_mod(net->vp.host.loop, &net->tap_h, on ? EPOLLIN : 0) == 0)
+		net->tap_polled = on;
+}
+
+/* --- receive: tap -> guest --- */
+
+struct rx_used {
+	uint16_t head;
+	uint32_t len;
+};
+
+/* Copies frame bytes from *off into the chain's writable buffers. */
+static uint32_t fill_chain(struct virtio_net *net, const struct virtq_chain *c, size_t *off,
+			   uint8_t **num_buffers)
+{
+	uint32_t written = 0;
+
+	for (unsigned i = 0; i < c->nr_segs && *off < net->frame_len; i++) {
+		const struct virtq_seg *s = &c->segs[i];
+		size_t n = s->len < net->frame_len - *off ? s->len : net->frame_len - *off;
+
+		if (!s->device_writes)
+			continue;
+		memcpy(s->hva, net->frame + *off, n);
+		guest_mem_mark_dirty(net->vp.host.mem, s->hva, n);
+		/* where the header's num_buffers (bytes 10-11) landed */
+		for (size_t b = 10; b < 12; b++)
+			if (b >= *off && b < *off + n)
+				num_buffers[b - 10] = (uint8_t *)s->hva + (b - *off);
+		*off += n;
+		written += (uint32_t)n;
+	}
+	return written;
+}
+
+/* One frame into as many chains as it takes (one without mergeable
+ * buffers). 1: delivered (or dropped), 0: not enough buffers yet (the
+ * chains taken are given back), -1: the queue broke. */
+static int deliver(struct virtio_net *net)
+{
+	static struct rx_used used[VIRTIO_QUEUE_SIZE];
+	struct virtq *vq = &net->vp.vq[RXQ];
+	bool mrg = negotiated(net, VIRTIO_NET_F_MRG_RXBUF);
+	uint8_t *num_buffers[2] = { NULL, NULL };
+	unsigned n = 0;
+	size_t off = 0;
+	char err[160];
+
+	while (off < net->frame_len) {
+		int r;
+
+		if (n == VIRTIO_QUEUE_SIZE || (!mrg && n == 1)) {
+			/* the buffers cannot hold it (without mergeable buffers the
+			 * driver must give whole-frame ones): dropped, buffers kept */
+			virtq_unpop(vq, n);
+			net->rx_dropped++;
+			return 1;
+		}
+		r = virtq_pop(vq, &net->chain, err, sizeof(err));
+		if (r < 0) {
+			virtio_pci_queue_broken(&net->vp, RXQ, err);
+			return -1;
+		}
+		if (r == 0) {
+			virtq_unpop(vq, n);     /* the frame waits for more buffers */
+			return 0;
+		}
+		used[n].head = net->chain.head;
+		used[n].len = fill_chain(net, &net->chain, &off, num_buffers);
+		n++;
+	}
+	/* a frame is at least its header: num_buffers landed somewhere */
+	if (num_buffers[0] && num_buffers[1]) {
+		*num_buffers[0] = (uint8_t)n;
+		*num_buffers[1] = (uint8_t)(n >> 8);
+	}
+	for (unsigned i = 0; i < n; i++)
+		virtq_push(vq, used[i].head, used[i].len);
+	net->rx_frames++;
+	return 1;
+}
+
+/* Frames from the tap into the guest while it has buffers. Under vp->lock. */
+static void rx_pump(struct virtio_net *net)
+{
+	struct virtio_pci *vp = &net->vp;
+	bool pushed = false;
+
+	if (net->tap_fd < 0)
+		return;
+	if (!(vp->status & VIRTIO_STATUS_DRIVER_OK) || !vp->vq[RXQ].enabled || vp->frozen ||
+	    vp->vq[RXQ].broken) {
+		poll_tap(net, false);   /* a kick of the receive queue or a thaw restarts it */
+		return;
+	}
+	for (;;) {
+		int r;
+
+		if (!net->frame_len) {
+			ssize_t got = read(net->tap_fd, net->frame, VIRTIO_NET_FRAME_MAX);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				if (errno != EAGAIN && !net->rx_error_logged) {
+					log_error("virtio-net %s: reading the tap: %s", net->cfg.ifname,
+						  strerror(errno));
+					net->rx_error_logged = true;
+				}
+				poll_tap(net, true);
+				break;
+			}
+			if (got <= VIRTIO_NET_HDR_BYTES)
+				continue;
+			net->frame_len = (size_t)got;
+		}
+		r = deliver(net);
+		if (r == 0) {
+			poll_tap(net, false);   /* until the guest adds buffers */
+			break;
+		}
+		net->frame_len = 0;
+		if (r < 0)
+			break;
+		pushed = true;
+	}
+	if (pushed)
+		virtio_pci_notify_used(vp, RXQ);
+}
+
+static void on_tap(struct ev_handler *h, uint32_t events)
+{
+	struct virtio_net *net = h->opaque;
+
+	pthread_mutex_lock(&net->vp.lock);
+	rx_pump(net);
+	pthread_mutex_unlock(&net->vp.lock);
+}
+
+/* --- transmit: guest -> tap --- */
+
+static void tx_one(struct virtio_net *net, const struct virtq_chain *c)
+{
+	struct iovec iov[VIRTQ_MAX_SEGS];
+	uint64_t bytes;
+	unsigned n = virtq_chain_iov(c, false, 0, 0, iov, &bytes);
+	ssize_t w;
+
+	if (bytes <= VIRTIO_NET_HDR_BYTES || net->tap_fd < 0)
+		return;         /* nothing to send, or nowhere to: dropped */
+	do
+		w = writev(net->tap_fd, iov, (int)n);
+	while (w < 0 && errno == EINTR);
+	if (w >= 0) {
+		net->tx_frames++;
+		return;
+	}
+	/* the host refused this frame (a bad GSO header, a full queue): the
+	 * frame is lost, as on a wire; the device carries on */
+	net->tx_errors++;
+	if (!net->tx_error_logged)
+		log_error("virtio-net %s: the tap refused a frame: %s (said once)", net->cfg.ifname,
+			  strerror(errno));
+	net->tx_error_logged = true;
+}
+
+static void tx_flush(struct virtio_net *net)
+{
+	struct virtq *vq = &net->vp.vq[TXQ];
+	char err[160];
+	int r;
+
+	do {
+		virtq_kicks_off(vq);
+		while ((r = virtq_pop(vq, &net->chain, err, sizeof(err))) > 0) {
+			tx_one(net, &net->chain);
+			virtq_push(vq, net->chain.head, 0);
+		}
+	} while (r == 0 && virtq_kicks_on(vq));
+	if (r < 0)
+		virtio_pci_queue_broken(&net->vp, TXQ, err);
+	virtio_pci_notify_used(&net->vp, TXQ);
+}
+
+/* --- the transport's hooks --- */
+
+static void net_notify(struct virtio_pci *vp, unsigned queue)
+{
+	struct virtio_net *net = vp->device;
+
+	if (queue == TXQ)
+		tx_flush(net);
+	else
+		rx_pump(net);           /* new receive buffers */
+}
+
+static void net_driver_ok(struct virtio_pci *vp)
+{
+	struct virtio_net *net = vp->device;
+	int r = net->tap_fd >= 0 ? tap_set_offload(net->tap_fd, vp->driver_features) : 0;
+
+	if (r && r != -ENOTTY)  /* ENOTTY: not a tap (a test's socket) */
+		log_error("virtio-net %s: TUNSETOFFLOAD: %s", net->cfg.ifname, strerror(-r));
+	rx_pump(net);
+}
+
+static void net_reset(struct virtio_pci *vp)
+{
+	struct virtio_net *net = vp->device;
+
+	net->frame_len = 0;
+	poll_tap(net, false);
+}
+
+static void net_config_read(struct virtio_pci *vp, uint32_t offset, void *data, unsigned len)
+{
+	struct virtio_net *net = vp->device;
+
+	memcpy(data, net->config + offset, len);
+}
+
+static const struct virtio_device_ops net_ops = {
+	.name = "virtio-net",
+	.device_id = VIRTIO_ID_NET,
+	.pci_class = PCI_CLASS_NETWORK_ETHERNET,
+	.features = net_features,
+	.nr_queues = 2,
+	.queue_notify = net_notify,
+	.config_read = net_config_read,
+	.config_bytes = sizeof(((struct virtio_net *)0)->config),
+	.driver_ok = net_driver_ok,
+	.reset = net_reset,
+};
+
+/* --- the tap --- */
+
+int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len)
+{
+	pthread_mutex_lock(&net->vp.lock);
+	net->tap_fd = fd;
+	net->tap_h = (struct ev_handler){ .fd = fd, .cb = on_tap, .opaque = net };
+	net->tap_polled = false;
+	if (evloop_add(net->vp.host.loop, &net->tap_h, 0)) {
+		snprintf(err, err_len, "tap %s: epoll: %s", net->cfg.ifname, strerror(errno));
+		close(fd);
+		net->tap_fd = -1;
+		pthread_mutex_unlock(&net->vp.lock);
+		return -1;
+	}
+	if (net->vp.status & VIRTIO_STATUS_DRIVER_OK)
+		net_driver_ok(&net->vp);
+	pthread_mutex_unlock(&net->vp.lock);
+	return 0;
+}
+
+int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int err_len)
+{
+	struct timespec pause = { .tv_nsec = 20 * 1000000 };
+	unsigned waited = 0;
+	int fd;
+
+	while ((fd = tap_open(net->cfg.ifname, err, err_len)) < 0 && strstr(err, "another process") &&
+	       waited < wait_ms) {
+		nanosleep(&pause, NULL);
+		waited += 20;
+	}
+	return fd < 0 ? -1 : virtio_net_attach_fd(net, fd, err, err_len);
+}
+
+void virtio_net_detach(struct virtio_net *net)
+{
+	pthread_mutex_lock(&net->vp.lock);
+	if (net->tap_fd >= 0) {
+		evloop_del(net->vp.host.loop, &net->tap_h);
+		close(net->tap_fd);
+	}
+	net->tap_fd = -1;
+	net->tap_polled = false;
+	pthread_mutex_unlock(&net->vp.lock);
+}
+
+int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
+		    const struct virtio_host *host, uint64_t bar_gpa, bool attach, char *err,
+		    int err_len)
+{
+	int r;
+
+	memset(net, 0, sizeof(*net));
+	net->cfg = *cfg;
+	net->tap_fd = -1;
+	memcpy(net->config, cfg->mac, 6);
+	net->config[6] = VIRTIO_NET_S_LINK_UP;
+	net->config[8] = 1;             /* max_virtqueue_pairs */
+	net->frame = malloc(VIRTIO_NET_FRAME_MAX);
+	if (!net->frame)
+		return snprintf(err, err_len, "out of memory"), -1;
+	r = virtio_pci_init(&net->vp, &net_ops, net, host, bar_gpa);
+	if (r) {
+		free(net->frame);
+		return snprintf(err, err_len, "virtio-net: %s", strerror(-r)), -1;
+	}
+	if (attach && virtio_net_attach(net, 0, err, err_len)) {
+		virtio_net_destroy(net);
+		return -1;
+	}
+	return 0;
+}
+
+void virtio_net_destroy(struct virtio_net *net)
+{
+	virtio_net_detach(net);
+	virtio_pci_destroy(&net->vp);
+	free(net->frame);
+	net->frame = NULL;
+}
+
+ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap)
+{
+	ssize_t n = virtio_pci_save(&net->vp, buf, cap);
+
+	if (n < 0 || (size_t)n + 6 > cap)
+		return -1;
+	memcpy(buf + n, net->cfg.mac, 6);
+	return n + 6;
+}
+
+ssize_t virtio_net_load(struct virtio_net *net, const uint8_t *buf, size_t len, char *err,
+			int err_len)
+{
+	size_t pci_bytes = virtio_pci_state_bytes();
+	const uint8_t *mac;
+
+	if (len < pci_bytes + 6) {
+		snprintf(err, err_len, "virtio-net: %zu bytes of state, %zu needed", len, pci_bytes + 6);
+		return -1;
+	}
+	mac = buf + pci_bytes;
+	if (memcmp(mac, net->cfg.mac, 6)) {
+		snprintf(err, err_len, "virtio-net %s: the saved device has MAC "
+			 "%02x:%02x:%02x:%02x:%02x:%02x, this one another (--net mac=)",
+			 net->cfg.ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		return -1;
+	}
+	if (virtio_pci_load(&net->vp, buf, pci_bytes, err, err_len) < 0)
+		return -1;
+	return (ssize_t)pci_bytes + 6;
+}

@@ -1,0 +1,55 @@
+/* virtio-net (virtio spec 5.1) on a tap backend: one receive and one
+ * transmit queue, the MAC and link status in its configuration, mergeable
+ * receive buffers, and the checksum/TSO offloads passed through the
+ * 12-byte header both ways (the tap speaks the same header).
+ *
+ * Receive: the tap is read only while the guest has buffers; a frame that
+ * does not fit the buffers there are waits (unpopped) for the next ones.
+ * Nothing is written into guest RAM while the device is frozen (the last
+ * round of a migration). The tap can be attached after the device exists:
+ * a migration's destination takes it over when the source let it go. */
+#ifndef MERIDIAN_VIRTIO_NET_H
+#define MERIDIAN_VIRTIO_NET_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cli/net_spec.h"
+#include "dev/virtio_pci.h"
+
+#define VIRTIO_NET_FRAME_MAX (65536 + 12)       /* a GSO frame and its header */
+
+struct virtio_net {
+	struct virtio_pci vp;
+	struct net_config cfg;
+	uint8_t config[10];             /* mac, status, max_virtqueue_pairs */
+	int tap_fd;                     /* -1: not attached */
+	struct ev_handler tap_h;
+	bool tap_polled;                /* tap_h is watched for input */
+	uint8_t *frame;                 /* a frame read from the tap, not yet delivered */
+	size_t frame_len;
+	struct virtq_chain chain;
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_errors;
+	bool tx_error_logged, rx_error_logged;
+};
+
+/* Sets up the device; with attach, opens its tap now. Returns 0 or -1
+ * with err. */
+int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
+		    const struct virtio_host *host, uint64_t bar_gpa, bool attach, char *err,
+		    int err_len);
+void virtio_net_destroy(struct virtio_net *net);
+/* Opens the tap, waiting up to wait_ms while another process still holds
+ * it (the source of a migration). 0 or -1 with err. */
+int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int err_len);
+/* The same with an fd already open (tests give a datagram socket). */
+int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len);
+/* Lets the tap go (any thread). */
+void virtio_net_detach(struct virtio_net *net);
+
+/* The transport's state and the MAC (a destination with another MAC refuses). */
+ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap);
+ssize_t virtio_net_load(struct virtio_net *net, const uint8_t *buf, size_t len, char *err,
+			int err_len);
+
+#endif

@@ -1,0 +1,21 @@
+/* A tap interface as a virtio-net backend: frames with a 12-byte virtio
+ * net header in front (IFF_VNET_HDR, TUNSETVNETHDRSZ), so checksum and
+ * segmentation offloads pass between guest and host kernel untouched. */
+#ifndef MERIDIAN_TAP_H
+#define MERIDIAN_TAP_H
+
+#include <stdint.h>
+
+#define TAP_VNET_HDR_BYTES 12   /* struct virtio_net_hdr_v1 */
+
+/* Does the tap exist? 0, or -1 with err ("no such network interface",
+ * "not a tap"). */
+int tap_check(const char *ifname, char *err, int err_len);
+/* Attaches to the existing tap ifname. Returns a non-blocking fd or -1
+ * with err. */
+int tap_open(const char *ifname, char *err, int err_len);
+/* What the host kernel may hand the guest: TUN_F_* from the guest's
+ * negotiated offload features (VIRTIO_NET_F_GUEST_*). 0 or -errno. */
+int tap_set_offload(int fd, uint64_t guest_features);
+
+#endif

@@ -1,0 +1,285 @@
+/* virtio-net against a fake tap (a datagram socket pair keeps frame
+ * boundaries as a tap does): the test plays the guest's driver over the
+ * PCI transport. Frames go out with their 12-byte header as the guest
+ * wrote it; frames come in split over mergeable buffers with num_buffers
+ * set, wait when the buffers run out, are dropped when a driver without
+ * mergeable buffers gives too small ones, and stay out while frozen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/le_bytes.h"
+#include "dev/virtio_net.h"
+#include "dev/virtio_net_hdr.h"
+
+#define QSIZE 8
+#define RX_DESC 0x1000
+#define RX_AVAIL 0x2000
+#define RX_USED 0x3000
+#define TX_DESC 0x4000
+#define TX_AVAIL 0x5000
+#define TX_USED 0x6000
+#define BUF_GPA 0x10000         /* 8 buffers of 4 KiB */
+#define RAM_BYTES (1u << 20)
+#define COMMON 0x0
+#define DEVICE_CFG 0x2000
+#define NOTIFY 0x3000
+
+static struct guest_mem mem;
+static struct evloop loop;
+static struct virtio_net net;
+static int peer;                /* the host's end of the "tap" */
+static uint16_t rx_next, tx_next;
+
+static void *gp(uint64_t gpa, uint64_t len) { return guest_mem_ptr(&mem, gpa, len); }
+
+static void bar_w(uint64_t off, uint64_t v, unsigned len)
+{
+	uint8_t b[8];
+
+	le_put(b, v, len);
+	virtio_pci_bar_write(&net.vp.pci, 0, off, b, len);
+}
+
+static uint64_t bar_r(uint64_t off, unsigned len)
+{
+	uint8_t b[8] = { 0 };
+
+	virtio_pci_bar_read(&net.vp.pci, 0, off, b, len);
+	return le_get(b, len);
+}
+
+static void queue_setup(unsigned q, uint64_t desc, uint64_t avail, uint64_t used)
+{
+	bar_w(COMMON + 0x16, q, 2);
+	bar_w(COMMON + 0x18, QSIZE, 2);
+	bar_w(COMMON + 0x20, desc, 8);
+	bar_w(COMMON + 0x28, avail, 8);
+	bar_w(COMMON + 0x30, used, 8);
+	bar_w(COMMON + 0x1c, 1, 2);
+}
+
+static void driver_init(bool mrg)
+{
+	bar_w(COMMON + 0x14, 1 | 2, 1);
+	bar_w(COMMON + 0x08, 1, 4);
+	bar_w(COMMON + 0x0c, 1, 4);                     /* VERSION_1 */
+	bar_w(COMMON + 0x08, 0, 4);
+	bar_w(COMMON + 0x0c, (mrg ? 1u << VIRTIO_NET_F_MRG_RXBUF : 0) | 1u << VIRTIO_NET_F_MAC |
+	      1u << VIRTIO_NET_F_CSUM | 1u << VIRTIO_NET_F_GUEST_CSUM, 4);
+	bar_w(COMMON + 0x14, 1 | 2 | 8, 1);
+	queue_setup(0, RX_DESC, RX_AVAIL, RX_USED);
+	queue_setup(1, TX_DESC, TX_AVAIL, TX_USED);
+	bar_w(COMMON + 0x14, 1 | 2 | 8 | 4, 1);
+}
+
+static int start(bool mrg)
+{
+	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop };
+	struct net_config cfg = { .backend = NET_TAP, .ifname = "test0" };
+	char err[200];
+	int sv[2];
+
+	if (!mem.base_hva && guest_mem_map(&mem, RAM_BYTES))
+		return -1;
+	memset(mem.base_hva, 0, RAM_BYTES);
+	rx_next = tx_next = 0;
+	net_default_mac(0, cfg.mac);
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) || evloop_init(&loop) ||
+	    virtio_net_init(&net, &cfg, &host, 0xc0000000, false, err, sizeof(err)) ||
+	    virtio_net_attach_fd(&net, sv[0], err, sizeof(err)))
+		return -1;
+	peer = sv[1];
+	driver_init(mrg);
+	return 0;
+}
+
+static int setup_mrg(void **state) { return start(true); }
+static int setup_plain(void **state) { return start(false); }
+
+static int teardown(void **state)
+{
+	virtio_net_destroy(&net);
+	evloop_destroy(&loop);
+	close(peer);
+	return 0;
+}
+
+static uint16_t used_idx(uint64_t used) { return *(uint16_t *)gp(used + 2, 2); }
+static uint32_t used_len(uint64_t used, unsigned i) { return *(uint32_t *)gp(used + 4 + 8 * i + 4, 4); }
+
+/* Offers buffer k (4 KiB at BUF_GPA + k * 4 KiB, len bytes) to the rx queue. */
+static void rx_offer(unsigned k, uint32_t len)
+{
+	uint16_t *avail = gp(RX_AVAIL, 6 + 2 * QSIZE);
+
+	*(struct virtq_desc *)gp(RX_DESC + 16 * k, 16) = (struct virtq_desc){
+		.addr = BUF_GPA + 4096 * k, .len = len, .flags = VIRTQ_DESC_F_WRITE };
+	avail[2 + rx_next % QSIZE] = (uint16_t)k;
+	avail[1] = ++rx_next;
+}
+
+static void run_loop(void)
+{
+	for (int i = 0; i < 5; i++)
+		evloop_run_once(&loop, 20);
+}
+
+static void frame(uint8_t *f, size_t len)
+{
+	memset(f, 0, VIRTIO_NET_HDR_BYTES);
+	f[0] = 1;                       /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+	for (size_t i = VIRTIO_NET_HDR_BYTES; i < len; i++)
+		f[i] = (uint8_t)(i * 13);
+}
+
+static void config_has_mac_and_link(void **state)
+{
+	assert_int_equal(bar_r(DEVICE_CFG + 0, 1), 0x52);
+	assert_int_equal(bar_r(DEVICE_CFG + 5, 1), 0x56);
+	assert_int_equal(bar_r(DEVICE_CFG + 6, 2), VIRTIO_NET_S_LINK_UP);
+}
+
+static void transmit_keeps_header_and_frame(void **state)
+{
+	uint8_t *buf = gp(BUF_GPA, 4096), got[4096];
+	uint16_t *avail = gp(TX_AVAIL, 6 + 2 * QSIZE);
+
+	frame(buf, 112);
+	*(struct virtq_desc *)gp(TX_DESC, 16) =
+		(struct virtq_desc){ .addr = BUF_GPA, .len = 12, .flags = VIRTQ_DESC_F_NEXT, .next = 1 };
+	*(struct virtq_desc *)gp(TX_DESC + 16, 16) =
+		(struct virtq_desc){ .addr = BUF_GPA + 12, .len = 100 };
+	avail[2] = 0;
+	avail[1] = ++tx_next;
+	bar_w(NOTIFY + 4, 1, 2);        /* kick queue 1 */
+	assert_int_equal(recv(peer, got, sizeof(got), 0), 112);
+	assert_memory_equal(got, buf, 112);
+	assert_int_equal(used_idx(TX_USED), 1);
+}
+
+static void receive_merges_buffers(void **state)
+{
+	static uint8_t f[2512];
+
+	frame(f, sizeof(f));
+	for (unsigned k = 0; k < 3; k++)
+		rx_offer(k, 1000);
+	bar_w(NOTIFY, 0, 2);
+	assert_int_equal(send(peer, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	run_loop();
+	assert_int_equal(used_idx(RX_USED), 3);
+	assert_int_equal(used_len(RX_USED, 0), 1000);
+	assert_int_equal(used_len(RX_USED, 2), 512);
+	/* num_buffers in the header, the rest as sent */
+	assert_int_equal(*(uint16_t *)gp(BUF_GPA + 10, 2), 3);
+	assert_memory_equal(gp(BUF_GPA + 12, 988), f + 12, 988);
+	assert_memory_equal(gp(BUF_GPA + 4096, 1000), f + 1000, 1000);
+	assert_memory_equal(gp(BUF_GPA + 8192, 512), f + 2000, 512);
+	assert_int_equal(net.rx_frames, 1);
+}
+
+static void receive_waits_for_buffers(void **state)
+{
+	static uint8_t f[2512];
+
+	frame(f, sizeof(f));
+	rx_offer(0, 1000);
+	bar_w(NOTIFY, 0, 2);
+	assert_int_equal(send(peer, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	run_loop();
+	assert_int_equal(used_idx(RX_USED), 0);         /* one buffer is not enough */
+	rx_offer(1, 1000);
+	rx_offer(2, 1000);
+	bar_w(NOTIFY, 0, 2);                            /* the driver adds buffers and kicks */
+	run_loop();
+	assert_int_equal(used_idx(RX_USED), 3);
+	assert_memory_equal(gp(BUF_GPA + 8192, 512), f + 2000, 512);
+}
+
+static void small_buffer_without_merging_drops(void **state)
+{
+	static uint8_t big[3000], small[200];
+
+	frame(big, sizeof(big));
+	frame(small, sizeof(small));
+	rx_offer(0, 2048);
+	bar_w(NOTIFY, 0, 2);
+	assert_int_equal(send(peer, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	assert_int_equal(send(peer, small, sizeof(small), 0), (ssize_t)sizeof(small));
+	run_loop();
+	assert_int_equal(net.rx_dropped, 1);
+	assert_int_equal(used_idx(RX_USED), 1);         /* the small one, in the same buffer */
+	assert_int_equal(used_len(RX_USED, 0), 200);
+	assert_memory_equal(gp(BUF_GPA + 12, 188), small + 12, 188);
+}
+
+static void frozen_device_writes_nothing(void **state)
+{
+	static uint8_t f[300];
+
+	frame(f, sizeof(f));
+	rx_offer(0, 4096);
+	bar_w(NOTIFY, 0, 2);
+	virtio_pci_freeze(&net.vp, true);
+	assert_int_equal(send(peer, f, sizeof(f), 0), (ssize_t)sizeof(f));
+	run_loop();
+	assert_int_equal(used_idx(RX_USED), 0);
+	virtio_pci_freeze(&net.vp, false);
+	run_loop();
+	assert_int_equal(used_idx(RX_USED), 1);
+}
+
+static void state_with_another_mac_refused(void **state)
+{
+	static uint8_t buf[8192];
+	char err[200];
+	ssize_t n = virtio_net_save(&net, buf, sizeof(buf));
+
+	assert_true(n > 6);
+	assert_int_equal(virtio_net_load(&net, buf, (size_t)n, err, sizeof(err)), n);
+	buf[n - 1] ^= 1;
+	assert_int_equal(virtio_net_load(&net, buf, (size_t)n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "MAC"));
+}
+
+static void mac_spec(void **state)
+{
+	uint8_t mac[6];
+	struct net_config c;
+
+	assert_int_equal(net_parse_mac("52:54:00:ab:CD:01", mac), 0);
+	assert_int_equal(mac[4], 0xcd);
+	assert_int_equal(net_parse_mac("53:54:00:ab:cd:01", mac), -1);  /* multicast */
+	assert_int_equal(net_parse_mac("52:54:00:ab:cd", mac), -1);
+	assert_int_equal(net_parse_mac("52-54-00-ab-cd-01", mac), -1);
+	assert_int_equal(net_spec_parse("tap,ifname=tap7,mac=02:00:00:00:00:01", &c), 0);
+	assert_string_equal(c.ifname, "tap7");
+	assert_true(c.mac_given);
+	assert_int_equal(net_spec_parse("tap", &c), 1);
+	assert_int_equal(net_spec_parse("tap,ifname=this-name-is-too-long", &c), 1);
+	assert_int_equal(net_spec_parse("bridge,ifname=x", &c), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(config_has_mac_and_link, setup_mrg, teardown),
+		cmocka_unit_test_setup_teardown(transmit_keeps_header_and_frame, setup_mrg, teardown),
+		cmocka_unit_test_setup_teardown(receive_merges_buffers, setup_mrg, teardown),
+		cmocka_unit_test_setup_teardown(receive_waits_for_buffers, setup_mrg, teardown),
+		cmocka_unit_test_setup_teardown(small_buffer_without_merging_drops, setup_plain,
+						teardown),
+		cmocka_unit_test_setup_teardown(frozen_device_writes_nothing, setup_mrg, teardown),
+		cmocka_unit_test_setup_teardown(state_with_another_mac_refused, setup_mrg, teardown),
+		cmocka_unit_test(mac_spec),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
