@@ -20,6 +20,7 @@
 #include "core/evloop.h"
 #include "core/log.h"
 #include "core/machine_priv.h"
+#include "net/tap.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
 #include "kvm/kvm_sys.h"
@@ -290,6 +291,20 @@ static int open_disks(struct machine *m)
 	return 0;
 }
 
+/* The taps named by --net exist (opening them is the VM's: a migration's
+ * destination takes them over later). */
+static int check_nets(struct machine *m)
+{
+	char err[200];
+
+	for (unsigned i = 0; i < m->cfg->nr_nets; i++)
+		if (tap_check(m->cfg->nets[i].ifname, err, sizeof(err))) {
+			log_error("--net: %s", err);
+			return -1;
+		}
+	return 0;
+}
+
 static void teardown(struct machine *m)
 {
 	machine_api_close(m);
@@ -406,7 +421,7 @@ int machine_run(const struct vm_config *cfg)
 	mig_params_init(&m->params);
 	log_set_quiet(cfg->quiet);
 	signal(SIGPIPE, SIG_IGN);       /* a migration peer that goes away is an error, not death */
-	if (load_kernel(m) || open_disks(m) || open_incoming(m))
+	if (load_kernel(m) || open_disks(m) || check_nets(m) || open_incoming(m))
 		goto out;
 	if (kvm_host_open(&m->host, true))
 		goto out;

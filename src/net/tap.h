@@ -8,8 +8,8 @@
 
 #define TAP_VNET_HDR_BYTES 12   /* struct virtio_net_hdr_v1 */
 
-/* Does the tap exist? 0, or -1 with err ("no such network interface",
- * "not a tap"). */
+/* Does the interface exist? 0, or -1 with err. (Whether it is a tap,
+ * tap_open finds out.) */
 int tap_check(const char *ifname, char *err, int err_len);
 /* Attaches to the existing tap ifname. Returns a non-blocking fd or -1
  * with err. */

@@ -136,6 +136,12 @@ check incoming-bad-uri 1 "meridian: --incoming udp:1.2.3.4:5: expected file:PATH
 	$M run -k "$K" --incoming udp:1.2.3.4:5
 check dirty-tracking-bad 1 "meridian: --dirty-tracking ring: expected auto, dirty-ring, dirty-log or dirty-log-clear" -- \
 	$M run -k "$K" --dirty-tracking ring
+check net-no-tap 1 "meridian: --net: tap nosuchtap0: no such network interface (ip tuntap add nosuchtap0 mode tap creates one)" -- \
+	$M run -k "$K" --net tap,ifname=nosuchtap0
+check net-bad-mac 1 "meridian: --net mac=01:02:03:04:05:06: expected six hex bytes like 52:54:00:12:34:56, not multicast" -- \
+	$M run -k "$K" --net tap,ifname=x,mac=01:02:03:04:05:06
+check net-no-ifname 1 "meridian: --net tap: tap needs ifname=NAME" -- \
+	$M run -k "$K" --net tap
 check incoming-no-file 1 "meridian: --incoming file:/nonexistent/snap: No such file or directory" -- \
 	$M run -k "$K" --incoming file:/nonexistent/snap
 

@@ -54,14 +54,15 @@ build_l2() {
 	busybox_root "$LAB/l2-root"
 	cp "$ROOT/tests/lab/guest/init" "$LAB/l2-root/init"
 	gcc -static -O2 -o "$LAB/l2-root/bin/cpuid-probe" "$ROOT/tests/lab/guest/cpuid-probe.c"
-	for probe in kvm-msrs clock-cost virtio-hostile powerbtn pattern; do
+	for probe in kvm-msrs clock-cost virtio-hostile powerbtn pattern tcpx; do
 		gcc -static -O2 -o "$LAB/l2-root/bin/$probe" "$ROOT/tests/lab/guest/$probe.c"
 	done
 	gcc -static -O2 -o "$LAB/l2-root/bin/blkbench" "$ROOT/bench/blk/blkbench.c" -luring
 	mkdir -p "$LAB/l2-root/lib/modules"
 	# virtio: the transport and the devices, insmod'ed in this order
 	for m in nvram.ko msr.ko virtio_ring.ko virtio.ko virtio_pci_legacy_dev.ko \
-		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko virtio_blk.ko button.ko evdev.ko; do
+		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko virtio_blk.ko button.ko evdev.ko \
+		 failover.ko net_failover.ko virtio_net.ko; do
 		cp "$(find "$LAB/l2-kernel/lib/modules" -name $m)" "$LAB/l2-root/lib/modules/"
 	done
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"
@@ -73,9 +74,10 @@ build_l1() {
 	busybox_root "$r"
 	cp "$ROOT/tests/lab/l1-init" "$r/init"
 	mkdir -p "$r/lab/bin" "$r/lab/l2" "$r/lab/scenarios"
-	# (brd: a RAM block device for bench/blk, loaded there)
+	# (brd: a RAM block device for bench/blk, loaded there; tun: taps for
+	# the network scenarios)
 	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko \
-		 arch/x86/kvm/kvm-amd.ko drivers/block/brd.ko; do
+		 arch/x86/kvm/kvm-amd.ko drivers/block/brd.ko drivers/net/tun.ko; do
 		mkdir -p "$r/lab/modules/$(dirname $m)"
 		cp "$L1_MODULES/$m" "$r/lab/modules/$m"
 	done
@@ -86,6 +88,7 @@ build_l1() {
 	add_binary "$r" /sbin/debugfs /sbin/debugfs
 	add_binary "$r" "$(command -v socat)" /usr/bin/socat    # an independent QMP client
 	cp "$LAB/l2-root/bin/pattern" "$r/lab/bin/pattern"      # its clock comparison
+	cp "$LAB/l2-root/bin/tcpx" "$r/lab/bin/tcpx"            # the host's end of TCP tests
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"

@@ -4,7 +4,9 @@
 # other scenarios with it; see docs/lab.md.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under a
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
-# writes and verifies 2 MiB of its disk with O_DIRECT, all the time.
+# writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
+# it reads a TCP stream of counters from the lab host over virtio-net
+# (tap0, handed from process to process) and checks every byte.
 #  1. migrate-set-parameters/-capabilities refuse bad values.
 #  2. A destination started with --incoming defer answers QMP (inmigrate),
 #     takes migrate-incoming; a slow migration to it (max-bandwidth) is
@@ -12,15 +14,15 @@
 #     stream ended early.
 #  3. A destination killed mid-migration: the source runs on, pattern ok.
 #  4. The real one (dirty ring, zstd, auto-converge): the guest moves, its
-#     pattern and disk verify there, its realtime clock kept its offset to
+#     pattern, disk and TCP stream verify there, its realtime clock kept its offset to
 #     the host, no TSC went backwards; the source stays postmigrate.
 #  5. From there once more, with the dirty-log-clear method (KVM's bitmap,
 #     cleared in chunks), to a third process: pattern, disk, clock again.
 . /lab/lib.sh
 S1=/tmp/mig-1.sock; S2=/tmp/mig-2.sock; S3=/tmp/mig-3.sock; SD=/tmp/mig-defer.sock
 IMG=/tmp/mig-disk.img
-A="-m 512M -c 2 --cpu host --disk path=$IMG"
-GA="$BASE act=pattern lab.disk"
+A="-m 512M -c 2 --cpu host --disk path=$IMG --net tap,ifname=tap0"
+GA="$BASE act=pattern lab.disk lab.net"
 # migration_end SOCK: waits until query-migrate is no longer active; prints it
 migration_end() {
 	i=0
@@ -32,6 +34,7 @@ migration_end() {
 	cat /tmp/qm.out
 }
 disk_passes() { tr -d '\r' < $1 | grep -c '^L2-DISK ok'; }
+net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 # alive PID FILE WHAT: the process still runs, else its last lines and FAIL
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
@@ -57,12 +60,18 @@ check_kvmclock() {
 
 rm -f $S1 $S2 $S3 $SD
 dd if=/dev/zero of=$IMG bs=1M count=16 2>/dev/null
+insmod /lab/modules/drivers/net/tun.ko 2>/dev/null
+tunctl -t tap0 > /dev/null || fail "tunctl"
+ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || fail "tap0 up"
+/lab/bin/tcpx source 5003 &             # the stream the guest checks
+stream=$!
 timeout 400 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S1 -a "$GA" \
 	< /dev/null > /tmp/src.raw 2>&1 &
 src=$!
 wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified twice"
 wait_for /tmp/src.raw 'L2-DISK ok pass=1' 60 "the disk loop never verified"
-ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /tmp/src.raw) times"
+wait_for /tmp/src.raw 'L2-NET ok' 60 "the TCP stream never arrived"
+ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /tmp/src.raw) times, $(net_mib /tmp/src.raw) MiB of the stream"
 
 # --- 1. parameters
 ctl1() { $MERIDIAN ctl $S1 "$@"; }
@@ -145,6 +154,8 @@ ok "the source stays stopped (postmigrate)"
 alive $dst /tmp/dst.raw "the destination is gone"
 wait_for /tmp/dst.raw "L2-PATTERN ok" 60 "the guest never verified on the destination"
 wait_for /tmp/dst.raw "L2-DISK ok" 60 "the disk loop never verified on the destination"
+wait_for /tmp/dst.raw "L2-NET ok" 60 "the TCP stream did not go on on the destination"
+ok "the TCP stream went on on the destination (at $(net_mib /tmp/dst.raw) MiB)"
 wait_for /tmp/dst.raw "L2-RT" 30 "no clock line on the destination"
 after=$(offset /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
@@ -174,6 +185,8 @@ echo "figures: $(grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' 
 alive $dst2 /tmp/dst2.raw "the third process is gone"
 wait_for /tmp/dst2.raw "L2-PATTERN ok" 60 "the guest never verified on the third process"
 wait_for /tmp/dst2.raw "L2-DISK ok" 60 "the disk loop never verified on the third process"
+wait_for /tmp/dst2.raw "L2-NET ok" 60 "the TCP stream did not go on on the third process"
+ok "the TCP stream went on on the third process (at $(net_mib /tmp/dst2.raw) MiB)"
 wait_for /tmp/dst2.raw "L2-RT" 30 "no clock line on the third process"
 after=$(offset /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
@@ -187,5 +200,6 @@ kill -0 $dst2 2>/dev/null && { tr -d '\r' < /tmp/dst2.raw | tail -n 20; kill -9 
 wait $dst2; STATUS=$?
 expect_status 0
 cat /tmp/src.raw /tmp/dst.raw /tmp/dst2.raw | tr -d '\r' > /tmp/all.out
-expect_not /tmp/all.out 'MISMATCH|L2-TSC backwards|L2-DISK (write|read) error'
-ok "in all three processes: pattern verified $(rounds /tmp/all.out) times, the disk $(disk_passes /tmp/all.out) times, no mismatch, no TSC backwards"
+expect_not /tmp/all.out 'MISMATCH|L2-TSC backwards|L2-DISK (write|read) error|L2-NET closed'
+ok "in all three processes: pattern verified $(rounds /tmp/all.out) times, the disk $(disk_passes /tmp/all.out) times, $(net_mib /tmp/dst2.raw) MiB of the stream in order; no mismatch, no TSC backwards"
+kill $stream 2>/dev/null
