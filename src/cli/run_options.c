@@ -24,6 +24,9 @@ void run_options_usage(FILE *out)
 		"      --disk path=FILE[,readonly=on][,serial=ID][,cache=none|writeback]\n"
 		"                         a virtio-blk disk on a raw image or block device\n"
 		"                         (repeatable, up to 8; cache=writeback by default)\n"
+		"      --balloon on|SIZE[,free-page-reporting=on]\n"
+		"                         a virtio-balloon device; SIZE: the guest's RAM to\n"
+		"                         aim at from the start (QMP balloon changes it)\n"
 		"      --net tap,ifname=NAME[,mac=52:54:00:12:34:56]\n"
 		"                         a virtio-net device on an existing tap interface\n"
 		"                         (repeatable, up to 4; MACs 52:54:00:12:34:56 + n by\n"
@@ -53,6 +56,37 @@ void run_options_usage(FILE *out)
 		"configuration error; 2 the guest cannot continue (triple fault, KVM error);\n"
 		"with --debug-exit, what the guest wrote to port 0xf4.\n"
 		"On a terminal, Ctrl-A x ends meridian.\n");
+}
+
+/* --balloon on|SIZE[,free-page-reporting=on|off] */
+static int parse_balloon(const char *text, struct vm_config *cfg)
+{
+	char buf[128], *save = NULL, *item, err[96];
+
+	if (strlen(text) >= sizeof(buf)) {
+		log_error("--balloon: too long");
+		return 1;
+	}
+	strcpy(buf, text);
+	cfg->balloon = true;
+	item = strtok_r(buf, ",", &save);
+	if (!item || (strcmp(item, "on") &&
+		      parse_size_bytes(item, &cfg->balloon_target_bytes, err, sizeof(err)))) {
+		log_error("--balloon %s: expected on or the guest's target RAM size (e.g. 384M)%s%s",
+			  text, item ? ": " : "", item ? err : "");
+		return 1;
+	}
+	while ((item = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(item, "free-page-reporting=on")) {
+			cfg->balloon_reporting = true;
+		} else if (!strcmp(item, "free-page-reporting=off")) {
+			cfg->balloon_reporting = false;
+		} else {
+			log_error("--balloon %s: unknown item (free-page-reporting=on|off)", item);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 static int parse_cpus(const char *text, unsigned *cpus)
@@ -104,7 +138,7 @@ static int parse_disk(const char *text, struct vm_config *cfg)
 }
 
 enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API, OPT_INCOMING,
-       OPT_DIRTY, OPT_NET };
+       OPT_DIRTY, OPT_NET, OPT_BALLOON };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -124,6 +158,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "incoming", required_argument, NULL, OPT_INCOMING },
 		{ "dirty-tracking", required_argument, NULL, OPT_DIRTY },
 		{ "net", required_argument, NULL, OPT_NET },
+		{ "balloon", required_argument, NULL, OPT_BALLOON },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -152,6 +187,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_API: cfg->api_path = optarg; break;
+		case OPT_BALLOON:
+			if (parse_balloon(optarg, cfg))
+				return 1;
+			break;
 		case OPT_NET:
 			if (cfg->nr_nets == MAX_NETS) {
 				log_error("--net %s: at most %d network devices", optarg, MAX_NETS);
@@ -221,6 +260,12 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 	}
 	if (!cfg->kernel_path) {
 		log_error("--kernel is required (see meridian run --help)");
+		return 1;
+	}
+	if (cfg->balloon_target_bytes > cfg->mem_bytes) {
+		log_error("--balloon: a target of %llu MiB is more than the guest's %llu MiB (--memory)",
+			  (unsigned long long)(cfg->balloon_target_bytes >> 20),
+			  (unsigned long long)(cfg->mem_bytes >> 20));
 		return 1;
 	}
 	return 0;

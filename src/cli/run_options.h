@@ -25,6 +25,9 @@ struct vm_config {
 	bool rng;                       /* --rng: a virtio-rng device */
 	struct disk_config disks[MAX_DISKS];    /* --disk, in order */
 	unsigned nr_disks;
+	bool balloon;                   /* --balloon: a virtio-balloon device */
+	uint64_t balloon_target_bytes;  /* the guest's RAM to aim at; 0: all of it */
+	bool balloon_reporting;         /* free page reporting */
 	struct net_config nets[MAX_NETS];       /* --net, in order */
 	unsigned nr_nets;
 	bool debug_exit;                /* port 0xf4 ends meridian (QEMU's isa-debug-exit) */

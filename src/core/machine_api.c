@@ -309,6 +309,72 @@ static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err
 	return o;
 }
 
+/* --- the balloon --- */
+
+static uint64_t balloon_actual_bytes(struct machine *m)
+{
+	uint64_t out = (uint64_t)m->vm.balloon.actual_pages * GUEST_PAGE_BYTES;
+
+	return m->cfg->mem_bytes > out ? m->cfg->mem_bytes - out : 0;
+}
+
+/* QEMU's reply ({"actual": the guest's RAM minus the balloon}) and what
+ * meridian adds: the target, free page reporting, the guest's last
+ * statistics (asked for afresh by each query: the next one shows them). */
+static struct json_object *balloon_info(struct machine *m)
+{
+	struct virtio_balloon *b = &m->vm.balloon;
+	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
+
+	pthread_mutex_lock(&b->vp.lock);
+	json_object_object_add(o, "actual", u64(balloon_actual_bytes(m)));
+	json_object_object_add(o, "target", u64(m->cfg->mem_bytes -
+						(uint64_t)b->target_pages * GUEST_PAGE_BYTES));
+	json_object_object_add(o, "free-page-reporting", json_object_new_boolean(
+		m->cfg->balloon_reporting));
+	json_object_object_add(o, "reported-bytes", u64(b->reported_bytes));
+	json_object_object_add(o, "stats-updates", u64(b->stats_updates));
+	for (unsigned tag = 0; tag < BALLOON_NR_STATS; tag++)
+		if (b->stats_seen >> tag & 1)
+			json_object_object_add(st, virtio_balloon_stat_name(tag), u64(b->stats[tag]));
+	pthread_mutex_unlock(&b->vp.lock);
+	json_object_object_add(o, "stats", st);
+	virtio_balloon_request_stats(b);
+	return o;
+}
+
+static struct json_object *api_balloon(struct qmp_target *t, long long *target_bytes,
+				       struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	uint64_t want;
+
+	if (!m->vm.has_balloon) {
+		err->cls = QMP_DEVICE_NOT_ACTIVE;
+		snprintf(err->desc, sizeof(err->desc), "No balloon device has been activated");
+		return NULL;
+	}
+	if (!target_bytes)
+		return balloon_info(m);
+	/* as QEMU: a target above the guest's RAM means no balloon */
+	want = (uint64_t)*target_bytes < m->cfg->mem_bytes ? (uint64_t)*target_bytes :
+							     m->cfg->mem_bytes;
+	virtio_balloon_set_target(&m->vm.balloon,
+				  (uint32_t)((m->cfg->mem_bytes - want) / GUEST_PAGE_BYTES));
+	return json_object_new_object();
+}
+
+void machine_api_balloon_poll(struct machine *m)
+{
+	struct json_object *d;
+
+	if (!atomic_exchange(&m->vm.balloon_changed, false) || !m->api_open)
+		return;
+	d = json_object_new_object();
+	json_object_object_add(d, "actual", u64(balloon_actual_bytes(m)));
+	qmp_server_event(&m->api, "BALLOON_CHANGE", d);
+}
+
 static int api_migrate(struct qmp_target *t, const char *uri, struct qmp_error *err)
 {
 	return machine_migrate(machine_of(t), uri, err);
@@ -354,7 +420,7 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
-	.stats = api_stats, .clock = api_clock, .migrate = api_migrate,
+	.stats = api_stats, .clock = api_clock, .balloon = api_balloon, .migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
 	.migrate_set_parameters = api_migrate_set_parameters,
 	.query_migrate_parameters = api_query_migrate_parameters,

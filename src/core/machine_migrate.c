@@ -490,6 +490,7 @@ void machine_api_poll(struct machine *m)
 {
 	int status;
 
+	machine_api_balloon_poll(m);
 	incoming_poll(m);
 	if (!m->precopy_running)
 		return;

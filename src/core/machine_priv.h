@@ -96,6 +96,8 @@ int machine_api_open(struct machine *m);
 void machine_api_close(struct machine *m);
 /* After the event loop woke: a live migration that ended is reported. */
 void machine_api_poll(struct machine *m);
+/* The balloon driver moved "actual": BALLOON_CHANGE. */
+void machine_api_balloon_poll(struct machine *m);
 /* Tells the API's clients how an instance ended (SHUTDOWN, RESET). */
 void machine_api_instance_ended(struct machine *m, enum vm_stop_reason reason, bool restarting);
 

@@ -128,6 +128,8 @@ void vm_freeze_devices(struct vm *vm, bool frozen)
 	}
 	for (unsigned i = 0; i < vm->nr_net; i++)
 		virtio_pci_freeze(&vm->net[i].vp, frozen);
+	if (vm->has_balloon)
+		virtio_pci_freeze(&vm->balloon.vp, frozen);
 }
 
 static void uart_set_irq(void *opaque, bool level)
@@ -234,6 +236,36 @@ static int add_disks(struct vm *vm)
 	return 0;
 }
 
+/* From a vCPU thread (the driver wrote "actual"): the event loop tells
+ * the API's clients (BALLOON_CHANGE). */
+static void balloon_actual(void *opaque, uint64_t actual_pages)
+{
+	struct vm *vm = opaque;
+	uint64_t one = 1;
+
+	atomic_store(&vm->balloon_changed, true);
+	if (write(vm->env->wake_fd, &one, sizeof(one)) < 0)
+		log_error("cannot wake the event loop: %s", strerror(errno));
+}
+
+/* virtio-balloon (--balloon), aiming at its starting target */
+static int add_balloon(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->env->cfg;
+	const struct virtio_host host = virtio_host_of(vm);
+	int r = virtio_balloon_init(&vm->balloon, &host, take_bar(vm, false), cfg->balloon_reporting);
+
+	if (r)
+		return r;
+	vm->has_balloon = true;
+	vm->balloon.on_actual = balloon_actual;
+	vm->balloon.ctx = vm;
+	if (cfg->balloon_target_bytes)
+		vm->balloon.target_pages =
+			(uint32_t)((cfg->mem_bytes - cfg->balloon_target_bytes) / GUEST_PAGE_BYTES);
+	return plug(vm, &vm->balloon.vp.pci);
+}
+
 /* One virtio-net per --net; its tap opened now, or (incoming) once the
  * guest has arrived. A tap that cannot be opened is said here, once. */
 static int add_nets(struct vm *vm)
@@ -318,7 +350,7 @@ static int add_devices(struct vm *vm)
 	if (vm->env->cfg->rng && add_rng(vm))
 		return -ENODEV;
 	r = add_disks(vm);
-	if (r || (r = add_nets(vm)))
+	if (r || (r = add_nets(vm)) || (vm->env->cfg->balloon && (r = add_balloon(vm))))
 		return r;
 	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
 	acpi_pm_init(&vm->pm, vm_request_stop, vm);
@@ -525,6 +557,9 @@ void vm_destroy(struct vm *vm)
 	for (unsigned i = 0; i < vm->nr_net; i++)
 		virtio_net_destroy(&vm->net[i]);
 	vm->nr_net = 0;
+	if (vm->has_balloon)
+		virtio_balloon_destroy(&vm->balloon);
+	vm->has_balloon = false;
 	if (vm->devices_ready) {
 		uart_destroy(&vm->uart);
 		pci_bus_destroy(&vm->pci);

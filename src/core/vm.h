@@ -23,6 +23,7 @@
 #include "dev/io_bus.h"
 #include "dev/pci.h"
 #include "dev/uart.h"
+#include "dev/virtio_balloon.h"
 #include "dev/virtio_blk.h"
 #include "dev/virtio_net.h"
 #include "dev/virtio_rng.h"
@@ -73,6 +74,9 @@ struct vm {
 	unsigned nr_blk;                /* initialized (to destroy) */
 	struct virtio_net net[MAX_NETS];
 	unsigned nr_net;
+	struct virtio_balloon balloon;
+	bool has_balloon;
+	_Atomic bool balloon_changed;   /* the driver moved "actual": an event is due */
 	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here, */
 	uint64_t next_bar64_gpa;        /* and in the 64-bit window from here */
 	struct irq_routes routes;       /* GSI routing: PC lines + MSI routes for irqfds */

@@ -150,6 +150,14 @@ void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue)
 	}
 }
 
+void virtio_pci_config_changed(struct virtio_pci *vp)
+{
+	vp->config_generation++;
+	vp->isr |= 2;
+	msix_send(vp, vp->config_msix_vector);
+	intx_update(vp);
+}
+
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *why)
 {
 	if (!vp->broken_logged)
@@ -471,6 +479,9 @@ void virtio_pci_bar_write(struct pci_device *dev, int bar, uint64_t off, const v
 
 		if ((vp->status & VIRTIO_STATUS_DRIVER_OK) && vp->vq[q].enabled)
 			vp->ops->queue_notify(vp, q);
+	} else if (off >= DEVICE_OFF && off + len <= DEVICE_OFF + vp->ops->config_bytes) {
+		if (vp->ops->config_write)
+			vp->ops->config_write(vp, (uint32_t)(off - DEVICE_OFF), data, len);
 	} else if (off >= MSIX_OFF && off < MSIX_OFF + REGION_BYTES) {
 		msix_access(vp, off - MSIX_OFF, (void *)data, len, true);
 	}

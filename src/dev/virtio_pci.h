@@ -48,6 +48,8 @@ struct virtio_device_ops {
 	/* Device configuration space reads (NULL: none); offset+len checked. */
 	void (*config_read)(struct virtio_pci *vp, uint32_t offset, void *data, unsigned len);
 	uint32_t config_bytes;
+	/* Device configuration space writes (NULL: read-only). Under vp->lock. */
+	void (*config_write)(struct virtio_pci *vp, uint32_t offset, const void *data, unsigned len);
 	/* The driver set DRIVER_OK, or a loaded state has it (NULL: nothing
 	 * to do): the negotiated features are final. Under vp->lock. */
 	void (*driver_ok)(struct virtio_pci *vp);
@@ -109,6 +111,10 @@ struct virtio_pci {
 int virtio_pci_init(struct virtio_pci *vp, const struct virtio_device_ops *ops, void *device,
 		    const struct virtio_host *host, uint64_t bar_gpa);
 void virtio_pci_destroy(struct virtio_pci *vp);
+
+/* The device changed its configuration: generation, ISR bit 1, the
+ * configuration vector (under vp->lock). */
+void virtio_pci_config_changed(struct virtio_pci *vp);
 
 /* Frozen, the device takes no new requests from its queues (kicks are
  * dropped); thawed, it looks at every queue once. For the moment a VM's

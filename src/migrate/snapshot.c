@@ -16,7 +16,7 @@
 
 #define DEV_STATE_MAX 8192u
 
-enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BLK0 = 16,
+enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BALLOON, DEV_BLK0 = 16,
 		 DEV_NET0 = DEV_BLK0 + MAX_DISKS, DEV_END = DEV_NET0 + MAX_NETS };
 
 /* --- the configuration the destination must match --- */
@@ -28,10 +28,11 @@ struct mig_config {
 	uint8_t disk_readonly[MAX_DISKS];
 	uint32_t nr_nets;
 	uint8_t mac[MAX_NETS][6];
+	uint32_t balloon;               /* 0 none, 1 on, 2 with free page reporting */
 	char cpu_spec[256];
 };
 
-#define CONFIG_FIXED_BYTES (8 + 4 * 4 + MAX_DISKS * 9 + 4 + MAX_NETS * 6 + 4)
+#define CONFIG_FIXED_BYTES (8 + 4 * 4 + MAX_DISKS * 9 + 4 + MAX_NETS * 6 + 4 + 4)
 
 static void config_of(const struct vm *vm, struct mig_config *c)
 {
@@ -47,6 +48,7 @@ static void config_of(const struct vm *vm, struct mig_config *c)
 		c->disk_sectors[i] = vm->env->disks[i].size_bytes / 512;
 		c->disk_readonly[i] = cfg->disks[i].readonly;
 	}
+	c->balloon = cfg->balloon ? 1 + cfg->balloon_reporting : 0;
 	c->nr_nets = cfg->nr_nets;
 	for (unsigned i = 0; i < cfg->nr_nets; i++)
 		memcpy(c->mac[i], cfg->nets[i].mac, 6);
@@ -69,6 +71,7 @@ static void put_config(struct mig_stream *w, const struct mig_config *c)
 	}
 	mig_put_u32(w, c->nr_nets);
 	mig_put(w, c->mac, sizeof(c->mac));
+	mig_put_u32(w, c->balloon);
 	mig_put_u32(w, spec_len);
 	mig_put(w, c->cpu_spec, spec_len);
 }
@@ -94,6 +97,11 @@ static int compare_config(const struct mig_config *saved, const struct mig_confi
 	if (saved->nr_disks != here->nr_disks)
 		return snprintf(err, err_len, "the snapshot has %u disks, this guest %u (--disk)",
 				saved->nr_disks, here->nr_disks), -1;
+	if (saved->balloon != here->balloon)
+		return snprintf(err, err_len, "the snapshot's balloon is %s, this guest's %s (--balloon)",
+				saved->balloon == 2 ? "on with free page reporting" :
+				saved->balloon ? "on" : "absent", here->balloon == 2 ?
+				"on with free page reporting" : here->balloon ? "on" : "absent"), -1;
 	if (saved->nr_nets != here->nr_nets)
 		return snprintf(err, err_len, "the snapshot has %u network devices, this guest %u "
 				"(--net)", saved->nr_nets, here->nr_nets), -1;
@@ -126,7 +134,8 @@ static int get_config(struct mig_stream *r, uint32_t len, struct mig_config *c)
 	for (unsigned i = 0; i < MAX_DISKS; i++)
 		if (mig_get_u64(r, &c->disk_sectors[i]) || mig_get(r, &c->disk_readonly[i], 1))
 			return -1;
-	if (mig_get_u32(r, &c->nr_nets) || c->nr_nets > MAX_NETS || mig_get(r, c->mac, sizeof(c->mac)))
+	if (mig_get_u32(r, &c->nr_nets) || c->nr_nets > MAX_NETS || mig_get(r, c->mac, sizeof(c->mac)) ||
+	    mig_get_u32(r, &c->balloon))
 		return -1;
 	if (mig_get_u32(r, &spec_len) || spec_len >= sizeof(c->cpu_spec) ||
 	    spec_len != len - CONFIG_FIXED_BYTES || mig_get(r, c->cpu_spec, spec_len))
@@ -155,6 +164,8 @@ static void put_devices(struct mig_stream *w, struct vm *vm)
 	put_device(w, DEV_CMOS, cmos_save(vm->env->cmos, buf, sizeof(buf)), buf);
 	if (vm->has_rng)
 		put_device(w, DEV_RNG, virtio_rng_save(&vm->rng, buf, sizeof(buf)), buf);
+	if (vm->has_balloon)
+		put_device(w, DEV_BALLOON, virtio_balloon_save(&vm->balloon, buf, sizeof(buf)), buf);
 	for (unsigned i = 0; i < vm->nr_blk; i++)
 		put_device(w, DEV_BLK0 + i, virtio_blk_save(&vm->blk[i], buf, sizeof(buf)), buf);
 	for (unsigned i = 0; i < vm->nr_net; i++)
@@ -172,6 +183,8 @@ static ssize_t load_device(struct vm *vm, uint32_t id, const uint8_t *p, size_t 
 		return cmos_load(vm->env->cmos, p, len, err, err_len);
 	if (id == DEV_RNG && vm->has_rng)
 		return virtio_rng_load(&vm->rng, p, len, err, err_len);
+	if (id == DEV_BALLOON && vm->has_balloon)
+		return virtio_balloon_load(&vm->balloon, p, len, err, err_len);
 	if (id >= DEV_BLK0 && id < DEV_NET0 && id - DEV_BLK0 < vm->nr_blk)
 		return virtio_blk_load(&vm->blk[id - DEV_BLK0], p, len, err, err_len);
 	if (id >= DEV_NET0 && id < DEV_END && id - DEV_NET0 < vm->nr_net)
