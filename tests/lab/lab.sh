@@ -62,7 +62,7 @@ build_l2() {
 	# virtio: the transport and the devices, insmod'ed in this order
 	for m in nvram.ko msr.ko virtio_ring.ko virtio.ko virtio_pci_legacy_dev.ko \
 		 virtio_pci_modern_dev.ko virtio_pci.ko virtio-rng.ko virtio_blk.ko button.ko evdev.ko \
-		 failover.ko net_failover.ko virtio_net.ko; do
+		 failover.ko net_failover.ko virtio_net.ko virtio_balloon.ko; do
 		cp "$(find "$LAB/l2-kernel/lib/modules" -name $m)" "$LAB/l2-root/lib/modules/"
 	done
 	pack "$LAB/l2-root" "$LAB/l2-initrd.gz"

@@ -16,7 +16,9 @@
  * wrote it, and after each pass reads it all back against what it wrote:
  *   L2-DISK ok pass=N | MISMATCH blocks=N pass=N
  * Across a migration the writes in flight at the switchover must land
- * exactly once: the expected stamps live in guest memory, which moved. */
+ * exactly once: the expected stamps live in guest memory, which moved.
+ * "pattern hog MIB SECONDS" touches MIB MiB, holds them SECONDS, frees
+ * them (L2-HOG held mib=N, then L2-HOG done): the balloon scenario. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sched.h>
@@ -192,6 +194,21 @@ int main(int argc, char **argv)
 		return offset(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "disk"))
 		disk(argv[2]);
+	if (argc > 3 && !strcmp(argv[1], "hog")) {
+		size_t bytes = (size_t)atoi(argv[2]) << 20;
+		char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		setvbuf(stdout, NULL, _IOLBF, 0);
+		if (p == MAP_FAILED)
+			return printf("L2-HOG cannot allocate\n"), 1;
+		for (size_t i = 0; i < bytes; i += 4096)
+			p[i] = (char)(i >> 12 | 1);
+		printf("L2-HOG held mib=%s\n", argv[2]);
+		sleep((unsigned)atoi(argv[3]));
+		munmap(p, bytes);
+		printf("L2-HOG done\n");
+		return 0;
+	}
 	unsigned mib = argc > 1 ? (unsigned)atoi(argv[1]) : 200;
 	uint64_t *mem = mmap(NULL, (size_t)mib << 20, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
