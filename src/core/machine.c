@@ -298,7 +298,8 @@ static int check_nets(struct machine *m)
 	char err[200];
 
 	for (unsigned i = 0; i < m->cfg->nr_nets; i++)
-		if (tap_check(m->cfg->nets[i].ifname, err, sizeof(err))) {
+		if (m->cfg->nets[i].backend == NET_TAP &&
+		    tap_check(m->cfg->nets[i].ifname, err, sizeof(err))) {
 			log_error("--net: %s", err);
 			return -1;
 		}

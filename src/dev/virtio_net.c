@@ -10,12 +10,17 @@
 
 #include "core/log.h"
 #include "dev/virtio_net_hdr.h"
+#include "net/slirp_net.h"
 #include "net/tap.h"
 
 #define VIRTIO_ID_NET 1
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
 #define RXQ 0
 #define TXQ 1
+
+/* user networking (slirp) takes plain frames: no offloads */
+static const uint64_t user_features =
+	1ull << VIRTIO_NET_F_MRG_RXBUF | 1ull << VIRTIO_NET_F_MAC | 1ull << VIRTIO_NET_F_STATUS;
 
 static const uint64_t net_features =
 	1ull << VIRTIO_NET_F_CSUM | 1ull << VIRTIO_NET_F_GUEST_CSUM |
@@ -255,7 +260,7 @@ static void net_config_read(struct virtio_pci *vp, uint32_t offset, void *data, 
 	memcpy(data, net->config + offset, len);
 }
 
-static const struct virtio_device_ops net_ops = {
+static const struct virtio_device_ops net_ops_template = {
 	.name = "virtio-net",
 	.device_id = VIRTIO_ID_NET,
 	.pci_class = PCI_CLASS_NETWORK_ETHERNET,
@@ -295,6 +300,12 @@ int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int e
 	unsigned waited = 0;
 	int fd;
 
+	if (net->cfg.backend == NET_USER) {
+		net->slirp = slirp_net_start(&net->cfg, &fd, err, err_len);
+		if (!net->slirp)
+			return -1;
+		return virtio_net_attach_fd(net, fd, err, err_len);
+	}
 	while ((fd = tap_open(net->cfg.ifname, err, err_len)) < 0 && strstr(err, "another process") &&
 	       waited < wait_ms) {
 		nanosleep(&pause, NULL);
@@ -313,6 +324,8 @@ void virtio_net_detach(struct virtio_net *net)
 	net->tap_fd = -1;
 	net->tap_polled = false;
 	pthread_mutex_unlock(&net->vp.lock);
+	slirp_net_stop(net->slirp);
+	net->slirp = NULL;
 }
 
 int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
@@ -330,7 +343,11 @@ int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
 	net->frame = malloc(VIRTIO_NET_FRAME_MAX);
 	if (!net->frame)
 		return snprintf(err, err_len, "out of memory"), -1;
-	r = virtio_pci_init(&net->vp, &net_ops, net, host, bar_gpa);
+	net->ops = net_ops_template;
+	net->ops.features = cfg->backend == NET_USER ? user_features : net_features;
+	if (cfg->backend == NET_USER)
+		snprintf(net->cfg.ifname, sizeof(net->cfg.ifname), "user");
+	r = virtio_pci_init(&net->vp, &net->ops, net, host, bar_gpa);
 	if (r) {
 		free(net->frame);
 		return snprintf(err, err_len, "virtio-net: %s", strerror(-r)), -1;

@@ -1,4 +1,5 @@
-/* virtio-net (virtio spec 5.1) on a tap backend: one receive and one
+/* virtio-net (virtio spec 5.1) on a tap backend (or user networking,
+ * which looks like a tap to the device: net/slirp_net.h): one receive and one
  * transmit queue, the MAC and link status in its configuration, mergeable
  * receive buffers, and the checksum/TSO offloads passed through the
  * 12-byte header both ways (the tap speaks the same header).
@@ -21,7 +22,9 @@
 
 struct virtio_net {
 	struct virtio_pci vp;
-	struct net_config cfg;
+	struct virtio_device_ops ops;   /* the features depend on the backend */
+	struct net_config cfg;          /* (ifname "user" for user networking) */
+	struct slirp_net *slirp;        /* user networking's stack, or NULL */
 	uint8_t config[10];             /* mac, status, max_virtqueue_pairs */
 	int tap_fd;                     /* -1: not attached */
 	struct ev_handler tap_h;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -267,6 +268,33 @@ static void mac_spec(void **state)
 	assert_int_equal(net_spec_parse("bridge,ifname=x", &c), 1);
 }
 
+static void hostfwd_spec(void **state)
+{
+	struct net_hostfwd f;
+	struct net_config c;
+
+	assert_int_equal(net_parse_hostfwd("tcp::2222-:22", &f), 0);
+	assert_false(f.udp);
+	assert_int_equal(f.host_port, 2222);
+	assert_int_equal(f.guest_port, 22);
+	assert_int_equal(f.host_addr, 0);
+	assert_int_equal(ntohl(f.guest_addr), 0x0a00020f);     /* 10.0.2.15 */
+	assert_int_equal(net_parse_hostfwd("udp:127.0.0.1:5353-10.0.2.16:53", &f), 0);
+	assert_true(f.udp);
+	assert_int_equal(ntohl(f.host_addr), 0x7f000001);
+	assert_int_equal(ntohl(f.guest_addr), 0x0a000210);
+	assert_int_equal(net_parse_hostfwd("tcp::0-:22", &f), -1);
+	assert_int_equal(net_parse_hostfwd("tcp::70000-:22", &f), -1);
+	assert_int_equal(net_parse_hostfwd("sctp::1-:2", &f), -1);
+	assert_int_equal(net_parse_hostfwd("tcp::1:2", &f), -1);
+	assert_int_equal(net_parse_hostfwd("tcp:999.1.1.1:1-:2", &f), -1);
+	assert_int_equal(net_spec_parse("user,hostfwd=tcp::2222-:22,hostfwd=udp::53-:53", &c), 0);
+	assert_int_equal(c.backend, NET_USER);
+	assert_int_equal(c.nr_fwd, 2);
+	assert_int_equal(net_spec_parse("user,ifname=tap0", &c), 1);          /* a tap's key */
+	assert_int_equal(net_spec_parse("tap,ifname=t,hostfwd=tcp::1-:2", &c), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +307,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(frozen_device_writes_nothing, setup_mrg, teardown),
 		cmocka_unit_test_setup_teardown(state_with_another_mac_refused, setup_mrg, teardown),
 		cmocka_unit_test(mac_spec),
+		cmocka_unit_test(hostfwd_spec),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

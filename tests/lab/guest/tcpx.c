@@ -2,6 +2,8 @@
  * (busybox nc cannot be told to close after EOF everywhere).
  *   tcpx send HOST PORT FILE     connect, send FILE, close
  *   tcpx recv PORT FILE          accept one connection, store it to FILE
+ *   tcpx serve PORT FILE         accept one connection, send FILE, close
+ *   tcpx get HOST PORT FILE      connect, store what comes to FILE
  *   tcpx source PORT             accept one, send 64-bit counters forever
  *   tcpx sink HOST PORT          connect, check the counters as they come:
  *       L2-NET ok mib=N (every 4 MiB) | L2-NET MISMATCH at=BYTES | L2-NET closed mib=N
@@ -127,12 +129,31 @@ int main(int argc, char **argv)
 		copy(fd, fileno(f));
 		return fclose(f) ? 1 : 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "serve")) {
+		FILE *f = fopen(argv[3], "r");
+		int fd = accept_one(argv[2]);
+
+		if (!f)
+			die(argv[3]);
+		copy(fileno(f), fd);
+		return close(fd) ? 1 : 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "get")) {
+		FILE *f = fopen(argv[4], "w");
+		int fd = dial(argv[2], argv[3]);
+
+		if (!f)
+			die(argv[4]);
+		copy(fd, fileno(f));
+		return fclose(f) ? 1 : 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "source"))
 		source(accept_one(argv[2]));
 	if (argc == 4 && !strcmp(argv[1], "sink")) {
 		sink(dial(argv[2], argv[3]));
 		return 0;
 	}
-	fprintf(stderr, "usage: tcpx send HOST PORT FILE | recv PORT FILE | source PORT | sink HOST PORT\n");
+	fprintf(stderr, "usage: tcpx send HOST PORT FILE | recv PORT FILE | serve PORT FILE | "
+		"get HOST PORT FILE | source PORT | sink HOST PORT\n");
 	return 2;
 }

@@ -1,0 +1,40 @@
+# User-mode networking (issue 5): --net user (libslirp), no tap, no root
+# needed. The guest gets 10.0.2.15 by DHCP, fetches 16 MiB from a TCP
+# server on the lab host (10.0.2.2 is the host), and a hostfwd rule
+# (tcp::7022-:22) brings the host to a server in the guest: sha256 match
+# both ways. Then a malformed hostfwd and a port already taken.
+. /lab/lib.sh
+ip link set lo up 2>/dev/null
+dd if=/dev/urandom of=/tmp/file bs=1M count=16 2>/dev/null
+want=$(sha256sum /tmp/file | cut -d' ' -f1)
+/lab/bin/tcpx serve 6001 /tmp/file &
+srv=$!
+timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD -m 256M --net user,hostfwd=tcp::7022-:22 \
+	-a "$BASE act=netuser" < /dev/null > /tmp/nu.raw 2>&1 &
+vm=$!
+wait_for /tmp/nu.raw 'L2-SERVING' 120 "the guest never got to serve its file"
+tr -d '\r' < /tmp/nu.raw > /tmp/nu.out
+expect /tmp/nu.out '^L2-DHCP ip=10.0.2.15 mask=24 router=10.0.2.2 dns=10.0.2.3' "DHCP: 10.0.2.15/24 via 10.0.2.2"
+got=$(sed -n 's/^L2-FETCHED \([0-9a-f]*\) .*/\1/p' /tmp/nu.out)
+[ "$got" = "$want" ] || fail "the file fetched from the host: sha256 $got, sent $want"
+ok "the guest fetched 16 MiB from the host's TCP server, sha256 matches"
+/lab/bin/tcpx get 127.0.0.1 7022 /tmp/from-guest || fail "hostfwd: no connection to the guest"
+wait $vm; STATUS=$?
+tr -d '\r' < /tmp/nu.raw > /tmp/nu.out
+expect_status 0
+served=$(sed -n 's/^L2-SERVING //p' /tmp/nu.out)
+[ "$(sha256sum /tmp/from-guest | cut -d' ' -f1)" = "$served" ] ||
+	fail "hostfwd: what came from the guest does not match its sha256"
+ok "hostfwd tcp::7022-:22: 8 MiB from a server in the guest, sha256 matches"
+wait $srv
+
+run_guest /tmp/bad.out --net user,hostfwd=tcp::notaport-:22 -a "$BASE"
+expect_status 1
+expect /tmp/bad.out '^meridian: --net hostfwd=tcp::notaport-:22: expected tcp\|udp' "a malformed hostfwd"
+/lab/bin/tcpx recv 7023 /dev/null &
+holder=$!
+sleep 0.5
+run_guest /tmp/bad.out --net user,hostfwd=tcp::7023-:22 -a "$BASE"
+expect_status 1
+expect /tmp/bad.out 'hostfwd tcp port 7023: cannot listen there' "a host port already taken"
+kill $holder 2>/dev/null
