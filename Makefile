@@ -52,6 +52,7 @@ bench: $(BUILD)/meridian
 	sh bench/clock/run.sh
 	sh bench/blk/run.sh
 	sh bench/migrate/run.sh
+	sh bench/net/run.sh
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

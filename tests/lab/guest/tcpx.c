@@ -4,6 +4,8 @@
  *   tcpx recv PORT FILE          accept one connection, store it to FILE
  *   tcpx serve PORT FILE         accept one connection, send FILE, close
  *   tcpx get HOST PORT FILE      connect, store what comes to FILE
+ *   tcpx blast HOST PORT MIB     connect, send MIB MiB from memory, wait for the
+ *                                close: L2-NETBENCH mib=N secs=S mbps=X (bench/net)
  *   tcpx source PORT             accept one, send 64-bit counters forever
  *   tcpx sink HOST PORT          connect, check the counters as they come:
  *       L2-NET ok mib=N (every 4 MiB) | L2-NET MISMATCH at=BYTES | L2-NET closed mib=N
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 static int die(const char *what)
@@ -146,6 +149,30 @@ int main(int argc, char **argv)
 			die(argv[4]);
 		copy(fd, fileno(f));
 		return fclose(f) ? 1 : 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "blast")) {
+		static char buf[1 << 16];
+		long mib = atol(argv[4]);
+		int fd = dial(argv[2], argv[3]);
+		struct timespec t0, t1;
+		double secs;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		for (long i = 0; i < mib * 16; i++)
+			for (size_t done = 0; done < sizeof(buf);) {
+				ssize_t w = write(fd, buf + done, sizeof(buf) - done);
+
+				if (w <= 0)
+					die("write");
+				done += (size_t)w;
+			}
+		shutdown(fd, SHUT_WR);
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("L2-NETBENCH mib=%ld secs=%.3f mbps=%.1f\n", mib, secs, (double)mib * 8.388608 / secs);
+		return 0;
 	}
 	if (argc == 3 && !strcmp(argv[1], "source"))
 		source(accept_one(argv[2]));
