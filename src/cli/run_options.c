@@ -17,6 +17,7 @@ void run_options_usage(FILE *out)
 		"                         \"FILE[ ARGS][,FILE[ ARGS]...]\"\n"
 		"  -a, --cmdline STR      kernel command line (default \"" DEFAULT_CMDLINE "\")\n"
 		"  -m, --memory SIZE      guest RAM, K/M/G suffixes (default 256M)\n"
+		"      --mem-prealloc     back all guest RAM at start (no page faults later)\n"
 		"  -c, --cpus N           vCPUs (default 1)\n"
 		"      --cpu SPEC         CPU model in QEMU's syntax (default host), e.g.\n"
 		"                         host,kvm=off,-hypervisor,kvm-pv-eoi=off,+invtsc\n"
@@ -138,7 +139,7 @@ static int parse_disk(const char *text, struct vm_config *cfg)
 }
 
 enum { OPT_CONSOLE = 256, OPT_NO_REBOOT, OPT_KASLR, OPT_CPU, OPT_DEBUG_EXIT, OPT_RNG, OPT_DISK, OPT_API, OPT_INCOMING,
-       OPT_DIRTY, OPT_NET, OPT_BALLOON };
+       OPT_DIRTY, OPT_NET, OPT_BALLOON, OPT_MEM_PREALLOC };
 
 int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 {
@@ -159,6 +160,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "dirty-tracking", required_argument, NULL, OPT_DIRTY },
 		{ "net", required_argument, NULL, OPT_NET },
 		{ "balloon", required_argument, NULL, OPT_BALLOON },
+		{ "mem-prealloc", no_argument, NULL, OPT_MEM_PREALLOC },
 		{ "cpu", required_argument, NULL, OPT_CPU },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -187,6 +189,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;
 		case OPT_API: cfg->api_path = optarg; break;
+		case OPT_MEM_PREALLOC: cfg->mem_prealloc = true; break;
 		case OPT_BALLOON:
 			if (parse_balloon(optarg, cfg))
 				return 1;

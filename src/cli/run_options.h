@@ -18,6 +18,7 @@ struct vm_config {
 	const char *initrd_path;        /* NULL: none; multiboot: "FILE[ ARGS],..." */
 	const char *cmdline;
 	uint64_t mem_bytes;
+	bool mem_prealloc;              /* --mem-prealloc: every page backed at start */
 	unsigned cpus;
 	enum console_kind console;
 	const char *console_path;       /* CONSOLE_FILE */

@@ -466,6 +466,8 @@ static int map_memory(struct vm *vm)
 {
 	int r = guest_mem_map(&vm->mem, vm->env->cfg->mem_bytes);
 
+	if (!r && vm->env->cfg->mem_prealloc)
+		r = guest_mem_prealloc(&vm->mem);
 	return r ? r : set_memslots(vm, 0);
 }
 

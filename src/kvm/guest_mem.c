@@ -44,6 +44,23 @@ int guest_mem_map(struct guest_mem *mem, uint64_t total_bytes)
 	return 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+int guest_mem_prealloc(struct guest_mem *mem)
+{
+	volatile uint8_t *p = mem->base_hva;
+
+	if (madvise(mem->base_hva, mem->total_bytes, MADV_POPULATE_WRITE) == 0)
+		return 0;
+	if (errno != EINVAL)            /* EINVAL: a kernel before 5.14 */
+		return -errno;
+	for (uint64_t off = 0; off < mem->total_bytes; off += GUEST_PAGE_BYTES)
+		p[off] = 0;
+	return 0;
+}
+
 void guest_mem_unmap(struct guest_mem *mem)
 {
 	if (mem->base_hva)

@@ -32,6 +32,9 @@ void guest_mem_layout(struct guest_mem *mem, uint64_t total_bytes);
 /* Lays out and maps. Returns 0 or -errno. */
 int guest_mem_map(struct guest_mem *mem, uint64_t total_bytes);
 void guest_mem_unmap(struct guest_mem *mem);
+/* Backs every page now (--mem-prealloc): no page faults while the guest
+ * runs, and a host short of memory says so at start. 0 or -errno. */
+int guest_mem_prealloc(struct guest_mem *mem);
 /* Host pointer for [gpa, gpa+len) or NULL when any byte is not RAM. */
 void *guest_mem_ptr(const struct guest_mem *mem, uint64_t gpa, uint64_t len);
 /* Marks the pages of [hva, hva+len) dirty (any thread; hva from
