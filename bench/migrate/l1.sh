@@ -32,7 +32,7 @@ ready() {
 }
 
 result() {
-	echo "BENCH migrate $1 $2 $i $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
 }
 
 meridian_once() {
@@ -58,7 +58,7 @@ meridian_once() {
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
 		ka=$(kvm_offset /tmp/b2.sock)
-		echo "BENCH migrate-kvmclock $1 meridian $i $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
+		echo "BENCH migrate-kvmclock $1 meridian $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
 	else
 		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"
 	fi
@@ -95,7 +95,8 @@ qemu_once() {
 
 for workload in idle dirtying; do
 	[ $workload = idle ] && CMDLINE="$BASE act=ticker" || CMDLINE="$BASE act=pattern"
-	for i in $(seq 1 $RUNS); do
+	# (not $i: lib.sh's wait_for uses it)
+	for run in $(seq 1 $RUNS); do
 		meridian_once $workload
 		qemu_once $workload
 	done

@@ -22,13 +22,13 @@ measure() {
 	kill $rx 2>/dev/null; wait $rx 2>/dev/null
 	mbps=$(tr -d '\r' < /tmp/netb.out | sed -n 's/^L2-NETBENCH .* mbps=//p')
 	if [ -n "$mbps" ]; then
-		echo "BENCH net $vmm $i $mbps"
+		echo "BENCH net $vmm $run $mbps"
 	else
 		echo "BENCH-ERROR net $vmm: no result"; tail -n 5 /tmp/netb.out
 	fi
 }
 
-for i in $(seq 1 $RUNS); do
+for run in $(seq 1 $RUNS); do
 	measure meridian $MERIDIAN run -k $KERNEL -i $INITRD -m 512M --net tap,ifname=tap0 \
 		-a "$CMDLINE"
 	measure qemu $QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" \
