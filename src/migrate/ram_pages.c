@@ -50,7 +50,7 @@ static bool put_zstd_run(struct ram_sender *s, uint64_t first, uint64_t run)
 	mig_put_section(s->w, MIG_SEC_RAM_ZSTD, 0, 1, (uint32_t)(12 + n));
 	mig_put_u64(s->w, first);
 	mig_put_u32(s->w, (uint32_t)run);
-	mig_put(s->w, s->zbuf, n);
+	mig_put_stable(s->w, s->zbuf, n);
 	s->st.zstd_in_bytes += run * PAGE;
 	s->st.zstd_out_bytes += n;
 	return true;
@@ -64,7 +64,7 @@ static void put_data_run(struct ram_sender *s, uint64_t first, uint64_t run)
 	mig_put_section(s->w, MIG_SEC_RAM, 0, 1, (uint32_t)(12 + run * PAGE));
 	mig_put_u64(s->w, first);
 	mig_put_u32(s->w, (uint32_t)run);
-	mig_put(s->w, s->copy, run * PAGE);
+	mig_put_stable(s->w, s->copy, run * PAGE);
 }
 
 /* Copies up to RAM_RUN_PAGES wanted pages from page p on, all zero or

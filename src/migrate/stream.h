@@ -50,6 +50,9 @@ uint32_t mig_crc32(uint32_t crc, const void *data, size_t len);
 
 void mig_writer_init(struct mig_stream *w, int fd);
 void mig_put(struct mig_stream *w, const void *data, size_t len);
+/* The same for bytes that do not change while it runs (a copy): large
+ * ones go to the descriptor directly, without the buffer's copy. */
+void mig_put_stable(struct mig_stream *w, const void *data, size_t len);
 void mig_put_u32(struct mig_stream *w, uint32_t v);
 void mig_put_u64(struct mig_stream *w, uint64_t v);
 /* Writes the magic and version. */
