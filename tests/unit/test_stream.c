@@ -117,14 +117,12 @@ static void new_offset_keeps_the_guest_tsc(void **state)
 	assert_int_equal(clock_xfer_new_offset(t0, off, k0, k1, 2500000, t1), new_off);
 }
 
-/* The IEEE check value, and the same CRC in pieces of every alignment. */
-static void crc_known_value(void **state)
+/* The same CRC whatever the pieces and their alignment (eight bytes a step). */
+static void crc_split_anywhere(void **state)
 {
-	static const char check[] = "123456789";
 	static uint8_t big[1000];
 	uint32_t whole;
 
-	assert_int_equal(mig_crc32(0, check, 9), 0xcbf43926u);
 	for (unsigned i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 31 + 7);
 	whole = mig_crc32(0, big, sizeof(big));
@@ -135,7 +133,7 @@ static void crc_known_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc_known_value),
+		cmocka_unit_test(crc_split_anywhere),
 		cmocka_unit_test(streams_round_trip_and_refuse_damage),
 		cmocka_unit_test(crc32_known_value),
 		cmocka_unit_test(new_offset_keeps_the_guest_tsc),
