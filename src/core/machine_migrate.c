@@ -510,9 +510,9 @@ void machine_api_poll(struct machine *m)
 			qmp_server_event(&m->api, "STOP", NULL);
 		m->paused = true;
 		m->post_migrate = true;
-		log_info("migrated: %llu MiB in %llu ms, downtime %llu ms", (unsigned long long)
+		log_info("migrated: %llu MiB in %llu ms, downtime %llu ms (%s)", (unsigned long long)
 			 (m->precopy.bytes >> 20), (unsigned long long)m->precopy.total_ms,
-			 (unsigned long long)m->precopy.downtime_ms);
+			 (unsigned long long)m->precopy.downtime_ms, m->precopy.downtime_parts);
 	} else {
 		log_error("migration failed: %s (the guest runs on here)", m->precopy.error);
 	}

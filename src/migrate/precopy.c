@@ -158,7 +158,7 @@ static int rounds(struct run *r)
 static int switchover(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
-	uint64_t t_pause = monotonic_ms();
+	uint64_t t_pause = monotonic_ms(), t_pages, t_state, bytes0;
 
 	vm_pause(pc->vm, false);
 	*paused = true;
@@ -168,16 +168,26 @@ static int switchover(struct run *r, bool *paused)
 	if (vm_take_dirty(pc->vm, r->dirty))            /* added to what the last round left */
 		return fail(pc, "reading the dirty pages from KVM failed");
 	atomic_store(&pc->remaining_pages, count_bits(r->dirty, 0, r->words));
+	bytes0 = r->w->bytes;
 	ram_put_pages(&r->ram, r->dirty, 0, r->pages);
+	t_pages = monotonic_ms();
 	if (snap_put_final(r->w, pc->vm, pc->error, sizeof(pc->error)))
 		return -1;
 	if (mig_put_end(r->w))
 		return fail(pc, strerror(-r->w->error));
+	t_state = monotonic_ms();
 	publish(r);
 	if (wait_ack(pc))
 		return -1;
 	vm_release_backends(pc->vm);    /* the destination takes the taps over */
 	pc->downtime_ms = monotonic_ms() - t_pause;
+	/* where the downtime went: for whoever tunes downtime-limit */
+	snprintf(pc->downtime_parts, sizeof(pc->downtime_parts),
+		 "last pages %llu ms (%llu KiB), state %llu ms, destination %llu ms",
+		 (unsigned long long)(t_pages - t_pause),
+		 (unsigned long long)((r->w->bytes - bytes0) >> 10),
+		 (unsigned long long)(t_state - t_pages),
+		 (unsigned long long)(monotonic_ms() - t_state));
 	atomic_store(&pc->remaining_pages, 0);
 	return 0;
 }
