@@ -58,6 +58,7 @@ meridian_once() {
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
 		ka=$(kvm_offset /tmp/b2.sock)
+		echo "BENCH-NOTE $1 meridian: $(tr -d '\r' < /tmp/bsrc.out | grep -o 'migrated: .*')"
 		echo "BENCH migrate-kvmclock $1 meridian $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
 	else
 		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"
