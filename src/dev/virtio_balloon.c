@@ -123,21 +123,26 @@ static void balloon_notify(struct virtio_pci *vp, unsigned q)
 	char err[160];
 	int r;
 
-	while ((r = virtq_pop(&vp->vq[q], &b->chain, err, sizeof(err))) > 0) {
-		if (role == ROLE_STATS) {
-			take_stats(b, &b->chain);
-			if (b->stats_held)      /* a second buffer: give the older back */
-				virtq_push(&vp->vq[q], b->stats_head, 0);
-			b->stats_held = true;
-			b->stats_head = b->chain.head;
-			continue;               /* held until stats are wanted again */
+	/* with EVENT_IDX the driver kicks again only past avail_event: the
+	 * kicks_on at the end moves it (virtqueue.h) */
+	do {
+		virtq_kicks_off(&vp->vq[q]);
+		while ((r = virtq_pop(&vp->vq[q], &b->chain, err, sizeof(err))) > 0) {
+			if (role == ROLE_STATS) {
+				take_stats(b, &b->chain);
+				if (b->stats_held)      /* a second buffer: give the older back */
+					virtq_push(&vp->vq[q], b->stats_head, 0);
+				b->stats_held = true;
+				b->stats_head = b->chain.head;
+				continue;               /* held until stats are wanted again */
+			}
+			if (role == ROLE_INFLATE || role == ROLE_DEFLATE)
+				take_pfns(b, &b->chain, role == ROLE_INFLATE);
+			else if (role == ROLE_REPORTING)
+				take_report(b, &b->chain);
+			virtq_push(&vp->vq[q], b->chain.head, 0);
 		}
-		if (role == ROLE_INFLATE || role == ROLE_DEFLATE)
-			take_pfns(b, &b->chain, role == ROLE_INFLATE);
-		else if (role == ROLE_REPORTING)
-			take_report(b, &b->chain);
-		virtq_push(&vp->vq[q], b->chain.head, 0);
-	}
+	} while (r == 0 && virtq_kicks_on(&vp->vq[q]));
 	if (r < 0)
 		virtio_pci_queue_broken(vp, q, err);
 	virtio_pci_notify_used(vp, q);

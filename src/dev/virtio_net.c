@@ -156,8 +156,11 @@ static void rx_pump(struct virtio_net *net)
 			net->frame_len = (size_t)got;
 		}
 		r = deliver(net);
+		if (r == 0 && virtq_kicks_on(&vp->vq[RXQ]))
+			continue;               /* buffers came meanwhile */
 		if (r == 0) {
-			poll_tap(net, false);   /* until the guest adds buffers */
+			/* until the guest adds buffers: kicks_on told it to kick */
+			poll_tap(net, false);
 			break;
 		}
 		net->frame_len = 0;

@@ -317,6 +317,9 @@ static void set_status(struct virtio_pci *vp, uint8_t status)
 		kicks_on(vp);
 		if (vp->ops->driver_ok)
 			vp->ops->driver_ok(vp);
+		/* buffers added (and kicked) before DRIVER_OK, as Linux's balloon
+		 * does with its statistics buffer: a kick then was not heard */
+		notify_all_locked(vp);
 	}
 }
 
