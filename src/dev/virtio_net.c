@@ -156,10 +156,10 @@ static void rx_pump(struct virtio_net *net)
 			net->frame_len = (size_t)got;
 		}
 		r = deliver(net);
-		if (r == 0 && virtq_kicks_on(&vp->vq[RXQ]))
+		if (r == 0 && virtq_kick_on_more(&vp->vq[RXQ]))
 			continue;               /* buffers came meanwhile */
 		if (r == 0) {
-			/* until the guest adds buffers: kicks_on told it to kick */
+			/* until the guest adds buffers (it was asked to kick then) */
 			poll_tap(net, false);
 			break;
 		}

@@ -222,6 +222,23 @@ bool virtq_kicks_on(struct virtq *vq)
 	return load16(&vq->avail[1]) != vq->last_avail;
 }
 
+bool virtq_kick_on_more(struct virtq *vq)
+{
+	uint16_t idx;
+
+	if (!vq->enabled || vq->broken)
+		return false;
+	idx = load16(&vq->avail[1]);
+	if (vq->event_idx) {
+		__atomic_store_n(avail_event_ptr(vq), idx, __ATOMIC_RELEASE);
+		guest_mem_mark_dirty(vq->mem, avail_event_ptr(vq), 2);
+	} else {
+		set_used_flags(vq, 0);
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load16(&vq->avail[1]) != idx;
+}
+
 bool virtq_should_notify(struct virtq *vq)
 {
 	uint16_t old = vq->signalled_used, now = vq->used_idx;

@@ -85,6 +85,10 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len);
 void virtq_kicks_off(struct virtq *vq);
 bool virtq_kicks_on(struct virtq *vq);
 
+/* The chains there are do not suffice (a frame bigger than the receive
+ * buffers offered): asks the driver to kick when it adds any more.
+ * Returns true when it did meanwhile. */
+bool virtq_kick_on_more(struct virtq *vq);
 /* Gives back the last n chains taken and not pushed: the next pops take
  * them again (a receive that ran out of buffers mid-frame waits). */
 void virtq_unpop(struct virtq *vq, unsigned n);
