@@ -1,6 +1,7 @@
 #include "dev/virtio_net.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,8 @@ static const struct virtio_device_ops net_ops_template = {
 
 int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len)
 {
+	/* read from the event loop under the device's lock: never block */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	pthread_mutex_lock(&net->vp.lock);
 	net->tap_fd = fd;
 	net->tap_h = (struct ev_handler){ .fd = fd, .cb = on_tap, .opaque = net };

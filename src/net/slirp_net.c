@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <slirp/libslirp.h>
 #include <stdio.h>
@@ -246,6 +247,8 @@ struct slirp_net *slirp_net_start(const struct net_config *cfg, int *device_fd, 
 		snprintf(err, err_len, "user: cannot start its thread");
 		goto fail;
 	}
+	/* the device reads its end from the event loop: never block there */
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
 	*device_fd = sv[0];
 	return s;
 fail:
