@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,9 +194,15 @@ static void tx_one(struct virtio_net *net, const struct virtq_chain *c)
 
 	if (bytes <= VIRTIO_NET_HDR_BYTES || net->tap_fd < 0)
 		return;         /* nothing to send, or nowhere to: dropped */
-	do
+	for (int tries = 0;; tries++) {
+		struct pollfd p = { .fd = net->tap_fd, .events = POLLOUT };
+
 		w = writev(net->tap_fd, iov, (int)n);
-	while (w < 0 && errno == EINTR);
+		if (w >= 0 || (errno != EINTR && (errno != EAGAIN || tries == 2)))
+			break;
+		if (errno == EAGAIN)    /* the backend is behind (user networking's pair) */
+			poll(&p, 1, 10);
+	}
 	if (w >= 0) {
 		net->tx_frames++;
 		return;

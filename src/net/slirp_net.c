@@ -48,8 +48,11 @@ static int64_t now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* slirp -> guest: a header of zeros (no offloads) and the frame; when the
- * device's queue is full the frame is dropped, as slirp allows */
+/* slirp -> guest: a header of zeros (no offloads) and the frame. A unix
+ * datagram pair queues only a few frames (net.unix.max_dgram_qlen, 10):
+ * when the device is behind, wait for it a while (slirp's own TCP would
+ * otherwise back off for seconds); a device that does not read for a
+ * second loses the frame, as slirp allows. */
 static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct slirp_net *s = opaque;
@@ -57,7 +60,13 @@ static ssize_t send_packet(const void *buf, size_t len, void *opaque)
 	struct iovec iov[2] = { { (void *)hdr, sizeof(hdr) }, { (void *)buf, len } };
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 
-	sendmsg(s->fd, &m, MSG_DONTWAIT);
+	for (int tries = 0; tries < 20; tries++) {
+		struct pollfd p = { .fd = s->fd, .events = POLLOUT };
+
+		if (sendmsg(s->fd, &m, MSG_DONTWAIT) >= 0 || errno != EAGAIN)
+			break;
+		poll(&p, 1, 50);
+	}
 	return (ssize_t)len;
 }
 
