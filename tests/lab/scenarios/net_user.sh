@@ -1,11 +1,11 @@
 # User-mode networking (issue 5): --net user (libslirp), no tap, no root
-# needed. The guest gets 10.0.2.15 by DHCP, fetches 16 MiB from a TCP
+# needed. The guest gets 10.0.2.15 by DHCP, fetches 8 MiB from a TCP
 # server on the lab host (10.0.2.2 is the host), and a hostfwd rule
 # (tcp::7022-:22) brings the host to a server in the guest: sha256 match
 # both ways. Then a malformed hostfwd and a port already taken.
 . /lab/lib.sh
 ip link set lo up 2>/dev/null
-dd if=/dev/urandom of=/tmp/file bs=1M count=16 2>/dev/null
+dd if=/dev/urandom of=/tmp/file bs=1M count=8 2>/dev/null
 want=$(sha256sum /tmp/file | cut -d' ' -f1)
 /lab/bin/tcpx serve 6001 /tmp/file &
 srv=$!
@@ -17,7 +17,7 @@ tr -d '\r' < /tmp/nu.raw > /tmp/nu.out
 expect /tmp/nu.out '^L2-DHCP ip=10.0.2.15 mask=24 router=10.0.2.2 dns=10.0.2.3' "DHCP: 10.0.2.15/24 via 10.0.2.2"
 got=$(sed -n 's/^L2-FETCHED \([0-9a-f]*\) .*/\1/p' /tmp/nu.out)
 [ "$got" = "$want" ] || fail "the file fetched from the host: sha256 $got, sent $want"
-ok "the guest fetched 16 MiB from the host's TCP server, sha256 matches"
+ok "the guest fetched 8 MiB from the host's TCP server, sha256 matches"
 /lab/bin/tcpx get 127.0.0.1 7022 /tmp/from-guest || fail "hostfwd: no connection to the guest"
 wait $vm; STATUS=$?
 tr -d '\r' < /tmp/nu.raw > /tmp/nu.out
@@ -25,7 +25,7 @@ expect_status 0
 served=$(sed -n 's/^L2-SERVING //p' /tmp/nu.out)
 [ "$(sha256sum /tmp/from-guest | cut -d' ' -f1)" = "$served" ] ||
 	fail "hostfwd: what came from the guest does not match its sha256"
-ok "hostfwd tcp::7022-:22: 8 MiB from a server in the guest, sha256 matches"
+ok "hostfwd tcp::7022-:22: 4 MiB from a server in the guest, sha256 matches"
 wait $srv
 
 run_guest /tmp/bad.out --net user,hostfwd=tcp::notaport-:22 -a "$BASE"
