@@ -11,17 +11,17 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "core/le_bytes.h"
 #include "dev/virtio_balloon.h"
+#include "virtio_test_driver.h"
 
 #define QSIZE 8
 #define Q_GPA(q) (0x1000 + 0x3000 * (q))       /* desc, avail, used: 4 KiB each */
 #define BUF_GPA 0x20000                         /* request buffers */
 #define VICTIM_GPA 0x40000                      /* pages given to the balloon */
 #define RAM_BYTES (1u << 20)
-#define COMMON 0x0
-#define DEVICE_CFG 0x2000
-#define NOTIFY 0x3000
+#define COMMON VT_COMMON
+#define DEVICE_CFG VT_DEVICE_CFG
+#define NOTIFY VT_NOTIFY
 
 static struct guest_mem mem;
 static struct evloop loop;
@@ -31,21 +31,8 @@ static uint64_t actual_seen;
 
 static void *gp(uint64_t gpa, uint64_t len) { return guest_mem_ptr(&mem, gpa, len); }
 
-static void bar_w(uint64_t off, uint64_t v, unsigned len)
-{
-	uint8_t x[8];
-
-	le_put(x, v, len);
-	virtio_pci_bar_write(&b.vp.pci, 0, off, x, len);
-}
-
-static uint64_t bar_r(uint64_t off, unsigned len)
-{
-	uint8_t x[8] = { 0 };
-
-	virtio_pci_bar_read(&b.vp.pci, 0, off, x, len);
-	return le_get(x, len);
-}
+static void bar_w(uint64_t off, uint64_t v, unsigned len) { vt_write(&b.vp, off, v, len); }
+static uint64_t bar_r(uint64_t off, unsigned len) { return vt_read(&b.vp, off, len); }
 
 static void on_actual(void *ctx, uint64_t pages) { actual_seen = pages; }
 
@@ -60,21 +47,10 @@ static int setup(void **state)
 	if (evloop_init(&loop) || virtio_balloon_init(&b, &host, 0xc0000000, true))
 		return -1;
 	b.on_actual = on_actual;
-	bar_w(COMMON + 0x14, 1 | 2, 1);
-	bar_w(COMMON + 0x08, 1, 4);
-	bar_w(COMMON + 0x0c, 1, 4);                     /* VERSION_1 */
-	bar_w(COMMON + 0x08, 0, 4);
-	bar_w(COMMON + 0x0c, 1u << 1 | 1u << 5, 4);     /* STATS_VQ, PAGE_REPORTING */
-	bar_w(COMMON + 0x14, 1 | 2 | 8, 1);
-	for (unsigned q = 0; q < 4; q++) {
-		bar_w(COMMON + 0x16, q, 2);
-		bar_w(COMMON + 0x18, QSIZE, 2);
-		bar_w(COMMON + 0x20, Q_GPA(q), 8);
-		bar_w(COMMON + 0x28, Q_GPA(q) + 0x1000, 8);
-		bar_w(COMMON + 0x30, Q_GPA(q) + 0x2000, 8);
-		bar_w(COMMON + 0x1c, 1, 2);
-	}
-	bar_w(COMMON + 0x14, 1 | 2 | 8 | 4, 1);
+	vt_negotiate(&b.vp, 1u << 1 | 1u << 5);        /* STATS_VQ, PAGE_REPORTING */
+	for (unsigned q = 0; q < 4; q++)
+		vt_queue(&b.vp, q, QSIZE, Q_GPA(q), Q_GPA(q) + 0x1000, Q_GPA(q) + 0x2000);
+	vt_driver_ok(&b.vp);
 	return 0;
 }
 

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "cli/disk_spec.h"
-#include "core/le_bytes.h"
 #include "dev/virtio_blk.h"
+#include "virtio_test_driver.h"
 
 /* The test plays a virtio driver on a simulated guest (1 MiB of RAM) over
  * the PCI transport's BAR, against a real image file through io_uring. */
@@ -24,10 +24,9 @@
 #define RAM_BYTES (1u << 20)
 #define DISK_BYTES (1u << 20)
 
-/* the transport's BAR layout (virtio_pci.c) */
-#define COMMON 0x0
-#define DEVICE_CFG 0x2000
-#define NOTIFY 0x3000
+#define COMMON VT_COMMON
+#define DEVICE_CFG VT_DEVICE_CFG
+#define NOTIFY VT_NOTIFY
 
 static struct guest_mem mem;
 static struct evloop loop;
@@ -42,40 +41,18 @@ static void *gp(uint64_t gpa, uint64_t len)
 	return guest_mem_ptr(&mem, gpa, len);
 }
 
-static void bar_w(uint64_t off, uint64_t v, unsigned len)
-{
-	uint8_t b[8];
-
-	le_put(b, v, len);
-	virtio_pci_bar_write(&blk.vp.pci, 0, off, b, len);
-}
-
-static uint64_t bar_r(uint64_t off, unsigned len)
-{
-	uint8_t b[8] = { 0 };
-
-	virtio_pci_bar_read(&blk.vp.pci, 0, off, b, len);
-	return le_get(b, len);
-}
+static void bar_w(uint64_t off, uint64_t v, unsigned len) { vt_write(&blk.vp, off, v, len); }
+static uint64_t bar_r(uint64_t off, unsigned len) { return vt_read(&blk.vp, off, len); }
 
 /* What a driver does to bring the device up (virtio spec 3.1.1). */
 static void driver_init(void)
 {
-	bar_w(COMMON + 0x14, 1 | 2, 1);                 /* ACKNOWLEDGE | DRIVER */
-	bar_w(COMMON + 0x08, 1, 4);                     /* driver_feature_select 1 */
-	bar_w(COMMON + 0x0c, 1, 4);                     /* VERSION_1 */
-	bar_w(COMMON + 0x08, 0, 4);
 	bar_w(COMMON + 0x00, 0, 4);                     /* device_feature_select 0 */
 	/* FLUSH DISCARD WRITE_ZEROES RO, as far as offered */
-	bar_w(COMMON + 0x0c, bar_r(COMMON + 0x04, 4) & (1u << 9 | 1u << 13 | 1u << 14 | 1u << 5), 4);
-	bar_w(COMMON + 0x14, 1 | 2 | 8, 1);             /* FEATURES_OK */
-	bar_w(COMMON + 0x16, 0, 2);                     /* queue_select 0 */
-	bar_w(COMMON + 0x18, QSIZE, 2);
-	bar_w(COMMON + 0x20, DESC_GPA, 8);
-	bar_w(COMMON + 0x28, AVAIL_GPA, 8);
-	bar_w(COMMON + 0x30, USED_GPA, 8);
-	bar_w(COMMON + 0x1c, 1, 2);                     /* queue_enable */
-	bar_w(COMMON + 0x14, 1 | 2 | 8 | 4, 1);         /* DRIVER_OK */
+	vt_negotiate(&blk.vp, (uint32_t)bar_r(COMMON + 0x04, 4) &
+		     (1u << 9 | 1u << 13 | 1u << 14 | 1u << 5));
+	vt_queue(&blk.vp, 0, QSIZE, DESC_GPA, AVAIL_GPA, USED_GPA);
+	vt_driver_ok(&blk.vp);
 }
 
 static int make_disk(bool readonly)

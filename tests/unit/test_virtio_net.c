@@ -15,9 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/le_bytes.h"
 #include "dev/virtio_net.h"
 #include "dev/virtio_net_hdr.h"
+#include "virtio_test_driver.h"
 
 #define QSIZE 8
 #define RX_DESC 0x1000
@@ -28,9 +28,8 @@
 #define TX_USED 0x6000
 #define BUF_GPA 0x10000         /* 8 buffers of 4 KiB */
 #define RAM_BYTES (1u << 20)
-#define COMMON 0x0
-#define DEVICE_CFG 0x2000
-#define NOTIFY 0x3000
+#define DEVICE_CFG VT_DEVICE_CFG
+#define NOTIFY VT_NOTIFY
 
 static struct guest_mem mem;
 static struct evloop loop;
@@ -40,44 +39,16 @@ static uint16_t rx_next, tx_next;
 
 static void *gp(uint64_t gpa, uint64_t len) { return guest_mem_ptr(&mem, gpa, len); }
 
-static void bar_w(uint64_t off, uint64_t v, unsigned len)
-{
-	uint8_t b[8];
-
-	le_put(b, v, len);
-	virtio_pci_bar_write(&net.vp.pci, 0, off, b, len);
-}
-
-static uint64_t bar_r(uint64_t off, unsigned len)
-{
-	uint8_t b[8] = { 0 };
-
-	virtio_pci_bar_read(&net.vp.pci, 0, off, b, len);
-	return le_get(b, len);
-}
-
-static void queue_setup(unsigned q, uint64_t desc, uint64_t avail, uint64_t used)
-{
-	bar_w(COMMON + 0x16, q, 2);
-	bar_w(COMMON + 0x18, QSIZE, 2);
-	bar_w(COMMON + 0x20, desc, 8);
-	bar_w(COMMON + 0x28, avail, 8);
-	bar_w(COMMON + 0x30, used, 8);
-	bar_w(COMMON + 0x1c, 1, 2);
-}
+static void bar_w(uint64_t off, uint64_t v, unsigned len) { vt_write(&net.vp, off, v, len); }
+static uint64_t bar_r(uint64_t off, unsigned len) { return vt_read(&net.vp, off, len); }
 
 static void driver_init(bool mrg)
 {
-	bar_w(COMMON + 0x14, 1 | 2, 1);
-	bar_w(COMMON + 0x08, 1, 4);
-	bar_w(COMMON + 0x0c, 1, 4);                     /* VERSION_1 */
-	bar_w(COMMON + 0x08, 0, 4);
-	bar_w(COMMON + 0x0c, (mrg ? 1u << VIRTIO_NET_F_MRG_RXBUF : 0) | 1u << VIRTIO_NET_F_MAC |
-	      1u << VIRTIO_NET_F_CSUM | 1u << VIRTIO_NET_F_GUEST_CSUM, 4);
-	bar_w(COMMON + 0x14, 1 | 2 | 8, 1);
-	queue_setup(0, RX_DESC, RX_AVAIL, RX_USED);
-	queue_setup(1, TX_DESC, TX_AVAIL, TX_USED);
-	bar_w(COMMON + 0x14, 1 | 2 | 8 | 4, 1);
+	vt_negotiate(&net.vp, (mrg ? 1u << VIRTIO_NET_F_MRG_RXBUF : 0) | 1u << VIRTIO_NET_F_MAC |
+		     1u << VIRTIO_NET_F_CSUM | 1u << VIRTIO_NET_F_GUEST_CSUM);
+	vt_queue(&net.vp, 0, QSIZE, RX_DESC, RX_AVAIL, RX_USED);
+	vt_queue(&net.vp, 1, QSIZE, TX_DESC, TX_AVAIL, TX_USED);
+	vt_driver_ok(&net.vp);
 }
 
 static int start(bool mrg)

@@ -61,6 +61,17 @@ check_kvmclock() {
 	ok "$3: kvmclock - host realtime (KVM_GET_CLOCK) moved by $d ms (bound 2 ms)"
 }
 
+# arrived PID RAW WHERE: the guest lives on there: pattern, disk and TCP stream
+# verify, its clock ticks
+arrived() {
+	alive $1 $2 "$3 is gone"
+	wait_for $2 "L2-PATTERN ok" 60 "the guest never verified on $3"
+	wait_for $2 "L2-DISK ok" 60 "the disk loop never verified on $3"
+	wait_for $2 "L2-NET ok" 60 "the TCP stream did not go on on $3"
+	ok "the TCP stream went on on $3 (at $(net_mib $2) MiB)"
+	wait_for $2 "L2-RT" 30 "no clock line on $3"
+}
+
 rm -f $S1 $S2 $S3 $SD
 dd if=/dev/zero of=$IMG bs=1M count=16 2>/dev/null
 insmod /lab/modules/drivers/net/tun.ko 2>/dev/null
@@ -154,12 +165,7 @@ expect /tmp/qm.out '"compression": "zstd"' "RAM went zstd-compressed"
 echo "figures: $(grep -E '"(transferred|normal|duplicate|downtime|dirty-sync-count|total-time|cpu-throttle-percentage)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
 ctl1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
 ok "the source stays stopped (postmigrate)"
-alive $dst /tmp/dst.raw "the destination is gone"
-wait_for /tmp/dst.raw "L2-PATTERN ok" 60 "the guest never verified on the destination"
-wait_for /tmp/dst.raw "L2-DISK ok" 60 "the disk loop never verified on the destination"
-wait_for /tmp/dst.raw "L2-NET ok" 60 "the TCP stream did not go on on the destination"
-ok "the TCP stream went on on the destination (at $(net_mib /tmp/dst.raw) MiB)"
-wait_for /tmp/dst.raw "L2-RT" 30 "no clock line on the destination"
+arrived $dst /tmp/dst.raw "the destination"
 after=$(offset /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
@@ -185,12 +191,7 @@ migration_end $S2 > /dev/null
 expect /tmp/qm.out '"status": "completed"' "second hop: completed"
 expect /tmp/qm.out '"dirty-tracking": "dirty-log-clear"' "tracked with KVM's bitmap and chunked clears"
 echo "figures: $(grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
-alive $dst2 /tmp/dst2.raw "the third process is gone"
-wait_for /tmp/dst2.raw "L2-PATTERN ok" 60 "the guest never verified on the third process"
-wait_for /tmp/dst2.raw "L2-DISK ok" 60 "the disk loop never verified on the third process"
-wait_for /tmp/dst2.raw "L2-NET ok" 60 "the TCP stream did not go on on the third process"
-ok "the TCP stream went on on the third process (at $(net_mib /tmp/dst2.raw) MiB)"
-wait_for /tmp/dst2.raw "L2-RT" 30 "no clock line on the third process"
+arrived $dst2 /tmp/dst2.raw "the third process"
 after=$(offset /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2"
