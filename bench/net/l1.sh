@@ -33,7 +33,7 @@ for run in $(seq 1 $RUNS); do
 		-a "$CMDLINE"
 	measure qemu $QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" \
 		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off \
-		-device virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56
+		-device virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56,romfile=
 done
 
 exit 0     # errors are BENCH-ERROR lines; the ratios say the rest
