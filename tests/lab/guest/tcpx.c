@@ -139,6 +139,11 @@ int main(int argc, char **argv)
 		if (!f)
 			die(argv[3]);
 		copy(fileno(f), fd);
+		/* done when the peer has it all and closes (a guest that powers
+		 * off at once would cut the tail off otherwise) */
+		shutdown(fd, SHUT_WR);
+		while (read(fd, argv[1], 1) > 0)
+			;
 		return close(fd) ? 1 : 0;
 	}
 	if (argc == 5 && !strcmp(argv[1], "get")) {
