@@ -198,7 +198,7 @@ fail:
 
 /* --- x-meridian-query-clock --- */
 
-static struct json_object *u64(uint64_t v)
+struct json_object *json_u64(uint64_t v)
 {
 	return json_object_new_uint64(v);
 }
@@ -211,7 +211,7 @@ static struct json_object *pvclock_of(struct machine *m, uint64_t msr)
 	const uint8_t *p = (msr & 1) ? guest_mem_ptr(&m->vm.mem, msr & ~1ull, 32) : NULL;
 
 	json_object_object_add(o, "enabled", json_object_new_boolean(msr & 1));
-	json_object_object_add(o, "gpa", u64(msr & ~1ull));
+	json_object_object_add(o, "gpa", json_u64(msr & ~1ull));
 	if (p) {
 		uint32_t version;
 		uint8_t flags = p[29];
@@ -234,7 +234,7 @@ static struct json_object *hv_tsc_page_of(struct machine *m, uint64_t msr)
 	const uint8_t *p = (msr & 1) ? guest_mem_ptr(&m->vm.mem, msr & ~0xfffull, 24) : NULL;
 
 	json_object_object_add(o, "enabled", json_object_new_boolean(msr & 1));
-	json_object_object_add(o, "gpa", u64(msr & ~0xfffull));
+	json_object_object_add(o, "gpa", json_u64(msr & ~0xfffull));
 	if (p) {
 		uint32_t seq;
 		uint64_t scale;
@@ -245,7 +245,7 @@ static struct json_object *hv_tsc_page_of(struct machine *m, uint64_t msr)
 		memcpy(&offset, p + 16, 8);
 		json_object_object_add(o, "sequence", json_object_new_int64(seq));
 		json_object_object_add(o, "valid", json_object_new_boolean(seq != 0 && seq != 0xffffffffu));
-		json_object_object_add(o, "scale", u64(scale));
+		json_object_object_add(o, "scale", json_u64(scale));
 		json_object_object_add(o, "offset", json_object_new_int64(offset));
 	}
 	return o;
@@ -264,9 +264,9 @@ static struct json_object *vcpu_clock(struct machine *m, unsigned i)
 	/* a two's-complement offset: a guest TSC behind the host's is negative */
 	json_object_object_add(o, "tsc-offset", kvm_vcpu_tsc_offset(fd, &v) ? NULL :
 			       json_object_new_int64((int64_t)v));
-	json_object_object_add(o, "tsc", kvm_vcpu_get_msr(fd, MSR_IA32_TSC, &v) ? NULL : u64(v));
+	json_object_object_add(o, "tsc", kvm_vcpu_get_msr(fd, MSR_IA32_TSC, &v) ? NULL : json_u64(v));
 	if (kvm_vcpu_get_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, &v) == 0) {
-		json_object_object_add(o, "system-time-msr", u64(v));
+		json_object_object_add(o, "system-time-msr", json_u64(v));
 		json_object_object_add(o, "pvclock", pvclock_of(m, v));
 	}
 	if (m->cfg->cpu.hv.features && kvm_vcpu_get_msr(fd, HV_X64_MSR_REFERENCE_TSC, &v) == 0)
@@ -290,13 +290,13 @@ static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err
 		snprintf(err->desc, sizeof(err->desc), "KVM_GET_CLOCK: %s", strerror(-r));
 		return NULL;
 	}
-	json_object_object_add(clock, "ns", u64(c.clock));
+	json_object_object_add(clock, "ns", json_u64(c.clock));
 	json_object_object_add(clock, "flags", json_object_new_int64(c.flags));
 	json_object_object_add(clock, "tsc-stable", json_object_new_boolean(c.flags & KVM_CLOCK_TSC_STABLE));
 	if (c.flags & KVM_CLOCK_REALTIME)
-		json_object_object_add(clock, "realtime-ns", u64(c.realtime));
+		json_object_object_add(clock, "realtime-ns", json_u64(c.realtime));
 	if (c.flags & KVM_CLOCK_HOST_TSC)
-		json_object_object_add(clock, "host-tsc", u64(c.host_tsc));
+		json_object_object_add(clock, "host-tsc", json_u64(c.host_tsc));
 	json_object_object_add(o, "clock", clock);
 	/* vCPU state is read with the vCPUs out of KVM_RUN, for a moment */
 	if (!m->paused)
@@ -327,16 +327,16 @@ static struct json_object *balloon_info(struct machine *m)
 	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
 
 	pthread_mutex_lock(&b->vp.lock);
-	json_object_object_add(o, "actual", u64(balloon_actual_bytes(m)));
-	json_object_object_add(o, "target", u64(m->cfg->mem_bytes -
+	json_object_object_add(o, "actual", json_u64(balloon_actual_bytes(m)));
+	json_object_object_add(o, "target", json_u64(m->cfg->mem_bytes -
 						(uint64_t)b->target_pages * GUEST_PAGE_BYTES));
 	json_object_object_add(o, "free-page-reporting", json_object_new_boolean(
 		m->cfg->balloon_reporting));
-	json_object_object_add(o, "reported-bytes", u64(b->reported_bytes));
-	json_object_object_add(o, "stats-updates", u64(b->stats_updates));
+	json_object_object_add(o, "reported-bytes", json_u64(b->reported_bytes));
+	json_object_object_add(o, "stats-updates", json_u64(b->stats_updates));
 	for (unsigned tag = 0; tag < BALLOON_NR_STATS; tag++)
 		if (b->stats_seen >> tag & 1)
-			json_object_object_add(st, virtio_balloon_stat_name(tag), u64(b->stats[tag]));
+			json_object_object_add(st, virtio_balloon_stat_name(tag), json_u64(b->stats[tag]));
 	pthread_mutex_unlock(&b->vp.lock);
 	json_object_object_add(o, "stats", st);
 	virtio_balloon_request_stats(b);
@@ -371,7 +371,7 @@ void machine_api_balloon_poll(struct machine *m)
 	if (!atomic_exchange(&m->vm.balloon_changed, false) || !m->api_open)
 		return;
 	d = json_object_new_object();
-	json_object_object_add(d, "actual", u64(balloon_actual_bytes(m)));
+	json_object_object_add(d, "actual", json_u64(balloon_actual_bytes(m)));
 	qmp_server_event(&m->api, "BALLOON_CHANGE", d);
 }
 

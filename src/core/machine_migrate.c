@@ -5,6 +5,7 @@
  * on a thread while the event loop answers the API. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,11 +16,6 @@
 #include "core/machine_priv.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
-
-static struct json_object *u64(uint64_t v)
-{
-	return json_object_new_int64((int64_t)v);
-}
 
 static void migration_event(struct machine *m, const char *status)
 {
@@ -153,25 +149,25 @@ struct json_object *machine_query_migrate(struct machine *m)
 		return o;
 	ram = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
-	json_object_object_add(o, "total-time", u64(m->precopy_running ? 0 : m->migration.total_ms));
-	json_object_object_add(ram, "transferred", u64(live ? atomic_load(&pc->bytes) :
+	json_object_object_add(o, "total-time", json_u64(m->precopy_running ? 0 : m->migration.total_ms));
+	json_object_object_add(ram, "transferred", json_u64(live ? atomic_load(&pc->bytes) :
 						       m->migration.bytes));
-	json_object_object_add(ram, "total", u64(m->cfg->mem_bytes));
+	json_object_object_add(ram, "total", json_u64(m->cfg->mem_bytes));
 	json_object_object_add(ram, "remaining",
-			       u64(live ? atomic_load(&pc->remaining_pages) * GUEST_PAGE_BYTES : 0));
-	json_object_object_add(ram, "normal", u64(live ? atomic_load(&pc->normal_pages) :
+			       json_u64(live ? atomic_load(&pc->remaining_pages) * GUEST_PAGE_BYTES : 0));
+	json_object_object_add(ram, "normal", json_u64(live ? atomic_load(&pc->normal_pages) :
 						  m->migration.ram_pages));
-	json_object_object_add(ram, "duplicate", u64(live ? atomic_load(&pc->zero_pages) :
+	json_object_object_add(ram, "duplicate", json_u64(live ? atomic_load(&pc->zero_pages) :
 						     m->migration.zero_pages));
 	if (live) {
-		json_object_object_add(ram, "dirty-pages-rate", u64(atomic_load(&pc->dirty_pages_rate)));
-		json_object_object_add(ram, "dirty-sync-count", u64(atomic_load(&pc->iterations)));
+		json_object_object_add(ram, "dirty-pages-rate", json_u64(atomic_load(&pc->dirty_pages_rate)));
+		json_object_object_add(ram, "dirty-sync-count", json_u64(atomic_load(&pc->iterations)));
 		/* QEMU's mbps: megabits per second */
 		json_object_object_add(ram, "mbps", json_object_new_double(
 			(double)atomic_load(&pc->bytes_per_ms) * 8 * 1000 / 1e6));
-		json_object_object_add(o, "setup-time", u64(pc->setup_ms));
-		json_object_object_add(o, "downtime", u64(pc->downtime_ms));
-		json_object_object_add(o, "cpu-throttle-percentage", u64(atomic_load(&pc->throttle_pct)));
+		json_object_object_add(o, "setup-time", json_u64(pc->setup_ms));
+		json_object_object_add(o, "downtime", json_u64(pc->downtime_ms));
+		json_object_object_add(o, "cpu-throttle-percentage", json_u64(atomic_load(&pc->throttle_pct)));
 		json_object_object_add(o, "dirty-tracking",
 				       json_object_new_string(dirty_method_name(m->vm.dirty.method)));
 		json_object_object_add(o, "compression", json_object_new_string(
@@ -192,10 +188,15 @@ int machine_migrate_cancel(struct machine *m, struct qmp_error *err)
 
 /* --- parameters and capabilities --- */
 
-static int bad(struct qmp_error *err, const char *fmt, const char *what, long long v)
+__attribute__((format(printf, 2, 3)))
+static int bad(struct qmp_error *err, const char *fmt, ...)
 {
+	va_list ap;
+
 	err->cls = QMP_GENERIC_ERROR;
-	snprintf(err->desc, sizeof(err->desc), fmt, what, v);
+	va_start(ap, fmt);
+	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -209,9 +210,8 @@ static int int_arg(struct json_object *args, const char *name, long long lo, lon
 		return 0;
 	*v = json_object_get_int64(o);
 	if (*v < lo || *v > hi)
-		return bad(err, "Parameter '%s' expects a value from %lld", name, lo) < 0 ?
-		       (snprintf(err->desc + strlen(err->desc), sizeof(err->desc) - strlen(err->desc),
-				 " to %lld (got %lld)", hi, *v), -1) : -1;
+		return bad(err, "Parameter '%s' expects a value from %lld to %lld (got %lld)", name,
+			   lo, hi, *v);
 	return 1;
 }
 
@@ -236,28 +236,28 @@ int machine_migrate_set_parameters(struct machine *m, struct json_object *args,
 		const char *c = json_object_get_string(o);
 
 		if (strcmp(c, "none") && strcmp(c, "zstd"))
-			return bad(err, "Parameter '%s' expects none or zstd%.0lld", "compression", 0);
+			return bad(err, "Parameter 'compression' expects none or zstd");
 		comp = strcmp(c, "zstd") ? MIG_COMPRESS_NONE : MIG_COMPRESS_ZSTD;
-	}
-	if (json_object_object_get_ex(args, "dirty-tracking", &o)) {
-		const char *d = json_object_get_string(o);
-
-		if (dirty_method_parse(d, &dirty))
-			return bad(err, "Parameter '%s' expects auto, dirty-ring, dirty-log or "
-				   "dirty-log-clear%.0lld", "dirty-tracking", 0);
-		if ((dirty == DIRTY_RING) != (m->vm.dirty.method == DIRTY_RING) && dirty != DIRTY_AUTO)
-			return bad(err, "%s: the dirty ring is set up (or not) when the VM is built: "
-				   "--dirty-tracking on the command line%.0lld", "dirty-tracking", 0);
-		if (dirty == DIRTY_LOG_CLEAR && m->vm.dirty.method == DIRTY_LOG &&
-		    dirty_log_set_method(&m->vm.dirty, DIRTY_LOG_CLEAR) < 0)
-			return bad(err, "%s: this KVM has no KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2%.0lld",
-				   "dirty-tracking", 0);
 	}
 	if ((json_object_object_get_ex(args, "compression", NULL) ||
 	     json_object_object_get_ex(args, "dirty-tracking", NULL) || has_level) &&
 	    m->precopy_running)
-		return bad(err, "%s cannot change while a migration runs (downtime-limit and "
-			   "max-bandwidth can)%.0lld", "compression and dirty-tracking", 0);
+		return bad(err, "compression and dirty-tracking cannot change while a migration "
+			   "runs (downtime-limit and max-bandwidth can)");
+	if (json_object_object_get_ex(args, "dirty-tracking", &o)) {
+		const char *d = json_object_get_string(o);
+
+		if (dirty_method_parse(d, &dirty))
+			return bad(err, "Parameter 'dirty-tracking' expects auto, dirty-ring, dirty-log "
+				   "or dirty-log-clear");
+		if ((dirty == DIRTY_RING) != (m->vm.dirty.method == DIRTY_RING) && dirty != DIRTY_AUTO)
+			return bad(err, "dirty-tracking: the dirty ring is set up (or not) when the VM "
+				   "is built: --dirty-tracking on the command line");
+		if (dirty == DIRTY_LOG_CLEAR && m->vm.dirty.method == DIRTY_LOG &&
+		    dirty_log_set_method(&m->vm.dirty, DIRTY_LOG_CLEAR) < 0)
+			return bad(err, "dirty-tracking: this KVM has no "
+				   "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
+	}
 	if (has_downtime)
 		atomic_store(&m->params.downtime_limit_ms, (uint64_t)downtime);
 	if (has_bw)
@@ -279,15 +279,15 @@ struct json_object *machine_query_migrate_parameters(struct machine *m)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "downtime-limit", u64(atomic_load(&m->params.downtime_limit_ms)));
-	json_object_object_add(o, "max-bandwidth", u64(atomic_load(&m->params.max_bandwidth)));
+	json_object_object_add(o, "downtime-limit", json_u64(atomic_load(&m->params.downtime_limit_ms)));
+	json_object_object_add(o, "max-bandwidth", json_u64(atomic_load(&m->params.max_bandwidth)));
 	json_object_object_add(o, "compression", json_object_new_string(
 		m->params.compression == MIG_COMPRESS_ZSTD ? "zstd" : "none"));
-	json_object_object_add(o, "compression-level", u64((uint64_t)m->params.compression_level));
+	json_object_object_add(o, "compression-level", json_u64((uint64_t)m->params.compression_level));
 	json_object_object_add(o, "cpu-throttle-initial",
-			       u64(atomic_load(&m->params.throttle_initial_pct)));
+			       json_u64(atomic_load(&m->params.throttle_initial_pct)));
 	json_object_object_add(o, "cpu-throttle-increment",
-			       u64(atomic_load(&m->params.throttle_increment_pct)));
+			       json_u64(atomic_load(&m->params.throttle_increment_pct)));
 	json_object_object_add(o, "dirty-tracking",
 			       json_object_new_string(dirty_method_name(m->vm.dirty.method)));
 	return o;
@@ -308,14 +308,11 @@ int machine_migrate_set_capabilities(struct machine *m, struct json_object *caps
 		    !json_object_object_get_ex(c, "capability", &name) ||
 		    !json_object_object_get_ex(c, "state", &state) ||
 		    !json_object_is_type(state, json_type_boolean))
-			return bad(err, "%s: expected [{\"capability\": NAME, \"state\": true|false}]%.0lld",
-				   "capabilities", 0);
-		if (strcmp(json_object_get_string(name), "auto-converge")) {
-			err->cls = QMP_GENERIC_ERROR;
-			snprintf(err->desc, sizeof(err->desc), "capability %.64s: meridian has only "
-				 "auto-converge", json_object_get_string(name));
-			return -1;
-		}
+			return bad(err, "capabilities: expected [{\"capability\": NAME, \"state\": "
+				   "true|false}]");
+		if (strcmp(json_object_get_string(name), "auto-converge"))
+			return bad(err, "capability %.64s: meridian has only auto-converge",
+				   json_object_get_string(name));
 		auto_converge = json_object_get_boolean(state);
 	}
 	if (auto_converge >= 0)

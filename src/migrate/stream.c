@@ -81,21 +81,25 @@ static void rate_limit(struct mig_stream *w, size_t bytes)
 	}
 }
 
-static void flush(struct mig_stream *w)
+/* All of [p, p+len) to the descriptor, or the first error in w->error. */
+static void write_all(struct mig_stream *w, const uint8_t *p, size_t len)
 {
-	size_t done = 0;
-
-	rate_limit(w, w->len);
-	while (done < w->len && !w->error) {
-		ssize_t n = write(w->fd, w->buf + done, w->len - done);
+	while (len && !w->error) {
+		ssize_t n = write(w->fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			w->error = n < 0 ? -errno : -EIO;
 		else
-			done += (size_t)n;
+			p += n, len -= (size_t)n;
 	}
+}
+
+static void flush(struct mig_stream *w)
+{
+	rate_limit(w, w->len);
+	write_all(w, w->buf, w->len);
 	w->len = 0;
 }
 
@@ -132,16 +136,7 @@ void mig_put_stable(struct mig_stream *w, const void *data, size_t len)
 	w->bytes += len;
 	w->crc = mig_crc32(w->crc, p, len);
 	rate_limit(w, len);
-	while (len && !w->error) {
-		ssize_t n = write(w->fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			w->error = n < 0 ? -errno : -EIO;
-		else
-			p += n, len -= (size_t)n;
-	}
+	write_all(w, p, len);
 }
 
 void mig_put_u32(struct mig_stream *w, uint32_t v)
