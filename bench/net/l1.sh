@@ -1,16 +1,21 @@
 # Runs inside L1 (tests/lab/lab.sh --bench net): guest -> host TCP
 # throughput over virtio-net on the same tap (tap0, L1 at 10.0.2.1), 256 MiB
-# per run, meridian (userspace tap backend, offloads on) and QEMU
-# (virtio-net-pci, tap backend, vhost=off), interleaved, RUNS times each.
-# The guest times its send until the host closed. Prints
-#   BENCH net VMM RUN MBPS
+# per run, meridian and QEMU (virtio-net-pci, tap backend), each with its
+# userspace data path (vhost=off) and with the kernel's (vhost=on),
+# interleaved, RUNS times each. The guest times its send until the host
+# closed. Prints
+#   BENCH net VMM-PATH RUN MBPS        (VMM-PATH: meridian-user, qemu-vhost, ...)
 . /lab/lib.sh
 RUNS=${RUNS:-3}
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
  -m 512M -smp 1 -nographic -no-reboot"
 CMDLINE="$BASE quiet act=netbench"
 
-insmod /lab/modules/drivers/net/tun.ko 2>/dev/null
+for m in drivers/net/tun.ko drivers/net/tap.ko drivers/vhost/vhost_iotlb.ko \
+	 drivers/vhost/vhost.ko drivers/vhost/vhost_net.ko; do
+	insmod /lab/modules/$m 2>/dev/null
+done
+[ -c /dev/vhost-net ] || echo "BENCH-ERROR no /dev/vhost-net in L1"
 tunctl -t tap0 > /dev/null || { echo "BENCH-ERROR tunctl"; exit 1; }
 ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up
 
@@ -29,11 +34,14 @@ measure() {
 }
 
 for run in $(seq 1 $RUNS); do
-	measure meridian $MERIDIAN run -k $KERNEL -i $INITRD -m 512M --net tap,ifname=tap0 \
-		-a "$CMDLINE"
-	measure qemu $QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" \
-		-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=off \
-		-device virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56,romfile=
+	for vhost in off on; do
+		[ $vhost = on ] && path=vhost || path=user
+		measure meridian-$path $MERIDIAN run -k $KERNEL -i $INITRD -m 512M \
+			--net tap,ifname=tap0,vhost=$vhost -a "$CMDLINE"
+		measure qemu-$path $QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" \
+			-netdev tap,id=n0,ifname=tap0,script=no,downscript=no,vhost=$vhost \
+			-device virtio-net-pci,netdev=n0,disable-legacy=on,mac=52:54:00:12:34:56,romfile=
+	done
 done
 
 exit 0     # errors are BENCH-ERROR lines; the ratios say the rest

@@ -90,7 +90,7 @@ static int parse_item(char *item, struct net_config *net)
 	char *v = strchr(item, '=');
 
 	if (!v) {
-		log_error("--net %s: expected key=value (ifname, mac, hostfwd)", item);
+		log_error("--net %s: expected key=value (ifname, mac, vhost, hostfwd)", item);
 		return 1;
 	}
 	*v++ = '\0';
@@ -112,6 +112,17 @@ static int parse_item(char *item, struct net_config *net)
 			return 1;
 		}
 		strcpy(net->ifname, v);
+	} else if (!strcmp(item, "vhost") && net->backend == NET_TAP) {
+		if (!strcmp(v, "auto"))
+			net->vhost = NET_VHOST_AUTO;
+		else if (!strcmp(v, "on"))
+			net->vhost = NET_VHOST_ON;
+		else if (!strcmp(v, "off"))
+			net->vhost = NET_VHOST_OFF;
+		else {
+			log_error("--net vhost=%s: expected auto, on or off", v);
+			return 1;
+		}
 	} else if (!strcmp(item, "mac")) {
 		if (net_parse_mac(v, net->mac)) {
 			log_error("--net mac=%s: expected six hex bytes like 52:54:00:12:34:56, "
@@ -121,7 +132,7 @@ static int parse_item(char *item, struct net_config *net)
 		net->mac_given = true;
 	} else {
 		log_error("--net %s: unknown key (%s)", item,
-			  net->backend == NET_TAP ? "tap: ifname, mac" : "user: hostfwd, mac");
+			  net->backend == NET_TAP ? "tap: ifname, mac, vhost" : "user: hostfwd, mac");
 		return 1;
 	}
 	return 0;

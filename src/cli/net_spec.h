@@ -1,9 +1,12 @@
 /* One virtio-net device per --net:
- *   tap,ifname=NAME[,mac=52:54:00:xx:xx:xx]       an existing tap interface
+ *   tap,ifname=NAME[,mac=52:54:00:xx:xx:xx][,vhost=auto|on|off]
+ *        an existing tap interface; vhost: the kernel's data path
+ *        (/dev/vhost-net) where the host has it (auto, the default: else
+ *        the userspace path, said once), required (on), or never (off)
  *   user[,hostfwd=tcp|udp:[ADDR]:HPORT-[GADDR]:GPORT]...[,mac=...]
  *        user-mode networking (libslirp): 10.0.2.0/24, the host 10.0.2.2,
  *        DNS 10.0.2.3, DHCP from 10.0.2.15; no root and no tap needed.
- * (vhost: not yet.) */
+ */
 #ifndef MERIDIAN_NET_SPEC_H
 #define MERIDIAN_NET_SPEC_H
 
@@ -16,6 +19,7 @@
 #define MAX_HOSTFWDS 8
 
 enum net_backend { NET_TAP, NET_USER };
+enum net_vhost { NET_VHOST_AUTO, NET_VHOST_ON, NET_VHOST_OFF };
 
 /* hostfwd: connections to the host's addr:port go to the guest's */
 struct net_hostfwd {
@@ -31,6 +35,7 @@ struct net_config {
 	unsigned nr_fwd;
 	uint8_t mac[6];
 	bool mac_given;
+	enum net_vhost vhost;                   /* tap */
 };
 
 /* Parses one --net value. Returns 0, or 1 after printing one line that

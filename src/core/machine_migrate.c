@@ -111,10 +111,14 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 		qmp_server_event(&m->api, "STOP", NULL);
 	}
 	migration_event(m, "active");
+	/* no device may write guest RAM while it is being saved (and the
+	 * disks' requests in flight are finished first) */
+	vm_freeze_devices(&m->vm, true);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		fdatasync(m->disks[i].fd);      /* the disks as the snapshot knows them */
 	r = snapshot_save(&m->vm, fd, zstd_level(m), &st, m->migration.error,
 			  sizeof(m->migration.error));
+	vm_freeze_devices(&m->vm, false);
 	if (!r && fsync(fd) < 0) {
 		snprintf(m->migration.error, sizeof(m->migration.error), "fsync: %s", strerror(errno));
 		r = -1;

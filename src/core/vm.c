@@ -101,9 +101,17 @@ static int set_memslots(struct vm *vm, uint32_t flags)
 
 int vm_set_dirty_logging(struct vm *vm, bool on)
 {
-	int r = set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	int r;
 
-	return r || !on ? r : dirty_log_begin(&vm->dirty);
+	/* a kernel data path (vhost) writes guest RAM unseen by the dirty log */
+	for (unsigned i = 0; on && i < vm->nr_net; i++)
+		virtio_net_allow_kernel_path(&vm->net[i], false);
+	r = set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
+	if (!r && on)
+		r = dirty_log_begin(&vm->dirty);
+	for (unsigned i = 0; !on && i < vm->nr_net; i++)
+		virtio_net_allow_kernel_path(&vm->net[i], true);
+	return r;
 }
 
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
@@ -127,7 +135,7 @@ void vm_freeze_devices(struct vm *vm, bool frozen)
 			virtio_blk_drain(&vm->blk[i]);
 	}
 	for (unsigned i = 0; i < vm->nr_net; i++)
-		virtio_pci_freeze(&vm->net[i].vp, frozen);
+		virtio_net_freeze(&vm->net[i], frozen);
 	if (vm->has_balloon)
 		virtio_pci_freeze(&vm->balloon.vp, frozen);
 }

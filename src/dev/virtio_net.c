@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
 #define RXQ 0
 #define TXQ 1
+#define VHOST_NET_DEV "/dev/vhost-net"
 
 /* user networking (slirp) takes plain frames: no offloads */
 static const uint64_t user_features =
@@ -234,13 +236,170 @@ static void tx_flush(struct virtio_net *net)
 	virtio_pci_notify_used(&net->vp, TXQ);
 }
 
+/* --- the kernel's data path (vhost-net) --- */
+
+static bool vhost_wanted(const struct virtio_net *net)
+{
+	const struct virtio_pci *vp = &net->vp;
+
+	return net->vhost.fd >= 0 && net->tap_fd >= 0 && !net->kernel_path_off && !vp->frozen &&
+	       (vp->status & VIRTIO_STATUS_DRIVER_OK) &&
+	       !(vp->status & VIRTIO_STATUS_NEEDS_RESET) && vp->vq[RXQ].enabled &&
+	       vp->vq[TXQ].enabled && !vp->vq[RXQ].broken && !vp->vq[TXQ].broken;
+}
+
+/* The kernel could not take the queues: the userspace path from now on. */
+static void vhost_give_up(struct virtio_net *net, const char *why)
+{
+	log_error("virtio-net %s: vhost-net: %s: the userspace data path instead", net->cfg.ifname,
+		  why);
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
+		virtio_pci_kicks_to_device(&net->vp, q, true);
+	vhost_net_close(&net->vhost);
+}
+
+static void vhost_begin(struct virtio_net *net)
+{
+	struct virtio_pci *vp = &net->vp;
+	struct vhost_ring ring[VHOST_NET_QUEUES];
+	uint64_t features, one = 1;
+	char err[160];
+
+	features = vhost_net_ack(&net->vhost, vp->driver_features, err, sizeof(err));
+	if (!features)
+		return vhost_give_up(net, err);
+	tx_flush(net);                  /* what the guest queued meanwhile goes first */
+	if (net->frame_len)
+		net->rx_dropped++;      /* a frame read but not delivered: lost, as on a wire */
+	net->frame_len = 0;
+	poll_tap(net, false);
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
+		const struct virtq *vq = &vp->vq[q];
+
+		ring[q] = (struct vhost_ring){ .size = vq->size, .next_avail = vq->last_avail,
+					       .desc = vq->desc, .avail = vq->avail, .used = vq->used,
+					       .kick_fd = vp->kick[q].fd,
+					       .call_fd = net->vhost_call[q].fd };
+		virtio_pci_kicks_to_device(vp, q, false);
+	}
+	if (vhost_net_start(&net->vhost, vp->host.mem, features, ring, net->tap_fd, err,
+			    sizeof(err)))
+		return vhost_give_up(net, err);
+	log_once("virtio-net %s: vhost-net: the kernel moves the frames", net->cfg.ifname);
+	/* buffers the guest made available before the kernel was watching */
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
+		if (write(vp->kick[q].fd, &one, sizeof(one)) < 0)
+			break;
+}
+
+/* The userspace path goes on where the kernel stopped. */
+static void vhost_end(struct virtio_net *net)
+{
+	struct virtio_pci *vp = &net->vp;
+	uint16_t next[VHOST_NET_QUEUES];
+	bool lost = vhost_net_stop(&net->vhost, next) < 0;
+
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
+		struct virtq *vq = &vp->vq[q];
+
+		virtio_pci_kicks_to_device(vp, q, true);
+		if (!vq->enabled)
+			continue;       /* a reset: nothing to go on with */
+		if (lost) {
+			virtio_pci_queue_broken(vp, q, "vhost-net lost the queue's position");
+			continue;
+		}
+		vq->last_avail = next[q];
+		vq->used_idx = (uint16_t)(vq->used[2] | vq->used[3] << 8);
+		vq->signalled_used = vq->used_idx;
+		virtq_kicks_on(vq);     /* the kernel may have left kicks off */
+		virtio_pci_signal(vp, q);       /* the kernel may have held one back */
+	}
+	if (!vp->frozen && (vp->status & VIRTIO_STATUS_DRIVER_OK)) {
+		tx_flush(net);
+		rx_pump(net);
+	}
+}
+
+/* Starts or stops the kernel's data path as things stand. Under vp->lock. */
+static void vhost_update(struct virtio_net *net)
+{
+	bool want = vhost_wanted(net);
+
+	if (want && !net->vhost.running)
+		vhost_begin(net);
+	else if (!want && net->vhost.running)
+		vhost_end(net);
+}
+
+/* The kernel wants an interrupt for queue q. */
+static void on_vhost_call(struct ev_handler *h, uint32_t events)
+{
+	struct virtio_net *net = h->opaque;
+	uint64_t n;
+
+	if (read(h->fd, &n, sizeof(n)) < 0)
+		return;
+	pthread_mutex_lock(&net->vp.lock);
+	virtio_pci_signal(&net->vp, (unsigned)(h - net->vhost_call));
+	pthread_mutex_unlock(&net->vp.lock);
+}
+
+/* At start: the kernel's path where asked for and possible (see
+ * net_spec.h). 0, or -1 with err (vhost=on and none to be had). */
+static int vhost_setup(struct virtio_net *net, char *err, int err_len)
+{
+	char why[160];
+
+	if (net->cfg.backend != NET_TAP || net->cfg.vhost == NET_VHOST_OFF)
+		return 0;
+	if (vhost_net_open(&net->vhost, VHOST_NET_DEV, why, sizeof(why))) {
+		if (net->cfg.vhost == NET_VHOST_ON)
+			return snprintf(err, err_len, "virtio-net %s: vhost=on: %s", net->cfg.ifname,
+					why), -1;
+		log_once("virtio-net %s: no vhost-net (%s): the userspace data path",
+			 net->cfg.ifname, why);
+		return 0;
+	}
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
+		struct ev_handler *h = &net->vhost_call[q];
+
+		*h = (struct ev_handler){ .cb = on_vhost_call, .opaque = net };
+		h->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (h->fd < 0 || evloop_add(net->vp.host.loop, h, EPOLLIN)) {
+			snprintf(err, err_len, "virtio-net %s: vhost: eventfd: %s", net->cfg.ifname,
+				 strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void vhost_teardown(struct virtio_net *net)
+{
+	vhost_net_close(&net->vhost);
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
+		if (net->vhost_call[q].fd < 0)
+			continue;
+		evloop_del(net->vp.host.loop, &net->vhost_call[q]);
+		close(net->vhost_call[q].fd);
+		net->vhost_call[q].fd = -1;
+	}
+}
+
 /* --- the transport's hooks --- */
 
 static void net_notify(struct virtio_pci *vp, unsigned queue)
 {
 	struct virtio_net *net = vp->device;
 
-	if (queue == TXQ)
+	if (net->vhost.running) {
+		uint64_t one = 1;
+
+		/* a kick that came as an MMIO write: the kernel's, too */
+		if (write(vp->kick[queue].fd, &one, sizeof(one)) < 0)
+			log_once("virtio-net: forwarding a kick to vhost: %s", strerror(errno));
+	} else if (queue == TXQ)
 		tx_flush(net);
 	else
 		rx_pump(net);           /* new receive buffers */
@@ -254,12 +413,17 @@ static void net_driver_ok(struct virtio_pci *vp)
 	if (r && r != -ENOTTY)  /* ENOTTY: not a tap (a test's socket) */
 		log_error("virtio-net %s: TUNSETOFFLOAD: %s", net->cfg.ifname, strerror(-r));
 	rx_pump(net);
+	vhost_update(net);
 }
 
 static void net_reset(struct virtio_pci *vp)
 {
 	struct virtio_net *net = vp->device;
 
+	if (net->vhost.running)
+		vhost_net_stop(&net->vhost, (uint16_t[VHOST_NET_QUEUES]){ 0 });
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
+		virtio_pci_kicks_to_device(vp, q, true);
 	net->frame_len = 0;
 	poll_tap(net, false);
 }
@@ -332,10 +496,12 @@ void virtio_net_detach(struct virtio_net *net)
 	pthread_mutex_lock(&net->vp.lock);
 	if (net->tap_fd >= 0) {
 		evloop_del(net->vp.host.loop, &net->tap_h);
+		net->tap_polled = false;
+		if (net->vhost.running)
+			vhost_end(net);
 		close(net->tap_fd);
 	}
 	net->tap_fd = -1;
-	net->tap_polled = false;
 	pthread_mutex_unlock(&net->vp.lock);
 	slirp_net_stop(net->slirp);
 	net->slirp = NULL;
@@ -348,6 +514,9 @@ int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
 	int r;
 
 	memset(net, 0, sizeof(*net));
+	net->vhost.fd = -1;
+	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
+		net->vhost_call[q].fd = -1;
 	net->cfg = *cfg;
 	net->tap_fd = -1;
 	memcpy(net->config, cfg->mac, 6);
@@ -365,16 +534,43 @@ int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
 		free(net->frame);
 		return snprintf(err, err_len, "virtio-net: %s", strerror(-r)), -1;
 	}
-	if (attach && virtio_net_attach(net, 0, err, err_len)) {
+	if (vhost_setup(net, err, err_len) || (attach && virtio_net_attach(net, 0, err, err_len))) {
 		virtio_net_destroy(net);
 		return -1;
 	}
 	return 0;
 }
 
+void virtio_net_freeze(struct virtio_net *net, bool frozen)
+{
+	virtio_pci_freeze(&net->vp, frozen);
+	pthread_mutex_lock(&net->vp.lock);
+	vhost_update(net);
+	pthread_mutex_unlock(&net->vp.lock);
+}
+
+void virtio_net_allow_kernel_path(struct virtio_net *net, bool allowed)
+{
+	pthread_mutex_lock(&net->vp.lock);
+	net->kernel_path_off = !allowed;
+	vhost_update(net);
+	pthread_mutex_unlock(&net->vp.lock);
+}
+
+bool virtio_net_vhost_running(struct virtio_net *net)
+{
+	bool running;
+
+	pthread_mutex_lock(&net->vp.lock);
+	running = net->vhost.running;
+	pthread_mutex_unlock(&net->vp.lock);
+	return running;
+}
+
 void virtio_net_destroy(struct virtio_net *net)
 {
 	virtio_net_detach(net);
+	vhost_teardown(net);
 	virtio_pci_destroy(&net->vp);
 	free(net->frame);
 	net->frame = NULL;

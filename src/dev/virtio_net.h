@@ -8,7 +8,16 @@
  * does not fit the buffers there are waits (unpopped) for the next ones.
  * Nothing is written into guest RAM while the device is frozen (the last
  * round of a migration). The tap can be attached after the device exists:
- * a migration's destination takes it over when the source let it go. */
+ * a migration's destination takes it over when the source let it go.
+ *
+ * With vhost-net (net/vhost_net.h) the kernel moves the frames while the
+ * driver runs: the queues' kicks go to it straight from KVM's ioeventfds,
+ * its interrupts come back through an eventfd per queue that meridian
+ * turns into the queue's MSI-X vector (masking and INTx stay right). The
+ * userspace path takes over, at the kernel's positions, whenever guest
+ * RAM must not change unseen: dirty tracking for a migration (the kernel's
+ * writes would not be logged) and frozen devices (a snapshot, the
+ * switchover). */
 #ifndef MERIDIAN_VIRTIO_NET_H
 #define MERIDIAN_VIRTIO_NET_H
 
@@ -17,6 +26,7 @@
 
 #include "cli/net_spec.h"
 #include "dev/virtio_pci.h"
+#include "net/vhost_net.h"
 
 #define VIRTIO_NET_FRAME_MAX (65536 + 12)       /* a GSO frame and its header */
 
@@ -32,6 +42,9 @@ struct virtio_net {
 	uint8_t *frame;                 /* a frame read from the tap, not yet delivered */
 	size_t frame_len;
 	struct virtq_chain chain;
+	struct vhost_net vhost;         /* fd -1: the userspace path only */
+	struct ev_handler vhost_call[VHOST_NET_QUEUES];     /* its interrupts */
+	bool kernel_path_off;           /* dirty tracking runs: no vhost */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_errors;
 	bool tx_error_logged, rx_error_logged;
 };
@@ -49,6 +62,13 @@ int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int e
 int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len);
 /* Lets the tap go (any thread). */
 void virtio_net_detach(struct virtio_net *net);
+/* Freezes the device (virtio_pci_freeze), the kernel's data path too. */
+void virtio_net_freeze(struct virtio_net *net, bool frozen);
+/* Whether the kernel's data path may run (off while guest RAM is dirty
+ * tracked: it writes without KVM seeing). Any thread. */
+void virtio_net_allow_kernel_path(struct virtio_net *net, bool allowed);
+/* The kernel's data path is moving the frames now. */
+bool virtio_net_vhost_running(struct virtio_net *net);
 
 /* The transport's state and the MAC (a destination with another MAC refuses). */
 ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap);

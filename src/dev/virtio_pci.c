@@ -150,6 +150,13 @@ void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue)
 	}
 }
 
+void virtio_pci_signal(struct virtio_pci *vp, unsigned queue)
+{
+	vp->isr |= 1;
+	msix_send(vp, vp->qcfg[queue].msix_vector);
+	intx_update(vp);
+}
+
 void virtio_pci_config_changed(struct virtio_pci *vp)
 {
 	vp->config_generation++;
@@ -204,6 +211,11 @@ void virtio_pci_freeze(struct virtio_pci *vp, bool frozen)
 	if (!frozen)
 		notify_all_locked(vp);
 	pthread_mutex_unlock(&vp->lock);
+}
+
+void virtio_pci_kicks_to_device(struct virtio_pci *vp, unsigned queue, bool on)
+{
+	evloop_mod(vp->host.loop, &vp->kick[queue], on ? EPOLLIN : 0);
 }
 
 static int ioeventfd(struct virtio_pci *vp, unsigned q, uint64_t gpa, bool assign)

@@ -129,6 +129,13 @@ void virtio_pci_bar_write(struct pci_device *dev, int bar, uint64_t offset,
 
 /* For device models: interrupt the driver about queue q if it wants one. */
 void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue);
+/* Interrupts the driver about queue q, whatever the ring says (a kernel
+ * data path decided it; under vp->lock). */
+void virtio_pci_signal(struct virtio_pci *vp, unsigned queue);
+/* Whether queue q's kicks (its ioeventfd, vp->kick[q].fd) reach the
+ * device model (on) or are left to someone else polling that fd, such as
+ * vhost (off). Under vp->lock. */
+void virtio_pci_kicks_to_device(struct virtio_pci *vp, unsigned queue, bool on);
 /* A chain was malformed: mark DEVICE_NEEDS_RESET and say why, once. */
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned queue, const char *why);
 

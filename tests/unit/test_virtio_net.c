@@ -54,7 +54,8 @@ static void driver_init(bool mrg)
 static int start(bool mrg)
 {
 	const struct virtio_host host = { .vm_fd = -1, .mem = &mem, .loop = &loop };
-	struct net_config cfg = { .backend = NET_TAP, .ifname = "test0" };
+	struct net_config cfg = { .backend = NET_TAP, .ifname = "test0",
+				  .vhost = NET_VHOST_OFF };      /* the lab tests vhost */
 	char err[200];
 	int sv[2];
 
@@ -239,6 +240,44 @@ static void mac_spec(void **state)
 	assert_int_equal(net_spec_parse("bridge,ifname=x", &c), 1);
 }
 
+static void vhost_spec(void **state)
+{
+	struct net_config c;
+
+	assert_int_equal(net_spec_parse("tap,ifname=t", &c), 0);
+	assert_int_equal(c.vhost, NET_VHOST_AUTO);
+	assert_int_equal(net_spec_parse("tap,ifname=t,vhost=on", &c), 0);
+	assert_int_equal(c.vhost, NET_VHOST_ON);
+	assert_int_equal(net_spec_parse("tap,ifname=t,vhost=off", &c), 0);
+	assert_int_equal(c.vhost, NET_VHOST_OFF);
+	assert_int_equal(net_spec_parse("tap,ifname=t,vhost=yes", &c), 1);
+	assert_int_equal(net_spec_parse("user,vhost=on", &c), 1);       /* a tap's key */
+}
+
+/* The vhost client's refusals (the kernel's data path itself runs in the
+ * lab: tests/lab/scenarios/net.sh). */
+static void vhost_client(void **state)
+{
+	struct vhost_net vh = { .fd = -1 };
+	char err[200];
+
+	assert_int_equal(vhost_net_open(&vh, "/nonexistent/vhost-net", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "No such file"));
+	assert_int_equal(vh.fd, -1);
+	/* not a vhost device: VHOST_SET_OWNER fails, nothing is left open */
+	assert_int_equal(vhost_net_open(&vh, "/dev/null", err, sizeof(err)), -1);
+	assert_int_equal(vh.fd, -1);
+	/* a kernel without event idx cannot serve a driver that negotiated it */
+	vh.features = 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF;
+	assert_int_equal(vhost_net_ack(&vh, 1ull << VIRTIO_F_VERSION_1 |
+				       1ull << VIRTIO_F_RING_EVENT_IDX, err, sizeof(err)), 0);
+	assert_non_null(strstr(err, "bit 29"));
+	/* offloads are the tap's: not asked of the kernel */
+	assert_int_equal(vhost_net_ack(&vh, 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_CSUM |
+				       1ull << VIRTIO_NET_F_MRG_RXBUF, err, sizeof(err)),
+			 1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF);
+}
+
 static void hostfwd_spec(void **state)
 {
 	struct net_hostfwd f;
@@ -279,6 +318,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(state_with_another_mac_refused, setup_mrg, teardown),
 		cmocka_unit_test(mac_spec),
 		cmocka_unit_test(hostfwd_spec),
+		cmocka_unit_test(vhost_spec),
+		cmocka_unit_test(vhost_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
