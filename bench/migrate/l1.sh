@@ -5,8 +5,13 @@
 # their default downtime limit (300 ms) and no bandwidth cap (QEMU 7.2's
 # default cap of 32 MiB/s lifted), neither compressing. The clock step is
 # the change of the guest's realtime minus L1's across the switchover
-# (median of 15 samples of the newest tick each side). Prints
-#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS
+# (median of 15 samples of the newest tick each side). Each VMM's own
+# downtime figure counts differently (QEMU's ends when its source has sent
+# the last byte, meridian's when the destination confirmed it runs), so
+# both are also measured from outside the same way: the longest time
+# between two new ticks arriving on the consoles in L1 (pattern gap; it
+# includes up to one 20 ms tick period). Prints
+#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS GAP_MS
 # and for meridian the exact figure, kvmclock minus host realtime from
 # KVM_GET_CLOCK on both sides (no console in between):
 #   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
@@ -32,8 +37,16 @@ ready() {
 }
 
 result() {
-	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }')"
+	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }') $(cat /tmp/gap.out)"
 }
+
+# watch_gap / end_gap: the longest pause between ticks on either console
+watch_gap() {
+	rm -f /tmp/gap.stop /tmp/gap.out
+	/lab/bin/pattern gap /tmp/bsrc.out /tmp/bdst.out /tmp/gap.stop > /tmp/gap.out &
+	gapper=$!
+}
+end_gap() { touch /tmp/gap.stop; wait $gapper; }
 
 meridian_once() {
 	rm -f /tmp/b1.sock /tmp/b2.sock
@@ -46,6 +59,7 @@ meridian_once() {
 	ready /tmp/bsrc.out $1
 	before=$(offset /tmp/bsrc.out)
 	kb=$(kvm_offset /tmp/b1.sock)
+	watch_gap
 	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
 	for k in $(seq 1 300); do
 		$MERIDIAN ctl /tmp/b1.sock query-migrate > /tmp/bqm.out
@@ -53,6 +67,7 @@ meridian_once() {
 		sleep 0.2
 	done
 	sleep 2
+	end_gap
 	after=$(offset /tmp/bdst.out)
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
@@ -77,6 +92,7 @@ qemu_once() {
 	ready /tmp/bsrc.out $1
 	qmp /tmp/q1.sock '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":10000000000}}' > /dev/null
 	before=$(offset /tmp/bsrc.out)
+	watch_gap
 	qmp /tmp/q1.sock '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:4501"}}' > /dev/null
 	for k in $(seq 1 300); do
 		qmp /tmp/q1.sock '{"execute":"query-migrate"}' > /tmp/bqm.out
@@ -84,6 +100,7 @@ qemu_once() {
 		sleep 0.2
 	done
 	sleep 2
+	end_gap
 	after=$(offset /tmp/bdst.out)
 	if grep -Eq '"status": *"completed"' /tmp/bqm.out; then
 		result $1 qemu "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \

@@ -124,7 +124,7 @@ static void maybe_throttle(struct run *r, uint64_t dirtied_bytes, uint64_t sent_
 static int rounds(struct run *r)
 {
 	struct precopy *pc = r->pc;
-	uint64_t bytes_per_ms = 0, last_sent = 0;
+	uint64_t bytes_per_ms, pages_per_s = 0, last_sent = 0;
 
 	for (unsigned round = 1; round <= PRECOPY_MAX_ROUNDS; round++) {
 		uint64_t t0 = monotonic_ms(), before = r->w->bytes, pages, dt;
@@ -136,9 +136,11 @@ static int rounds(struct run *r)
 		pages = count_bits(r->dirty, 0, r->words);
 		atomic_store(&pc->remaining_pages, pages);
 		/* the rest fits in the downtime at the speed seen: stop and copy
-		 * (these pages stay in the bitmap for the last round) */
-		if (bytes_per_ms &&
-		    pages * GUEST_PAGE_BYTES <= bytes_per_ms * atomic_load(&pc->params->downtime_limit_ms))
+		 * (these pages stay in the bitmap for the last round). The speed
+		 * in pages, not stream bytes: a page's cost is its reading,
+		 * comparing and compressing as much as its bytes on the wire. */
+		if (pages_per_s &&
+		    pages * 1000 <= pages_per_s * atomic_load(&pc->params->downtime_limit_ms))
 			return 0;
 		if (round > 1)
 			maybe_throttle(r, pages * GUEST_PAGE_BYTES, last_sent);
@@ -147,6 +149,7 @@ static int rounds(struct run *r)
 		dt = monotonic_ms() - t0;
 		last_sent = r->w->bytes - before;
 		bytes_per_ms = last_sent / (dt ? dt : 1);
+		pages_per_s = pages * 1000 / (dt ? dt : 1);
 		atomic_store(&pc->bytes_per_ms, bytes_per_ms);
 		atomic_store(&pc->dirty_pages_rate, dt ? pages * 1000 / dt : pages);
 		atomic_store(&pc->iterations, round);

@@ -11,6 +11,12 @@
  * "pattern offset FILE", run on the host (L1), does that comparison: the
  * newest L2-RT line of FILE minus the host's realtime, 15 times 0.1 s
  * apart, prints the median in seconds.
+ * "pattern gap SRC DST STOPFILE", on the host too, watches the newest tick
+ * of two consoles (a migration's source and destination) every 2 ms until
+ * STOPFILE exists, and prints the longest time between two new ticks
+ * arriving, in ms: the pause the guest's outside world saw, whatever the
+ * guest's own clock says (plus up to one 20 ms tick period and console
+ * delay, the same for every VMM).
  * "pattern disk DEV" keeps writing DEV's first 2 MiB with O_DIRECT, 64 KiB
  * at a time (10 ms apart: the lab's TCG has little CPU to spare), each 4 KiB block stamped with its number and the pass that
  * wrote it, and after each pass reads it all back against what it wrote:
@@ -186,8 +192,41 @@ static int offset(const char *path)
 	return 0;
 }
 
+static double mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int gap(const char *src, const char *dst, const char *stop)
+{
+	const char *path[2] = { src, dst };
+	double seen[2] = { -1, -1 }, last = 0, longest = 0;
+
+	while (access(stop, F_OK)) {
+		for (int i = 0; i < 2; i++) {
+			double t, now;
+
+			if (newest_tick(path[i], &t) || t == seen[i])
+				continue;
+			now = mono_ms();
+			if (seen[0] >= 0 || seen[1] >= 0)
+				longest = now - last > longest ? now - last : longest;
+			seen[i] = t;
+			last = now;
+		}
+		usleep(2000);
+	}
+	printf("%.1f\n", longest);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 4 && !strcmp(argv[1], "gap"))
+		return gap(argv[2], argv[3], argv[4]);
 	if (argc > 1 && !strcmp(argv[1], "tick"))
 		tick();
 	if (argc > 2 && !strcmp(argv[1], "offset"))

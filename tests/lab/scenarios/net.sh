@@ -26,7 +26,7 @@ want_in=$(sha256sum /tmp/in | cut -d' ' -f1)
 
 # exchange VHOST: the whole check with --net tap,ifname=tap0,vhost=VHOST
 exchange() {
-	rm -f /tmp/out
+	rm -f /tmp/out; : > /tmp/net.raw
 	/lab/bin/tcpx recv 5002 /tmp/out &
 	recv=$!
 	timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M --net tap,ifname=tap0,vhost=$1 \
