@@ -258,6 +258,16 @@ static void vhost_give_up(struct virtio_net *net, const char *why)
 	vhost_net_close(&net->vhost);
 }
 
+/* Where the kernel should signal queue q: the vector's irqfd (KVM
+ * injects, meridian never wakes up) while the vector is usable, else
+ * meridian's relay, which keeps masking, pending bits and INTx right. */
+static int vhost_call_target(struct virtio_net *net, unsigned q)
+{
+	int fd = virtio_pci_queue_irqfd(&net->vp, q);
+
+	return fd >= 0 ? fd : net->vhost_call[q].fd;
+}
+
 static void vhost_begin(struct virtio_net *net)
 {
 	struct virtio_pci *vp = &net->vp;
@@ -279,7 +289,8 @@ static void vhost_begin(struct virtio_net *net)
 		ring[q] = (struct vhost_ring){ .size = vq->size, .next_avail = vq->last_avail,
 					       .desc = vq->desc, .avail = vq->avail, .used = vq->used,
 					       .kick_fd = vp->kick[q].fd,
-					       .call_fd = net->vhost_call[q].fd };
+					       .call_fd = vhost_call_target(net, q) };
+		net->vhost_call_fd[q] = ring[q].call_fd;
 		virtio_pci_kicks_to_device(vp, q, false);
 	}
 	if (vhost_net_start(&net->vhost, vp->host.mem, features, ring, net->tap_fd, err,
@@ -332,7 +343,25 @@ static void vhost_update(struct virtio_net *net)
 		vhost_end(net);
 }
 
-/* The kernel wants an interrupt for queue q. */
+static void net_vectors_changed(struct virtio_pci *vp)
+{
+	struct virtio_net *net = vp->device;
+
+	for (unsigned q = 0; net->vhost.running && q < VHOST_NET_QUEUES; q++) {
+		int fd = vhost_call_target(net, q), r;
+
+		if (fd == net->vhost_call_fd[q])
+			continue;
+		r = vhost_net_set_call(&net->vhost, q, fd);
+		if (r)
+			log_error("virtio-net %s: vhost-net: VHOST_SET_VRING_CALL: %s", net->cfg.ifname,
+				  strerror(-r));
+		else
+			net->vhost_call_fd[q] = fd;
+	}
+}
+
+/* The kernel wants an interrupt for queue q (relayed). */
 static void on_vhost_call(struct ev_handler *h, uint32_t events)
 {
 	struct virtio_net *net = h->opaque;
@@ -445,6 +474,7 @@ static const struct virtio_device_ops net_ops_template = {
 	.config_read = net_config_read,
 	.config_bytes = sizeof(((struct virtio_net *)0)->config),
 	.driver_ok = net_driver_ok,
+	.vectors_changed = net_vectors_changed,
 	.reset = net_reset,
 };
 

@@ -12,8 +12,9 @@
  *
  * With vhost-net (net/vhost_net.h) the kernel moves the frames while the
  * driver runs: the queues' kicks go to it straight from KVM's ioeventfds,
- * its interrupts come back through an eventfd per queue that meridian
- * turns into the queue's MSI-X vector (masking and INTx stay right). The
+ * it signals interrupts straight into the queue's MSI-X irqfd, or, while
+ * that vector is masked or there is none (INTx), through an eventfd per
+ * queue that meridian turns into an interrupt itself. The
  * userspace path takes over, at the kernel's positions, whenever guest
  * RAM must not change unseen: dirty tracking for a migration (the kernel's
  * writes would not be logged) and frozen devices (a snapshot, the
@@ -43,7 +44,8 @@ struct virtio_net {
 	size_t frame_len;
 	struct virtq_chain chain;
 	struct vhost_net vhost;         /* fd -1: the userspace path only */
-	struct ev_handler vhost_call[VHOST_NET_QUEUES];     /* its interrupts */
+	struct ev_handler vhost_call[VHOST_NET_QUEUES];     /* its interrupts, relayed */
+	int vhost_call_fd[VHOST_NET_QUEUES];    /* what it signals: an irqfd or vhost_call */
 	bool kernel_path_off;           /* dirty tracking runs: no vhost */
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_errors;
 	bool tx_error_logged, rx_error_logged;

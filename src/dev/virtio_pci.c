@@ -128,6 +128,36 @@ static void msix_send(struct virtio_pci *vp, uint16_t vector)
 		log_once("virtio: KVM_SIGNAL_MSI: %s", strerror(errno));
 }
 
+int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned queue)
+{
+	uint16_t v = vp->qcfg[queue].msix_vector;
+	const uint32_t *e;
+	struct msi_msg msg;
+
+	if (v > vp->ops->nr_queues || (msix_control(vp) & (MSIX_ENABLE | MSIX_MASKALL)) != MSIX_ENABLE)
+		return -1;
+	e = vp->msix[v];
+	if (e[3] & MSIX_CTRL_MASKED)
+		return -1;
+	msg = (struct msi_msg){ .address_lo = e[0], .address_hi = e[1], .data = e[2] };
+	return irqfd_for(vp, v, &msg);
+}
+
+/* The driver changed its interrupt setup: vectors that fired while
+ * masked go now, and a device that handed irqfds out looks again. */
+static void vectors_changed(struct virtio_pci *vp)
+{
+	bool on = (msix_control(vp) & (MSIX_ENABLE | MSIX_MASKALL)) == MSIX_ENABLE;
+
+	for (unsigned v = 0; on && vp->msix_pending && v <= vp->ops->nr_queues; v++)
+		if ((vp->msix_pending & (1u << v)) && !(vp->msix[v][3] & MSIX_CTRL_MASKED)) {
+			vp->msix_pending &= ~(1u << v);
+			msix_send(vp, (uint16_t)v);
+		}
+	if (vp->ops->vectors_changed)
+		vp->ops->vectors_changed(vp);
+}
+
 /* INTx (level) follows the ISR while MSI-X is off; reading the ISR
  * clears it, which is the driver's acknowledgement. */
 static void intx_update(struct virtio_pci *vp)
@@ -411,8 +441,10 @@ static void common_write(struct virtio_pci *vp, unsigned off, const void *data, 
 			q->size = (uint16_t)le_get(c + 0x18, 2);
 		break;
 	case 0x1a:
-		if (q)
+		if (q) {
 			q->msix_vector = (uint16_t)le_get(c + 0x1a, 2);
+			vectors_changed(vp);
+		}
 		break;
 	case 0x1c:
 		if (q_open && le_get(c + 0x1c, 2) == 1)
@@ -445,11 +477,7 @@ static void msix_access(struct virtio_pci *vp, uint64_t off, void *data, unsigne
 		return;
 	}
 	memcpy(&vp->msix[vector][word], data, 4);
-	if (word == 3 && !(vp->msix[vector][3] & MSIX_CTRL_MASKED) &&
-	    (vp->msix_pending & (1u << vector))) {
-		vp->msix_pending &= ~(1u << vector);
-		msix_send(vp, (uint16_t)vector);
-	}
+	vectors_changed(vp);
 }
 
 void virtio_pci_bar_read(struct pci_device *dev, int bar, uint64_t off, void *data,
@@ -514,6 +542,13 @@ static void pci_cfg_access(struct pci_device *dev, unsigned reg, unsigned len, b
 	unsigned data_reg = vp->pci_cfg_cap + PCI_CFG_DATA;
 	uint32_t off = (uint32_t)le_get(cap + 8, 4), n = (uint32_t)le_get(cap + 12, 4);
 
+	if (write && reg < vp->msix_cap + 4u && reg + len > vp->msix_cap + 2u) {
+		/* MSI-X enable or function mask */
+		pthread_mutex_lock(&vp->lock);
+		vectors_changed(vp);
+		pthread_mutex_unlock(&vp->lock);
+		return;
+	}
 	if (reg + len <= data_reg || reg >= data_reg + 4)
 		return;                 /* not the data window */
 	if (cap[4] != 0 || (n != 1 && n != 2 && n != 4) || off % n ||

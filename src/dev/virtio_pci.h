@@ -53,6 +53,10 @@ struct virtio_device_ops {
 	/* The driver set DRIVER_OK, or a loaded state has it (NULL: nothing
 	 * to do): the negotiated features are final. Under vp->lock. */
 	void (*driver_ok)(struct virtio_pci *vp);
+	/* The driver changed its MSI-X setup: an entry, a mask, the enable
+	 * bit, a queue's vector (NULL: nothing to do). For devices that hand
+	 * virtio_pci_queue_irqfd() to someone else. Under vp->lock. */
+	void (*vectors_changed)(struct virtio_pci *vp);
 	/* The driver resets the device (NULL: nothing to do): requests in
 	 * flight must be over when this returns. Under vp->lock. */
 	void (*reset)(struct virtio_pci *vp);
@@ -132,6 +136,10 @@ void virtio_pci_notify_used(struct virtio_pci *vp, unsigned queue);
 /* Interrupts the driver about queue q, whatever the ring says (a kernel
  * data path decided it; under vp->lock). */
 void virtio_pci_signal(struct virtio_pci *vp, unsigned queue);
+/* The irqfd that interrupts the driver about queue q right now, for a
+ * kernel data path to signal itself; -1 while that vector is masked, MSI-X
+ * is off or there is no irqfd (then virtio_pci_signal). Under vp->lock. */
+int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned queue);
 /* Whether queue q's kicks (its ioeventfd, vp->kick[q].fd) reach the
  * device model (on) or are left to someone else polling that fd, such as
  * vhost (off). Under vp->lock. */

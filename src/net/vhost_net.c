@@ -123,6 +123,13 @@ int vhost_net_start(struct vhost_net *vh, const struct guest_mem *mem, uint64_t 
 	return 0;
 }
 
+int vhost_net_set_call(struct vhost_net *vh, unsigned queue, int call_fd)
+{
+	struct vhost_vring_file call = { .index = queue, .fd = call_fd };
+
+	return ioctl(vh->fd, VHOST_SET_VRING_CALL, &call) < 0 ? -errno : 0;
+}
+
 int vhost_net_stop(struct vhost_net *vh, uint16_t next_avail[VHOST_NET_QUEUES])
 {
 	int res = 0;

@@ -41,6 +41,8 @@ uint64_t vhost_net_ack(const struct vhost_net *vh, uint64_t driver_features, cha
 int vhost_net_start(struct vhost_net *vh, const struct guest_mem *mem, uint64_t features,
 		    const struct vhost_ring ring[VHOST_NET_QUEUES], int tap_fd, char *err,
 		    int err_len);
+/* Where the kernel signals queue q's interrupts from now on. 0 or -errno. */
+int vhost_net_set_call(struct vhost_net *vh, unsigned queue, int call_fd);
 /* Stops it (every frame in flight finished) and says where each queue
  * stands. 0, or -1 (the positions are then unknown). */
 int vhost_net_stop(struct vhost_net *vh, uint16_t next_avail[VHOST_NET_QUEUES]);

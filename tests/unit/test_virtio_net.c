@@ -30,6 +30,7 @@
 #define RAM_BYTES (1u << 20)
 #define DEVICE_CFG VT_DEVICE_CFG
 #define NOTIFY VT_NOTIFY
+#define TXQ_INDEX 1
 
 static struct guest_mem mem;
 static struct evloop loop;
@@ -240,6 +241,37 @@ static void mac_spec(void **state)
 	assert_int_equal(net_spec_parse("bridge,ifname=x", &c), 1);
 }
 
+/* Interrupts that come while their vector is masked (the entry, or the
+ * whole function) wait in the PBA and go when unmasked; a masked vector
+ * has no irqfd for a kernel data path to signal. */
+static void msix_masking(void **state)
+{
+	uint8_t *ctl = net.vp.pci.config + net.vp.msix_cap + 2;
+	const uint64_t pba = 0x5000, entry1_ctl = 0x4000 + 16 + 12;
+
+	ctl[1] = 0x80 | 0x40;           /* MSI-X on, function masked */
+	net.vp.pci.config_access(&net.vp.pci, net.vp.msix_cap + 2, 2, true);
+	bar_w(0x16, TXQ_INDEX, 2);      /* queue_select */
+	bar_w(0x1a, 1, 2);              /* queue_msix_vector */
+	pthread_mutex_lock(&net.vp.lock);
+	virtio_pci_signal(&net.vp, TXQ_INDEX);
+	assert_int_equal(virtio_pci_queue_irqfd(&net.vp, TXQ_INDEX), -1);
+	pthread_mutex_unlock(&net.vp.lock);
+	assert_int_equal(bar_r(pba, 4), 1u << 1);
+	bar_w(entry1_ctl, 0, 4);        /* the entry unmasked: still the function's mask */
+	assert_int_equal(bar_r(pba, 4), 1u << 1);
+	ctl[1] = 0x80;                  /* function unmasked: it goes */
+	net.vp.pci.config_access(&net.vp.pci, net.vp.msix_cap + 2, 2, true);
+	assert_int_equal(bar_r(pba, 4), 0);
+	bar_w(entry1_ctl, 1, 4);        /* the entry masked */
+	pthread_mutex_lock(&net.vp.lock);
+	virtio_pci_signal(&net.vp, TXQ_INDEX);
+	pthread_mutex_unlock(&net.vp.lock);
+	assert_int_equal(bar_r(pba, 4), 1u << 1);
+	bar_w(entry1_ctl, 0, 4);
+	assert_int_equal(bar_r(pba, 4), 0);
+}
+
 static void vhost_spec(void **state)
 {
 	struct net_config c;
@@ -319,6 +351,7 @@ int main(void)
 		cmocka_unit_test(mac_spec),
 		cmocka_unit_test(hostfwd_spec),
 		cmocka_unit_test(vhost_spec),
+		cmocka_unit_test_setup_teardown(msix_masking, setup_mrg, teardown),
 		cmocka_unit_test(vhost_client),
 	};
 
