@@ -11,10 +11,6 @@ QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M
  -m 512M -smp 1 -nographic -no-reboot"
 CMDLINE="$BASE quiet act=netbench"
 
-for m in drivers/net/tun.ko drivers/net/tap.ko drivers/vhost/vhost_iotlb.ko \
-	 drivers/vhost/vhost.ko drivers/vhost/vhost_net.ko; do
-	insmod /lab/modules/$m 2>/dev/null
-done
 [ -c /dev/vhost-net ] || echo "BENCH-ERROR no /dev/vhost-net in L1"
 tunctl -t tap0 > /dev/null || { echo "BENCH-ERROR tunctl"; exit 1; }
 ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up

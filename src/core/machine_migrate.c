@@ -153,7 +153,10 @@ struct json_object *machine_query_migrate(struct machine *m)
 		return o;
 	ram = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
-	json_object_object_add(o, "total-time", json_u64(m->precopy_running ? 0 : m->migration.total_ms));
+	/* while it runs: the time so far, as QEMU says */
+	json_object_object_add(o, "total-time", json_u64(m->precopy_running && pc->start_ms ?
+							 monotonic_ms() - pc->start_ms :
+							 m->migration.total_ms));
 	json_object_object_add(ram, "transferred", json_u64(live ? atomic_load(&pc->bytes) :
 						       m->migration.bytes));
 	json_object_object_add(ram, "total", json_u64(m->cfg->mem_bytes));
@@ -166,9 +169,14 @@ struct json_object *machine_query_migrate(struct machine *m)
 	if (live) {
 		json_object_object_add(ram, "dirty-pages-rate", json_u64(atomic_load(&pc->dirty_pages_rate)));
 		json_object_object_add(ram, "dirty-sync-count", json_u64(atomic_load(&pc->iterations)));
-		/* QEMU's mbps: megabits per second */
+		/* QEMU's mbps: megabits per second, of the last round (before
+		 * the first ended: so far) */
+		uint64_t bytes_per_ms = atomic_load(&pc->bytes_per_ms), ms;
+
+		if (!bytes_per_ms && pc->start_ms && (ms = monotonic_ms() - pc->start_ms))
+			bytes_per_ms = atomic_load(&pc->bytes) / ms;
 		json_object_object_add(ram, "mbps", json_object_new_double(
-			(double)atomic_load(&pc->bytes_per_ms) * 8 * 1000 / 1e6));
+			(double)bytes_per_ms * 8 * 1000 / 1e6));
 		json_object_object_add(o, "setup-time", json_u64(pc->setup_ms));
 		json_object_object_add(o, "downtime", json_u64(pc->downtime_ms));
 		json_object_object_add(o, "cpu-throttle-percentage", json_u64(atomic_load(&pc->throttle_pct)));

@@ -225,6 +225,7 @@ void *precopy_thread(void *arg)
 	bool paused = false;
 	int res;
 
+	pc->start_ms = t0;
 	r.pages = pc->vm->mem.total_bytes / GUEST_PAGE_BYTES;
 	r.words = (r.pages + 63) / 64;
 	r.dirty = calloc(r.words, 8);

@@ -40,6 +40,7 @@ struct precopy {
 	_Atomic uint64_t bytes, iterations, dirty_pages_rate, remaining_pages, throttle_pct;
 	_Atomic uint64_t normal_pages, zero_pages, bytes_per_ms;
 	uint64_t setup_ms, total_ms, downtime_ms;
+	uint64_t start_ms;                      /* monotonic_ms() when it began */
 	char downtime_parts[160];               /* where the downtime went */
 	char error[256];
 };

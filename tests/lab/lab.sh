@@ -224,10 +224,10 @@ run_sharded() {
 		pids="$pids $!"
 	done
 	for p in $pids; do wait $p || true; done
-	for f in $(ls "$2".alone* 2>/dev/null | grep -v '\.console$'); do
+	for f in $(ls "$2".alone* 2>/dev/null | grep '\.alone[0-9]*$'); do
 		run_l1 "$(cat "$f")" "$f.console" || true
 	done
-	parts=$(ls "$2".shard? "$2".alone* 2>/dev/null | grep -v '\.console$')
+	parts=$(ls "$2".shard? "$2".alone* 2>/dev/null | grep '\.\(shard\|alone\)[0-9]*$')
 	consoles=$(for f in $parts; do echo "$f.console"; done)
 	cat $consoles | grep '^LAB-' | grep -v '^LAB-DONE' > "$2"
 	# LAB-DONE only when every L1 finished

@@ -9,7 +9,8 @@
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
 # writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
 # it reads a TCP stream of counters from the lab host over virtio-net
-# (tap0, handed from process to process) and checks every byte.
+# (tap0, handed from process to process; vhost-net until each migration
+# begins, meridian's own data path while it runs) and checks every byte.
 #  1. migrate-set-parameters/-capabilities refuse bad values.
 #  2. A destination started with --incoming defer answers QMP (inmigrate),
 #     takes migrate-incoming; a slow migration to it (max-bandwidth) is
@@ -74,7 +75,6 @@ arrived() {
 
 rm -f $S1 $S2 $S3 $SD
 dd if=/dev/zero of=$IMG bs=1M count=16 2>/dev/null
-insmod /lab/modules/drivers/net/tun.ko 2>/dev/null
 tunctl -t tap0 > /dev/null || fail "tunctl"
 ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || fail "tap0 up"
 /lab/bin/tcpx source 5003 &             # the stream the guest checks
@@ -86,6 +86,8 @@ wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified tw
 wait_for /tmp/src.raw 'L2-DISK ok pass=1' 60 "the disk loop never verified"
 wait_for /tmp/src.raw 'L2-NET ok' 60 "the TCP stream never arrived"
 ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /tmp/src.raw) times, $(net_mib /tmp/src.raw) MiB of the stream"
+# the kernel's data path until a migration tracks dirty pages, then meridian's
+expect /tmp/src.raw 'vhost-net: the kernel moves the frames' "the source's NIC runs on vhost-net"
 
 # --- 1. parameters
 ctl1() { $MERIDIAN ctl $S1 "$@"; }

@@ -10,10 +10,6 @@
 # works.
 . /lab/lib.sh
 if [ -z "${IN_NETNS:-}" ]; then
-	for m in drivers/net/tun.ko drivers/net/tap.ko drivers/vhost/vhost_iotlb.ko \
-		 drivers/vhost/vhost.ko drivers/vhost/vhost_net.ko; do
-		insmod /lab/modules/$m 2>/dev/null
-	done
 	[ -c /dev/vhost-net ] || fail "no /dev/vhost-net in L1"
 	exec env IN_NETNS=1 unshare -n sh "$0"
 fi
