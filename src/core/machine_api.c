@@ -293,8 +293,13 @@ static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err
 	json_object_object_add(clock, "ns", json_u64(c.clock));
 	json_object_object_add(clock, "flags", json_object_new_int64(c.flags));
 	json_object_object_add(clock, "tsc-stable", json_object_new_boolean(c.flags & KVM_CLOCK_TSC_STABLE));
-	if (c.flags & KVM_CLOCK_REALTIME)
-		json_object_object_add(clock, "realtime-ns", json_u64(c.realtime));
+	/* the host's realtime at that kvmclock reading: KVM's own where the
+	 * host has a stable TSC, else meridian's, read right after the ioctl
+	 * (microseconds off: enough to see a clock step of a millisecond) */
+	json_object_object_add(clock, "realtime-ns", json_u64(c.flags & KVM_CLOCK_REALTIME ?
+							      c.realtime : realtime_ns()));
+	json_object_object_add(clock, "realtime-from", json_object_new_string(
+		c.flags & KVM_CLOCK_REALTIME ? "kvm" : "meridian"));
 	if (c.flags & KVM_CLOCK_HOST_TSC)
 		json_object_object_add(clock, "host-tsc", json_u64(c.host_tsc));
 	json_object_object_add(o, "clock", clock);

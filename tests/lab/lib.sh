@@ -63,8 +63,21 @@ offset() { /lab/bin/pattern offset $1; }
 # minus its host realtime (x-meridian-query-clock), in ms. Across a
 # migration it must not move: the guest's clocks derive from kvmclock.
 kvm_offset() {
-	$MERIDIAN ctl $1 x-meridian-query-clock | tr -d ' ,' | awk -F: '
+	timeout 30 $MERIDIAN ctl $1 x-meridian-query-clock > /tmp/kvm_offset.out ||
+		{ echo "kvm_offset: no answer from $1" >&2; threads >&2; }
+	tr -d ' ,' < /tmp/kvm_offset.out | awk -F: '
 		/^"ns"/ { ns = $2 } /^"realtime-ns"/ { rt = $2 }
 		END { if (ns != "" && rt != "") printf "%.3f\n", (ns - rt) / 1e6 }'
 }
 rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
+
+# threads: where every meridian thread is (state, wait channel, kernel
+# stack), for a scenario that found one not answering
+threads() {
+	for t in /proc/[0-9]*/task/[0-9]*; do
+		pid=${t#/proc/}; pid=${pid%%/*}
+		grep -q '^meridian$' /proc/$pid/comm 2>/dev/null || continue
+		echo "pid $pid thread ${t##*/} $(cat $t/comm) state $(cut -d' ' -f3 $t/stat) wchan $(cat $t/wchan 2>/dev/null)"
+		sed 's/^/    /' $t/stack 2>/dev/null | head -n 12
+	done
+}

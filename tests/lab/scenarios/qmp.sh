@@ -57,6 +57,7 @@ expect /tmp/c.out '"provider": "kvm"' "query-stats for the VM"
 ctl x-meridian-query-clock > /tmp/clock.out || fail "x-meridian-query-clock"
 cat /tmp/clock.out
 expect /tmp/clock.out '"ns": [1-9]' "KVM_GET_CLOCK"
+expect /tmp/clock.out '"realtime-from": "(kvm|meridian)"' "the host's realtime at that reading, and whose"
 expect /tmp/clock.out '"tsc-khz": [1-9]' "each vCPU's TSC frequency"
 expect /tmp/clock.out '"tsc-offset": ' "each vCPU's TSC offset"
 expect /tmp/clock.out '"tsc-stable-bit": (true|false)' "the guest's pvclock flags"
