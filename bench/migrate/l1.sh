@@ -37,6 +37,10 @@ ready() {
 }
 
 result() {
+	# no tick seen at all: the measurement failed (not a pause of 0 ms)
+	if [ "$(cat /tmp/gap.out)" = 0.0 ]; then
+		echo "BENCH-ERROR migrate $1 $2: no clock ticks seen on either console"; return
+	fi
 	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }') $(cat /tmp/gap.out)"
 }
 

@@ -69,6 +69,9 @@ kvm_offset() {
 		/^"ns"/ { ns = $2 } /^"realtime-ns"/ { rt = $2 }
 		END { if (ns != "" && rt != "") printf "%.3f\n", (ns - rt) / 1e6 }'
 }
+# stable_bits: each vCPU's PVCLOCK_TSC_STABLE_BIT in the last kvm_offset's
+# reading ("true false ...")
+stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }
 rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
 
 # threads: where every meridian thread is (state, wait channel, kernel

@@ -56,6 +56,10 @@ check_step() {
 # moved by less than 2 ms (the bound; here it is exact, no console)
 check_kvmclock() {
 	[ -n "$1" ] && [ -n "$2" ] || fail "$3: no kvmclock reading (x-meridian-query-clock) to compare"
+	# the guest's pvclock stable bit: still set on every vCPU where it was
+	sa=$(stable_bits)
+	case "$sb" in *true*) [ "$sa" = "$sb" ] || fail "$3: pvclock stable bits $sb before, $sa after" ;; esac
+	ok "$3: pvclock stable bits before: $sb after: $sa (the lab's L1 has a stable TSC in some boots only)"
 	d=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }')
 	awk -v d="$d" 'BEGIN { exit !(d < 2 && d > -2) }' ||
 		fail "$3: kvmclock - host realtime moved by $d ms"
@@ -157,7 +161,7 @@ ctl1 migrate-set-parameters '{"compression": "zstd", "downtime-limit": 200}' > /
 ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "auto-converge", "state": true}]}' \
 	> /dev/null || fail "auto-converge"
 before=$(offset /tmp/src.raw)
-kb=$(kvm_offset $S1)
+kb=$(kvm_offset $S1); sb=$(stable_bits)
 ctl1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
 migration_end $S1 > /dev/null
 grep -q '"status": "completed"' /tmp/qm.out || tr -d '\r' < /tmp/dst.raw | tail -n 20
@@ -187,7 +191,7 @@ while [ "$(rounds /tmp/dst.raw)" -le "$n" ]; do
 	i=$((i + 1)); [ $i -lt 300 ] || fail "no pattern round on the destination"; sleep 0.2
 done
 before=$(offset /tmp/dst.raw)
-kb=$(kvm_offset $S2)
+kb=$(kvm_offset $S2); sb=$(stable_bits)
 $MERIDIAN ctl $S2 migrate '{"uri": "tcp:127.0.0.1:4447"}' > /dev/null || fail "migrate (3)"
 migration_end $S2 > /dev/null
 expect /tmp/qm.out '"status": "completed"' "second hop: completed"
