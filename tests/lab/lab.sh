@@ -22,6 +22,7 @@ LAB_ATTEMPTS=${LAB_ATTEMPTS:-8}        # runs a failing scenario gets, each in a
 # guests (docs/lab.md), and two 2-vCPU L1s on a 2-core host overcommit it.
 LAB_L1_CPUS=${LAB_L1_CPUS:-2}
 LAB_SHARDS=${LAB_SHARDS:-1}
+LAB_TCG_THREAD=${LAB_TCG_THREAD:-multi}  # multi: one host thread per L1 vCPU; single: one for all
 demo=0
 prepare=0
 bench=""
@@ -125,7 +126,7 @@ run_l1() {
 	raw=$2.raw
 	log "booting L1 (QEMU TCG, -cpu EPYC, $LAB_L1_CPUS vCPU)${1:+ for: $1}"
 	: > "$raw"
-	timeout "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu EPYC \
+	timeout "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg,thread="$LAB_TCG_THREAD" -cpu EPYC \
 		-m 4096 -smp "$LAB_L1_CPUS" -nographic -no-reboot -kernel "$L1_VMLINUZ" \
 		-initrd "$LAB/l1-initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet lab.only=$1" \
