@@ -320,10 +320,7 @@ static void vhost_end(struct virtio_net *net)
 			virtio_pci_queue_broken(vp, q, "vhost-net lost the queue's position");
 			continue;
 		}
-		vq->last_avail = next[q];
-		vq->used_idx = (uint16_t)(vq->used[2] | vq->used[3] << 8);
-		vq->signalled_used = vq->used_idx;
-		virtq_kicks_on(vq);     /* the kernel may have left kicks off */
+		virtq_resume_at(vq, next[q]);   /* (the kernel may have left kicks off) */
 		virtio_pci_signal(vp, q);       /* the kernel may have held one back */
 	}
 	if (!vp->frozen && (vp->status & VIRTIO_STATUS_DRIVER_OK)) {
@@ -525,10 +522,10 @@ void virtio_net_detach(struct virtio_net *net)
 {
 	pthread_mutex_lock(&net->vp.lock);
 	if (net->tap_fd >= 0) {
+		if (net->vhost.running)
+			vhost_end(net);         /* (it may watch the tap again) */
 		evloop_del(net->vp.host.loop, &net->tap_h);
 		net->tap_polled = false;
-		if (net->vhost.running)
-			vhost_end(net);
 		close(net->tap_fd);
 	}
 	net->tap_fd = -1;

@@ -128,17 +128,24 @@ static void msix_send(struct virtio_pci *vp, uint16_t vector)
 		log_once("virtio: KVM_SIGNAL_MSI: %s", strerror(errno));
 }
 
+/* Vector v can interrupt now: MSI-X on, neither the function nor the
+ * entry masked (NO_VECTOR never). */
+static bool vector_open(const struct virtio_pci *vp, unsigned v)
+{
+	return v <= vp->ops->nr_queues &&
+	       (msix_control(vp) & (MSIX_ENABLE | MSIX_MASKALL)) == MSIX_ENABLE &&
+	       !(vp->msix[v][3] & MSIX_CTRL_MASKED);
+}
+
 int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned queue)
 {
 	uint16_t v = vp->qcfg[queue].msix_vector;
 	const uint32_t *e;
 	struct msi_msg msg;
 
-	if (v > vp->ops->nr_queues || (msix_control(vp) & (MSIX_ENABLE | MSIX_MASKALL)) != MSIX_ENABLE)
+	if (!vector_open(vp, v))
 		return -1;
 	e = vp->msix[v];
-	if (e[3] & MSIX_CTRL_MASKED)
-		return -1;
 	msg = (struct msi_msg){ .address_lo = e[0], .address_hi = e[1], .data = e[2] };
 	return irqfd_for(vp, v, &msg);
 }
@@ -147,10 +154,8 @@ int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned queue)
  * masked go now, and a device that handed irqfds out looks again. */
 static void vectors_changed(struct virtio_pci *vp)
 {
-	bool on = (msix_control(vp) & (MSIX_ENABLE | MSIX_MASKALL)) == MSIX_ENABLE;
-
-	for (unsigned v = 0; on && vp->msix_pending && v <= vp->ops->nr_queues; v++)
-		if ((vp->msix_pending & (1u << v)) && !(vp->msix[v][3] & MSIX_CTRL_MASKED)) {
+	for (unsigned v = 0; vp->msix_pending && v <= vp->ops->nr_queues; v++)
+		if ((vp->msix_pending & (1u << v)) && vector_open(vp, v)) {
 			vp->msix_pending &= ~(1u << v);
 			msix_send(vp, (uint16_t)v);
 		}

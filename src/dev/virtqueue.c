@@ -222,6 +222,14 @@ bool virtq_kicks_on(struct virtq *vq)
 	return load16(&vq->avail[1]) != vq->last_avail;
 }
 
+void virtq_resume_at(struct virtq *vq, uint16_t next_avail)
+{
+	vq->last_avail = next_avail;
+	vq->used_idx = load16(used_idx_ptr(vq));
+	vq->signalled_used = vq->used_idx;
+	virtq_kicks_on(vq);
+}
+
 bool virtq_kick_on_more(struct virtq *vq)
 {
 	uint16_t idx;

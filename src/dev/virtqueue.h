@@ -85,6 +85,10 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c, char *err, int err_len);
 void virtq_kicks_off(struct virtq *vq);
 bool virtq_kicks_on(struct virtq *vq);
 
+/* Someone else ran the queue (the kernel's vhost) and stopped with
+ * next_avail as its next avail slot: go on from there, with the used index
+ * as the ring has it and the driver's kicks on again. */
+void virtq_resume_at(struct virtq *vq, uint16_t next_avail);
 /* The chains there are do not suffice (a frame bigger than the receive
  * buffers offered): asks the driver to kick when it adds any more.
  * Returns true when it did meanwhile. */

@@ -1,7 +1,6 @@
 #include "migrate/stream.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
