@@ -76,7 +76,7 @@ build_l1() {
 	cp "$ROOT/tests/lab/l1-init" "$r/init"
 	mkdir -p "$r/lab/bin" "$r/lab/l2" "$r/lab/scenarios"
 	# (brd: a RAM block device for bench/blk, loaded there; tun: taps for
-	# the network scenarios; tap and vhost*: vhost-net, loaded by net.sh)
+	# the network scenarios; tap and vhost*: vhost-net; l1-init loads them)
 	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko \
 		 arch/x86/kvm/kvm-amd.ko drivers/block/brd.ko drivers/net/tun.ko drivers/net/tap.ko \
 		 drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_net.ko; do
