@@ -67,22 +67,23 @@ static void put_data_run(struct ram_sender *s, uint64_t first, uint64_t run)
 	mig_put_stable(s->w, s->copy, run * PAGE);
 }
 
-/* Copies up to RAM_RUN_PAGES wanted pages from page p on, all zero or
- * all not (decided by the copy of the first), into s->copy. */
+/* Up to RAM_RUN_PAGES wanted pages from page p on, all zero or all not (as
+ * the first is). Zero pages are judged in guest RAM itself and never copied:
+ * one written after the look is dirty again and goes in a later round. A
+ * data run is copied into s->copy: the copy is what goes and what the
+ * stream's CRC covers. */
 static uint64_t take_run(struct ram_sender *s, const uint64_t *bitmap, uint64_t p, uint64_t end,
 			 bool *zero)
 {
-	uint64_t run = 0;
+	const uint8_t *ram = s->mem->base_hva;
+	uint64_t run = 1;
 
-	memcpy(s->copy, s->mem->base_hva + p * PAGE, PAGE);
-	*zero = page_is_zero(s->copy);
-	for (run = 1; p + run < end && run < RAM_RUN_PAGES && wanted(bitmap, p + run); run++) {
-		uint8_t *dst = s->copy + run * PAGE;
-
-		memcpy(dst, s->mem->base_hva + (p + run) * PAGE, PAGE);
-		if (page_is_zero(dst) != *zero)
-			break;
-	}
+	*zero = page_is_zero(ram + p * PAGE);
+	while (p + run < end && run < RAM_RUN_PAGES && wanted(bitmap, p + run) &&
+	       page_is_zero(ram + (p + run) * PAGE) == *zero)
+		run++;
+	if (!*zero)
+		memcpy(s->copy, ram + p * PAGE, run * PAGE);
 	return run;
 }
 

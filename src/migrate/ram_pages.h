@@ -5,9 +5,9 @@
  *   MIG_SEC_RAM_ZERO  u64 first, u32 count: these pages are zero
  *   MIG_SEC_RAM_ZSTD  u64 first, u32 count, one zstd frame of count pages
  *
- * The sender copies each run before it looks at it (the guest may be
+ * The sender copies each data run before it sends it (the guest may be
  * writing it: the copy is what goes, and a page changed meanwhile is dirty
- * again and goes in a later round). */
+ * again and goes in a later round); zero pages it judges in place. */
 #ifndef MERIDIAN_RAM_PAGES_H
 #define MERIDIAN_RAM_PAGES_H
 
