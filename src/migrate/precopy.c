@@ -25,6 +25,8 @@ struct run {
 	struct ram_sender ram;
 	uint64_t *dirty;        /* pages to send */
 	uint64_t words, pages;
+	uint64_t t_first_look;  /* ms: when dirty tracking began */
+	uint64_t first_pass_pages_per_s;        /* data pages (zero ones cost ~nothing) */
 	unsigned slow_rounds;   /* in a row, dirtying faster than half the sending */
 };
 
@@ -120,14 +122,18 @@ static void maybe_throttle(struct run *r, uint64_t dirtied_bytes, uint64_t sent_
 		atomic_store(&pc->throttle_pct, pct);
 }
 
-/* Rounds while the guest runs; returns with the last dirty set in r->dirty. */
+/* Rounds while the guest runs; returns with the last dirty set in r->dirty.
+ * Two speeds steer it: the sending speed (pages a round sent over its
+ * time) decides when the rest fits in the downtime; the dirty rate (pages
+ * the guest wrote between two looks) is what query-migrate shows. */
 static int rounds(struct run *r)
 {
 	struct precopy *pc = r->pc;
-	uint64_t bytes_per_ms, pages_per_s = 0, last_sent = 0;
+	uint64_t send_pages_per_s = r->first_pass_pages_per_s, last_sent = 0;
+	uint64_t t_look = r->t_first_look;
 
 	for (unsigned round = 1; round <= PRECOPY_MAX_ROUNDS; round++) {
-		uint64_t t0 = monotonic_ms(), before = r->w->bytes, pages, dt;
+		uint64_t t0 = monotonic_ms(), before = r->w->bytes, pages, send_ms;
 
 		if (atomic_load(&pc->cancel))
 			return fail(pc, "cancelled");
@@ -135,23 +141,25 @@ static int rounds(struct run *r)
 			return fail(pc, "reading the dirty pages from KVM failed");
 		pages = count_bits(r->dirty, 0, r->words);
 		atomic_store(&pc->remaining_pages, pages);
+		atomic_store(&pc->dirty_pages_rate, pages * 1000 / (t0 > t_look ? t0 - t_look : 1));
+		t_look = t0;
 		/* the rest fits in the downtime at the speed seen: stop and copy
 		 * (these pages stay in the bitmap for the last round). The speed
 		 * in pages, not stream bytes: a page's cost is its reading,
 		 * comparing and compressing as much as its bytes on the wire. */
-		if (pages_per_s &&
-		    pages * 1000 <= pages_per_s * atomic_load(&pc->params->downtime_limit_ms))
+		if (send_pages_per_s &&
+		    pages * 1000 <= send_pages_per_s * atomic_load(&pc->params->downtime_limit_ms))
 			return 0;
 		if (round > 1)
 			maybe_throttle(r, pages * GUEST_PAGE_BYTES, last_sent);
 		if (send_dirty(r, false))
 			return -1;
-		dt = monotonic_ms() - t0;
+		send_ms = monotonic_ms() - t0;
+		if (!send_ms)
+			send_ms = 1;
 		last_sent = r->w->bytes - before;
-		bytes_per_ms = last_sent / (dt ? dt : 1);
-		pages_per_s = pages * 1000 / (dt ? dt : 1);
-		atomic_store(&pc->bytes_per_ms, bytes_per_ms);
-		atomic_store(&pc->dirty_pages_rate, dt ? pages * 1000 / dt : pages);
+		send_pages_per_s = pages * 1000 / send_ms;
+		atomic_store(&pc->bytes_per_ms, last_sent / send_ms);
 		atomic_store(&pc->iterations, round);
 	}
 	return 0;       /* not converging: stop and copy what is left anyway */
@@ -204,12 +212,15 @@ static int migrate(struct run *r, bool *paused)
 	if (vm_set_dirty_logging(pc->vm, true))
 		return fail(pc, "cannot turn on dirty page logging");
 	vm_take_dirty(pc->vm, r->dirty);                /* from now on */
+	r->t_first_look = monotonic_ms();
 	memset(r->dirty, 0, r->words * 8);
 	pc->setup_ms = monotonic_ms() - t0;
 	snap_put_begin(r->w, pc->vm);
 	r->ram.send_zero = false;                       /* round 0: everything; zero is there */
 	if (send_dirty(r, true))
 		return -1;
+	r->first_pass_pages_per_s = r->ram.st.normal_pages * 1000 /
+				    (monotonic_ms() - r->t_first_look + 1);
 	r->ram.send_zero = true;
 	if (rounds(r))
 		return -1;
