@@ -16,6 +16,7 @@ LAB=$BUILD/lab
 MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_SILENCE_S=${LAB_SILENCE_S:-200}    # longer than any one guest run (lib.sh: 120 s)
+LAB_NUDGE_S=${LAB_NUDGE_S:-15}         # L1 quiet this long: a newline typed (nudge_l1)
 LAB_ATTEMPTS=${LAB_ATTEMPTS:-8}        # runs a failing scenario gets, each in a fresh L1
 # vCPUs per L1, and how many L1s run side by side with a share of the
 # scenarios each. Two L1 vCPUs, one L1: single-vCPU L1s wedge on 2-vCPU L2
@@ -23,6 +24,8 @@ LAB_ATTEMPTS=${LAB_ATTEMPTS:-8}        # runs a failing scenario gets, each in a
 LAB_L1_CPUS=${LAB_L1_CPUS:-2}
 LAB_SHARDS=${LAB_SHARDS:-1}
 LAB_TCG_THREAD=${LAB_TCG_THREAD:-multi}  # multi: one host thread per L1 vCPU; single: one for all
+LAB_QEMU=${LAB_QEMU:-qemu-system-x86_64}   # the QEMU that runs L1
+LAB_L1_APPEND=${LAB_L1_APPEND:-}           # more of L1's kernel command line
 demo=0
 prepare=0
 bench=""
@@ -75,11 +78,16 @@ build_l1() {
 	busybox_root "$r"
 	cp "$ROOT/tests/lab/l1-init" "$r/init"
 	mkdir -p "$r/lab/bin" "$r/lab/l2" "$r/lab/scenarios"
-	# (brd: a RAM block device for bench/blk, loaded there; tun: taps for
-	# the network scenarios; tap and vhost*: vhost-net; l1-init loads them)
-	for m in virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko \
-		 arch/x86/kvm/kvm-amd.ko drivers/block/brd.ko drivers/net/tun.ko drivers/net/tap.ko \
-		 drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_net.ko; do
+	# L1's modules: l1-init loads those of load-order at boot, in that order
+	# (kvm-amd needs ccp, kvm needs irqbypass; vhost_net needs tun, tap,
+	# vhost_iotlb and vhost: taps and vhost-net for the network scenarios);
+	# brd, a RAM block device, is bench/blk's to load.
+	mkdir -p "$r/lab/modules"
+	echo virt/lib/irqbypass.ko arch/x86/kvm/kvm.ko drivers/crypto/ccp/ccp.ko \
+		arch/x86/kvm/kvm-amd.ko drivers/net/tun.ko drivers/net/tap.ko \
+		drivers/vhost/vhost_iotlb.ko drivers/vhost/vhost.ko drivers/vhost/vhost_net.ko |
+		tr ' ' '\n' > "$r/lab/modules/load-order"
+	for m in $(cat "$r/lab/modules/load-order") drivers/block/brd.ko; do
 		mkdir -p "$r/lab/modules/$(dirname $m)"
 		cp "$L1_MODULES/$m" "$r/lab/modules/$m"
 	done
@@ -118,6 +126,21 @@ add_qemu() {
 	cp -rL /usr/share/qemu /usr/share/seabios "$1/usr/share/"
 }
 
+# nudge_l1 CONSOLE SECONDS: L1 has said nothing for a while. Under TCG its
+# serial port sometimes loses the interrupt that says "transmitter empty":
+# L1's console then waits for it forever and everything that writes there
+# (every scenario) blocks, though L1 runs on. A character typed on the
+# port raises a receive interrupt, whose handler sends the waiting bytes.
+# Recorded (with where L1's vCPUs are, from QEMU's monitor) for the log.
+nudge_l1() {
+	{
+		echo "nudge: L1 quiet for ${2}s: a newline typed on its serial port; its vCPUs:"
+		echo 'info registers -a' | timeout 5 socat - UNIX-CONNECT:"$1.mon" 2>&1 |
+			grep -a -E '^RIP=' | sed 's/^/    /'
+	} >> "$1.nudges"
+	printf '\n' > "$1.in"
+}
+
 # run_l1 ONLY CONSOLE: boots L1 for the scenarios in ONLY (comma list, or
 # demo / bench:NAME), its serial console (CR stripped) into CONSOLE. A
 # watchdog stops L1 when no scenario line comes for longer than any guest
@@ -126,11 +149,14 @@ run_l1() {
 	raw=$2.raw
 	log "booting L1 (QEMU TCG, -cpu EPYC, $LAB_L1_CPUS vCPU)${1:+ for: $1}"
 	: > "$raw"
-	timeout "$LAB_TIMEOUT" qemu-system-x86_64 -accel tcg,thread="$LAB_TCG_THREAD" -cpu EPYC \
+	# L1's serial input: a FIFO held open, so that the watchdog can type
+	rm -f "$2.in" "$2.mon" "$2.nudges"; mkfifo "$2.in"
+	timeout "$LAB_TIMEOUT" $LAB_QEMU -accel tcg,thread="$LAB_TCG_THREAD" -cpu EPYC \
 		-m 4096 -smp "$LAB_L1_CPUS" -nographic -no-reboot -kernel "$L1_VMLINUZ" \
 		-initrd "$LAB/l1-initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet lab.only=$1" \
-		< /dev/null > "$raw" 2> "$2.qemu-err" &
+		-append "console=ttyS0 panic=-1 quiet lab.only=$1 $LAB_L1_APPEND" \
+		-monitor unix:"$2.mon",server=on,wait=off \
+		<> "$2.in" > "$raw" 2> "$2.qemu-err" &
 	qpid=$!
 	tail -n +1 -f --pid=$qpid "$raw" | sed -u 's/\r$//' | {
 		if [ $demo = 1 ]; then sed -n '/^LAB-BEGIN demo/,/^LAB-RESULT/{/^LAB-/!p}'
@@ -140,12 +166,19 @@ run_l1() {
 	vpid=$!
 	# Progress is a new LAB- (or benchmark's BENCH) line: a wedged L1 kernel
 	# keeps printing soft-lockup reports, so mere console output proves nothing.
-	lines=0; since=$(date +%s)
+	lines=0; since=$(date +%s); nudged=0; last_nudge=$since
 	while kill -0 $qpid 2>/dev/null; do
 		sleep 5
 		now=$(grep -ac '^\(LAB-\|BENCH\)' "$raw" || true)
-		[ "$now" != "$lines" ] && { lines=$now; since=$(date +%s); }
+		if [ "$now" != "$lines" ]; then
+			[ $nudged = 1 ] && echo "spoke: L1 went on after it" >> "$2.nudges"
+			lines=$now; since=$(date +%s); nudged=0; last_nudge=$since
+		fi
 		silent=$(( $(date +%s) - since ))
+		if [ $(( $(date +%s) - last_nudge )) -ge "$LAB_NUDGE_S" ]; then
+			nudged=1; last_nudge=$(date +%s)
+			nudge_l1 "$2" "$silent"
+		fi
 		if [ $silent -gt "$LAB_SILENCE_S" ] && ! grep -q '^LAB-DONE' "$raw"; then
 			log "no progress from L1 for ${silent}s: stopping it"
 			kill $qpid 2>/dev/null || true
@@ -153,6 +186,9 @@ run_l1() {
 		fi
 	done
 	wait $vpid 2>/dev/null || true
+	[ -e "$2.nudges" ] && log "$(grep -c '^nudge' "$2.nudges") newline(s) typed on L1's" \
+		"serial port after quiet spells; L1 went on after $(grep -c '^spoke' "$2.nudges")" \
+		"(details: $2.nudges)"
 	sed 's/\r$//' "$raw" > "$2"
 }
 

@@ -97,9 +97,9 @@ expect $OUT '^L2-HYPERVISOR-FLAG no$' "-hypervisor: no hypervisor flag in /proc/
 
 # Specs the host cannot honour: one line, status 1, nothing started.
 OUT=/tmp/cpu-bad.out
-run_guest $OUT --cpu host,+rdseed       # TCG's EPYC has no RDSEED
+run_guest $OUT --cpu host,+avx512f      # EPYC (Zen 1) has no AVX-512
 expect_status 1
-expect $OUT '^meridian: --cpu host,\+rdseed: rdseed is not supported by this host$' "unsupported feature"
+expect $OUT '^meridian: --cpu host,\+avx512f: avx512f is not supported by this host$' "unsupported feature"
 [ "$(wc -l < $OUT)" = 1 ] || fail "more than one line"
 run_guest $OUT --cpu host,kvm=off,kvm-pv-eoi=on
 expect_status 1
