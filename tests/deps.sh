@@ -4,7 +4,7 @@
 # when everything is there.
 set -eu
 
-PKGS="meson ninja-build pkg-config gcc libcmocka-dev liblz4-dev libzstd-dev zlib1g-dev liburing-dev libjson-c-dev libslirp-dev clang \
+PKGS="meson ninja-build pkg-config gcc libcmocka-dev liblz4-dev libzstd-dev zlib1g-dev libxxhash-dev liburing-dev libjson-c-dev libslirp-dev clang \
       qemu-system-x86 busybox-static cpio e2fsprogs socat"
 
 missing=""

@@ -4,17 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "core/clock_now.h"
 #include "core/le_bytes.h"
-
-/* CRC-32 (IEEE, reflected): every byte of the stream goes through here,
- * so zlib's (several bytes a step; twice our own slicing-by-8's speed). */
-uint32_t mig_crc32(uint32_t crc, const void *data, size_t len)
-{
-	return (uint32_t)crc32_z(crc, data, len);
-}
 
 /* --- writing --- */
 
@@ -22,6 +14,7 @@ void mig_writer_init(struct mig_stream *w, int fd)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = fd;
+	XXH64_reset(&w->sum, 0);
 }
 
 /* max_bytes_per_s: once this window's share is out, sleep to its end. */
@@ -76,10 +69,10 @@ void mig_put(struct mig_stream *w, const void *data, size_t len)
 	while (len && !w->error) {
 		size_t n = sizeof(w->buf) - w->len < len ? sizeof(w->buf) - w->len : len;
 
-		/* the CRC of the copy, not of data: guest RAM changes under a
-		 * live migration, and the CRC must match the bytes that go */
+		/* the checksum of the copy, not of data: guest RAM changes
+		 * under a live migration, and it must match the bytes that go */
 		memcpy(w->buf + w->len, p, n);
-		w->crc = mig_crc32(w->crc, w->buf + w->len, n);
+		XXH64_update(&w->sum, w->buf + w->len, n);
 		w->len += n;
 		p += n;
 		len -= n;
@@ -99,7 +92,7 @@ void mig_put_stable(struct mig_stream *w, const void *data, size_t len)
 	/* big and not changing: straight from the caller's bytes */
 	flush(w);
 	w->bytes += len;
-	w->crc = mig_crc32(w->crc, p, len);
+	XXH64_update(&w->sum, p, len);
 	rate_limit(w, len);
 	write_all(w, p, len);
 }
@@ -137,11 +130,11 @@ void mig_put_section(struct mig_stream *w, uint32_t type, uint32_t id, uint32_t 
 
 int mig_put_end(struct mig_stream *w)
 {
-	uint32_t crc;
+	uint64_t sum;
 
-	mig_put_section(w, MIG_SEC_END, 0, 1, 4);
-	crc = w->crc;
-	mig_put_u32(w, crc);
+	mig_put_section(w, MIG_SEC_END, 0, 1, 8);
+	sum = XXH64_digest(&w->sum);
+	mig_put_u64(w, sum);
 	flush(w);
 	return w->error;
 }
@@ -152,6 +145,7 @@ void mig_reader_init(struct mig_stream *r, int fd)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = fd;
+	XXH64_reset(&r->sum, 0);
 }
 
 int mig_get(struct mig_stream *r, void *data, size_t len)
@@ -181,7 +175,7 @@ int mig_get(struct mig_stream *r, void *data, size_t len)
 	}
 	if (r->error)
 		return -1;
-	r->crc = mig_crc32(r->crc, data, len);
+	XXH64_update(&r->sum, data, len);
 	r->bytes += len;
 	return 0;
 }
@@ -236,7 +230,7 @@ int mig_get_header(struct mig_stream *r, char *err, int err_len)
 int mig_get_section(struct mig_stream *r, uint32_t *type, uint32_t *id, uint32_t *version,
 		    uint32_t *payload_bytes, char *err, int err_len)
 {
-	uint32_t want_crc, got_crc;
+	uint64_t want_sum, got_sum;
 
 	if (mig_get_u32(r, type) || mig_get_u32(r, id) || mig_get_u32(r, version) ||
 	    mig_get_u32(r, payload_bytes))
@@ -248,12 +242,12 @@ int mig_get_section(struct mig_stream *r, uint32_t *type, uint32_t *id, uint32_t
 	}
 	if (*type != MIG_SEC_END)
 		return 0;
-	want_crc = r->crc;
-	if (*payload_bytes != 4 || mig_get_u32(r, &got_crc))
+	want_sum = XXH64_digest(&r->sum);
+	if (*payload_bytes != 8 || mig_get_u64(r, &got_sum))
 		return truncated(r, err, err_len);
-	if (got_crc != want_crc) {
-		snprintf(err, err_len, "checksum mismatch (stream says %08x, data gives %08x): corrupt stream",
-			 got_crc, want_crc);
+	if (got_sum != want_sum) {
+		snprintf(err, err_len, "checksum mismatch (stream says %016llx, data gives %016llx): "
+			 "corrupt stream", (unsigned long long)got_sum, (unsigned long long)want_sum);
 		return -1;
 	}
 	return 1;

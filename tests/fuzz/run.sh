@@ -12,7 +12,7 @@ pass=0; failed=0
 
 build() {   # build NAME SOURCES...
 	name=$1; shift
-	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -lz -luring -ljson-c -lpthread \
+	clang $CFLAGS -o "$OUT/$name" "$ROOT/tests/fuzz/$name.c" "$@" -llz4 -lzstd -lz -lxxhash -luring -ljson-c -lpthread \
 		2> "$OUT/$name.build.log" || { cat "$OUT/$name.build.log"; return 1; }
 }
 

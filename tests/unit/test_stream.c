@@ -85,21 +85,37 @@ static void streams_round_trip_and_refuse_damage(void **state)
 {
 	char payload[6] = { 0 };
 
-	assert_int_equal(round_trip(NULL, payload), 1);         /* 1: the end, CRC good */
+	assert_int_equal(round_trip(NULL, payload), 1);         /* 1: the end, checksum good */
 	assert_string_equal(payload, "hello");
 	assert_int_equal(round_trip(flip_payload_byte, payload), -1);
 	assert_non_null(strstr(err, "checksum mismatch"));
 	assert_int_equal(round_trip(cut_short, payload), -1);
 	assert_non_null(strstr(err, "the stream ends early"));
 	assert_int_equal(round_trip(wrong_version, payload), -1);
-	assert_non_null(strstr(err, "stream version 9; this meridian reads version 1"));
+	assert_non_null(strstr(err, "stream version 9; this meridian reads version 2"));
 	assert_int_equal(round_trip(wrong_magic, payload), -1);
 	assert_non_null(strstr(err, "not a meridian snapshot"));
 }
 
-static void crc32_known_value(void **state)
+/* The format's word: the end record's 8 bytes are XXH64 (seed 0) of every
+ * byte before them, as one-shot XXH64 over the file computes it. */
+static void end_record_is_xxh64_of_all_before(void **state)
 {
-	assert_int_equal(mig_crc32(0, "123456789", 9), 0xcbf43926);
+	uint8_t file[256];
+	int fd = mkstemp(path);
+	ssize_t size;
+	uint64_t sum = 0;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_stream(fd), 0);
+	size = pread(fd, file, sizeof(file), 0);
+	close(fd);
+	unlink(path);
+	strcpy(path, "/tmp/meridian-stream-XXXXXX");
+	assert_int_equal(size, 12 + 16 + 5 + 16 + 8);
+	for (int i = 7; i >= 0; i--)
+		sum = sum << 8 | file[size - 8 + i];
+	assert_true(sum == XXH64(file, (size_t)size - 8, 0));
 }
 
 /* Step 6 of the offset procedure, with numbers: the guest TSC on the
@@ -117,25 +133,57 @@ static void new_offset_keeps_the_guest_tsc(void **state)
 	assert_int_equal(clock_xfer_new_offset(t0, off, k0, k1, 2500000, t1), new_off);
 }
 
-/* The same CRC whatever the pieces and their alignment (eight bytes a step). */
-static void crc_split_anywhere(void **state)
+/* Writes big through mig_put in pieces of `piece` bytes, or all at once
+ * through mig_put_stable (straight from the caller's bytes): returns the
+ * end record's checksum. */
+static uint64_t sum_written(const uint8_t *big, size_t len, size_t piece)
 {
-	static uint8_t big[1000];
-	uint32_t whole;
+	static struct mig_stream w;
+	int fd = mkstemp(path);
+	uint8_t tail[8];
+	uint64_t sum = 0;
+
+	assert_true(fd >= 0);
+	mig_writer_init(&w, fd);
+	mig_put_header(&w);
+	mig_put_section(&w, MIG_SEC_RAM, 0, 1, (uint32_t)len);
+	for (size_t off = 0; piece && off < len; off += piece)
+		mig_put(&w, big + off, len - off < piece ? len - off : piece);
+	if (!piece)
+		mig_put_stable(&w, big, len);
+	assert_int_equal(mig_put_end(&w), 0);
+	assert_int_equal(pread(fd, tail, 8, lseek(fd, 0, SEEK_END) - 8), 8);
+	close(fd);
+	unlink(path);
+	strcpy(path, "/tmp/meridian-stream-XXXXXX");
+	for (int i = 7; i >= 0; i--)
+		sum = sum << 8 | tail[i];
+	return sum;
+}
+
+/* The same checksum whatever the pieces: buffered copies of odd sizes, or
+ * the direct path for big stable data. */
+static void checksum_same_however_written(void **state)
+{
+	static uint8_t big[200000];
+	uint64_t whole;
 
 	for (unsigned i = 0; i < sizeof(big); i++)
 		big[i] = (uint8_t)(i * 31 + 7);
-	whole = mig_crc32(0, big, sizeof(big));
-	for (unsigned cut = 0; cut < 20; cut++)
-		assert_int_equal(mig_crc32(mig_crc32(0, big, cut), big + cut, sizeof(big) - cut), whole);
+	whole = sum_written(big, sizeof(big), 0);
+	assert_true(sum_written(big, sizeof(big), 1) == whole);
+	assert_true(sum_written(big, sizeof(big), 4093) == whole);
+	assert_true(sum_written(big, sizeof(big), 65536) == whole);
+	big[123456] ^= 1;
+	assert_true(sum_written(big, sizeof(big), 4093) != whole);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc_split_anywhere),
+		cmocka_unit_test(checksum_same_however_written),
 		cmocka_unit_test(streams_round_trip_and_refuse_damage),
-		cmocka_unit_test(crc32_known_value),
+		cmocka_unit_test(end_record_is_xxh64_of_all_before),
 		cmocka_unit_test(new_offset_keeps_the_guest_tsc),
 	};
 
