@@ -5,7 +5,7 @@
 # their default downtime limit (300 ms) and no bandwidth cap (QEMU 7.2's
 # default cap of 32 MiB/s lifted), neither compressing. The clock step is
 # the change of the guest's realtime minus L1's across the switchover
-# (median of 15 samples of the newest tick each side). Each VMM's own
+# (median over 60 ticks each side, each taken as it shows). Each VMM's own
 # downtime figure counts differently (QEMU's ends when its source has sent
 # the last byte, meridian's when the destination confirmed it runs), so
 # both are also measured from outside the same way: the longest time
@@ -52,6 +52,20 @@ watch_gap() {
 }
 end_gap() { touch /tmp/gap.stop; wait $gapper; }
 
+# migrated QUERY...: runs QUERY (it prints query-migrate's answer) into
+# /tmp/bqm.out until the migration has ended; 2 s later (the destination's
+# console goes on) stops the gap watch and takes the clock after
+migrated() {
+	for k in $(seq 1 300); do
+		"$@" > /tmp/bqm.out
+		grep -Eq '"status": *"(completed|failed|cancelled)"' /tmp/bqm.out && break
+		sleep 0.2
+	done
+	sleep 2
+	end_gap
+	after=$(offset /tmp/bdst.out)
+}
+
 meridian_once() {
 	rm -f /tmp/b1.sock /tmp/b2.sock
 	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b1.sock \
@@ -65,14 +79,7 @@ meridian_once() {
 	kb=$(kvm_offset /tmp/b1.sock)
 	watch_gap
 	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
-	for k in $(seq 1 300); do
-		$MERIDIAN ctl /tmp/b1.sock query-migrate > /tmp/bqm.out
-		grep -Eq '"status": "(completed|failed|cancelled)"' /tmp/bqm.out && break
-		sleep 0.2
-	done
-	sleep 2
-	end_gap
-	after=$(offset /tmp/bdst.out)
+	migrated $MERIDIAN ctl /tmp/b1.sock query-migrate
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
@@ -98,14 +105,7 @@ qemu_once() {
 	before=$(offset /tmp/bsrc.out)
 	watch_gap
 	qmp /tmp/q1.sock '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:4501"}}' > /dev/null
-	for k in $(seq 1 300); do
-		qmp /tmp/q1.sock '{"execute":"query-migrate"}' > /tmp/bqm.out
-		grep -Eq '"status": *"(completed|failed|cancelled)"' /tmp/bqm.out && break
-		sleep 0.2
-	done
-	sleep 2
-	end_gap
-	after=$(offset /tmp/bdst.out)
+	migrated qmp /tmp/q1.sock '{"execute":"query-migrate"}'
 	if grep -Eq '"status": *"completed"' /tmp/bqm.out; then
 		result $1 qemu "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after"

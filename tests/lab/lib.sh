@@ -47,7 +47,7 @@ count() { grep -Ec "$2" "$1"; }
 # after SECONDS it shows OUT and fails with "WHAT".
 wait_for() {
 	i=0
-	while ! grep -q "$2" "$1"; do
+	while ! grep -q "$2" "$1" 2>/dev/null; do    # (it may not exist yet)
 		i=$((i + 1))
 		[ $i -lt $(($3 * 5)) ] || { cat "$1"; fail "$4"; }
 		sleep 0.2
@@ -55,9 +55,10 @@ wait_for() {
 }
 
 # For guests running tests/lab/guest/pattern.c (act=pattern):
-# offset FILE: the guest's realtime minus L1's, the median of 15 samples
-# of the newest 20 ms tick (the console's delay is in it, the same before
-# and after); rounds FILE: how many times the pattern verified.
+# offset FILE: the guest's realtime minus L1's, the median over 60 of its
+# 20 ms ticks, each taken as it shows in FILE (the console's delay is in
+# it, the same before and after); rounds FILE: how many times the pattern
+# verified.
 offset() { /lab/bin/pattern offset $1; }
 # kvm_offset SOCK: meridian's own view, exact: KVM_GET_CLOCK's kvmclock
 # minus its host realtime (x-meridian-query-clock), in ms. Across a

@@ -8,9 +8,9 @@
  *   L2-TSC backwards cpu=N by=CYCLES            (never, one hopes)
  * "pattern tick" instead prints the guest's CLOCK_REALTIME every 20 ms
  * (L2-RT SECONDS.MICROS), for the host to compare with its own clock;
- * "pattern offset FILE", run on the host (L1), does that comparison: the
- * newest L2-RT line of FILE minus the host's realtime, 15 times 0.1 s
- * apart, prints the median in seconds.
+ * "pattern offset FILE", run on the host (L1), does that comparison: each
+ * new L2-RT line of FILE minus the host's realtime when it showed, over 60
+ * lines, prints the median in seconds.
  * "pattern gap SRC DST STOPFILE", on the host too, watches the newest tick
  * of two consoles (a migration's source and destination) every 2 ms until
  * STOPFILE exists, and prints the longest time between two new ticks
@@ -173,17 +173,25 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Watches path for new L2-RT ticks (every 0.5 ms) and, for each, the tick
+ * minus the host's realtime at the moment it first showed: over 60 ticks
+ * (1.2 s; 4 s at most), the median. The console's delay is in each figure,
+ * but the median of many is steady, so before/after differences mean
+ * something to about a millisecond. */
 static int offset(const char *path)
 {
-	double d[15];
+	double d[60], seen = -1, t0 = now_s();
 	int n = 0;
 
-	for (int k = 0; k < 15; k++) {
+	while (n < 60 && now_s() - t0 < 4) {
 		double t;
 
-		if (newest_tick(path, &t) == 0)
-			d[n++] = t - now_s();
-		usleep(100000);
+		if (newest_tick(path, &t) == 0 && t != seen) {
+			if (seen >= 0)          /* the first may be an old one */
+				d[n++] = t - now_s();
+			seen = t;
+		}
+		usleep(500);
 	}
 	if (!n)
 		return 1;

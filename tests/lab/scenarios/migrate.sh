@@ -1,11 +1,7 @@
-# lab: manual
 # lab: alone
-# (Run by name, each in an L1 of its own: make lab SCENARIOS=migrate. Not in
-# make check: its two 2-vCPU, 512 MiB guests make the lab's L1 die too
-# often. On 2026-11-22 steps 1-3 and the first migration passed in four
-# runs, and each time L1 died or went silent within seconds after the
-# destination took the guest (once together with an L2 vCPU 1 triple
-# fault there). See docs/lab.md.)
+# (In an L1 of its own, after the other scenarios: when the lab's L1 dies
+# under its two 2-vCPU, 512 MiB guests, only this scenario is run again.
+# See docs/lab.md.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under a
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
 # writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
@@ -44,11 +40,15 @@ net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
 }
-# step BEFORE AFTER: the clock step in ms; fails beyond 100 ms (the console's
-# jitter in this lab is a few ms; the figure is printed)
+# step BEFORE AFTER: the clock step in ms as the console shows it; fails
+# beyond 25 ms. The console's delay in this lab moves by a few ms between
+# processes under load (steps of -1.0 and +4.5 ms were seen for migrations
+# whose kvmclock moved by 0.3-0.5 ms), so the exact 2 ms bound is
+# check_kvmclock's; this one catches a guest clock stepped by the
+# downtime (54-162 ms here), as QEMU's is.
 check_step() {
 	step=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-	awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 0.1) }' ||
+	awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 0.025) }' ||
 		fail "guest clock - host clock: ${1}s before, ${2}s after (a step of ${step} ms)"
 	ok "$3: the guest's clock kept its offset to the host: ${1}s before, ${2}s after: a step of ${step} ms"
 }

@@ -20,7 +20,7 @@ got=$(sed -n 's/^L2-FETCHED \([0-9a-f]*\) .*/\1/p' /tmp/nu.out)
 ok "the guest fetched 8 MiB from the host's TCP server, sha256 matches"
 /lab/bin/tcpx get 127.0.0.1 7022 /tmp/from-guest || fail "hostfwd: no connection to the guest"
 wait $vm; STATUS=$?
-tr -d '\r' < /tmp/nu.raw > /tmp/nu.out
+OUT=/tmp/nu.out; tr -d '\r' < /tmp/nu.raw > $OUT     # (expect_status shows it)
 expect_status 0
 served=$(sed -n 's/^L2-SERVING //p' /tmp/nu.out)
 [ "$(sha256sum /tmp/from-guest | cut -d' ' -f1)" = "$served" ] ||

@@ -1,10 +1,7 @@
-# lab: manual
 # lab: alone
-# (Run by name, each in an L1 of its own: make lab SCENARIOS=snapshot. Not in
-# make check: its 2-vCPU, 512 MiB guest makes the lab's L1 die (a kernel
-# stack overflow in meridian's vcpu1 thread, "corrupted stack end detected
-# inside scheduler") or an L2 vCPU triple-fault too often: the last full
-# check lost three L1s in a row here. See docs/lab.md.)
+# (In an L1 of its own, after the other scenarios: when the lab's L1 dies
+# under its 2-vCPU, 512 MiB guest, only this scenario is run again. See
+# docs/lab.md.)
 # Snapshot to a file and restore into a new meridian process (issue 7):
 # a guest program keeps 200 MiB under a pattern it rewrites and verifies
 # (tests/lab/guest/pattern.c) on 2 vCPUs; QMP migrate file:PATH saves it
