@@ -27,13 +27,17 @@ qmp() {
 }
 field() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
 
-# ready OUT WORKLOAD: waits for the guest to be in its steady state
+# ready OUT WORKLOAD VMM: waits for the guest to be in its steady state;
+# a guest that never gets there (the lab's L2 guests sometimes hang at
+# boot) is a BENCH-ERROR line, and the run is skipped, not the benchmark
 ready() {
 	if [ $2 = dirtying ]; then
-		wait_for $1 'L2-PATTERN ok round=2' 150 "no pattern"
+		(wait_for $1 'L2-PATTERN ok round=2' 150 "no pattern" > /dev/null) && return
 	else
-		wait_for $1 'L2-RT' 150 "no ticks"; sleep 5
+		(wait_for $1 'L2-RT' 150 "no ticks" > /dev/null) && sleep 5 && return
 	fi
+	echo "BENCH-ERROR migrate $2 $3: the source guest never got going: $(tr -d '\r' < $1 | tail -n 1)"
+	return 1
 }
 
 result() {
@@ -74,7 +78,7 @@ meridian_once() {
 	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b2.sock \
 		--incoming tcp:127.0.0.1:4500 -a "$CMDLINE" < /dev/null > /tmp/bdst.out 2>&1 &
 	d=$!
-	ready /tmp/bsrc.out $1
+	ready /tmp/bsrc.out $1 meridian || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
 	before=$(offset /tmp/bsrc.out)
 	kb=$(kvm_offset /tmp/b1.sock)
 	watch_gap
@@ -100,7 +104,7 @@ qemu_once() {
 	$QEMU -kernel $KERNEL -initrd $INITRD -append "$CMDLINE" -incoming tcp:127.0.0.1:4501 \
 		-qmp unix:/tmp/q2.sock,server=on,wait=off < /dev/null > /tmp/bdst.out 2>&1 &
 	d=$!
-	ready /tmp/bsrc.out $1
+	ready /tmp/bsrc.out $1 qemu || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
 	qmp /tmp/q1.sock '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":10000000000}}' > /dev/null
 	before=$(offset /tmp/bsrc.out)
 	watch_gap
