@@ -92,6 +92,8 @@ meridian_once() {
 		echo "BENCH migrate-kvmclock $1 meridian $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
 	else
 		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"
+		tr -d '\r' < /tmp/bsrc.out | tail -n 5 | sed 's/^/BENCH-ERROR   source: /'
+		tr -d '\r' < /tmp/bdst.out | tail -n 5 | sed 's/^/BENCH-ERROR   destination: /'
 	fi
 	kill -9 $s $d 2>/dev/null; wait $s $d 2>/dev/null
 }
