@@ -11,7 +11,9 @@
 # both are also measured from outside the same way: the longest time
 # between two new ticks arriving on the consoles in L1 (pattern gap; it
 # includes up to one 20 ms tick period). Prints
-#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS GAP_MS
+#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS GAP_MS SRC_DOWNTIME_MS
+# (SRC_DOWNTIME_MS: QEMU's own downtime; for meridian the same kind, from
+# the pause until its source sent the last byte)
 # and for meridian the exact figure, kvmclock minus host realtime from
 # KVM_GET_CLOCK on both sides (no console in between):
 #   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
@@ -45,7 +47,7 @@ result() {
 	if [ "$(cat /tmp/gap.out)" = 0.0 ]; then
 		echo "BENCH-ERROR migrate $1 $2: no clock ticks seen on either console"; return
 	fi
-	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }') $(cat /tmp/gap.out)"
+	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }') $(cat /tmp/gap.out) $8"
 }
 
 # watch_gap / end_gap: the longest pause between ticks on either console
@@ -85,8 +87,12 @@ meridian_once() {
 	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
 	migrated $MERIDIAN ctl /tmp/b1.sock query-migrate
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
+		# QEMU's kind of downtime: from the pause until the source sent the
+		# last byte (meridian's own goes on until the destination runs)
+		src_ms=$(tr -d '\r' < /tmp/bsrc.out | sed -n 's/.*(last pages \([0-9]*\) ms.*, state \([0-9]*\) ms,.*/\1 \2/p' |
+			 awk '{ print $1 + $2 }' | tail -n 1)
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
-			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
+			"$(field transferred < /tmp/bqm.out)" "$before" "$after" "$src_ms"
 		ka=$(kvm_offset /tmp/b2.sock)
 		echo "BENCH-NOTE $1 meridian: $(tr -d '\r' < /tmp/bsrc.out | grep -o 'migrated: .*')"
 		echo "BENCH migrate-kvmclock $1 meridian $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
@@ -114,7 +120,8 @@ qemu_once() {
 	migrated qmp /tmp/q1.sock '{"execute":"query-migrate"}'
 	if grep -Eq '"status": *"completed"' /tmp/bqm.out; then
 		result $1 qemu "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
-			"$(field transferred < /tmp/bqm.out)" "$before" "$after"
+			"$(field transferred < /tmp/bqm.out)" "$before" "$after" \
+			"$(field downtime < /tmp/bqm.out)"
 	else
 		echo "BENCH-ERROR migrate $1 qemu: $(tr -d '\n' < /tmp/bqm.out | head -c 300)"
 	fi
