@@ -75,6 +75,20 @@ kvm_offset() {
 stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }
 rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
 
+# ended PID WHAT: waits up to 30 s for PID (a meridian told to quit) to
+# exit and sets STATUS; one that does not is shown (threads) and FAILs,
+# instead of the scenario waiting for it forever
+ended() {
+	i=0
+	while kill -0 $1 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+	if kill -0 $1 2>/dev/null; then
+		threads
+		kill -9 $1
+		fail "$2 did not exit within 30 s of quit"
+	fi
+	wait $1; STATUS=$?
+}
+
 # threads: where every meridian thread is (state, wait channel, kernel
 # stack), for a scenario that found one not answering
 threads() {

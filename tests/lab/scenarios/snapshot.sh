@@ -33,7 +33,7 @@ ctl query-migrate > /tmp/qm.out
 expect /tmp/qm.out '"status": "completed"' "query-migrate: completed"
 ok "snapshot: $(stat -c %s $SNAP) bytes, $(grep -o '"total-time": [0-9]*' /tmp/qm.out)"
 ctl quit > /dev/null
-wait $src; STATUS=$?
+ended $src "the source"
 expect_status 0
 sleep 5
 
