@@ -71,7 +71,7 @@ static void put_data_run(struct ram_sender *s, uint64_t first, uint64_t run)
  * the first is). Zero pages are judged in guest RAM itself and never copied:
  * one written after the look is dirty again and goes in a later round. A
  * data run is copied into s->copy: the copy is what goes and what the
- * stream's CRC covers. */
+ * stream's checksum covers. */
 static uint64_t take_run(struct ram_sender *s, const uint64_t *bitmap, uint64_t p, uint64_t end,
 			 bool *zero)
 {
