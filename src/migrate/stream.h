@@ -1,4 +1,4 @@
-/* The migration stream (snapshot files now, live migration later):
+/* The migration stream (snapshot files and live migration):
  *
  *   "MRDNSNAP" u32 version
  *   sections: u32 type, u32 id, u32 version, u32 payload bytes, payload
@@ -8,8 +8,8 @@
  * section's length against what is left, and the checksum at the end.
  * (XXH64, not CRC-32: every byte goes through it on both sides, and it
  * is several times faster, 8 times under the lab's TCG; version 1 had
- * CRC-32.) Writer
- * and reader buffer over a file descriptor (a file or a socket). */
+ * CRC-32.) Writer and reader buffer over a file descriptor (a file or a
+ * socket). */
 #ifndef MERIDIAN_STREAM_H
 #define MERIDIAN_STREAM_H
 
