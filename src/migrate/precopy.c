@@ -25,8 +25,6 @@ struct run {
 	struct ram_sender ram;
 	uint64_t *dirty;        /* pages to send */
 	uint64_t words, pages;
-	uint64_t t_first_look;  /* ms: when dirty tracking began */
-	uint64_t first_pass_pages_per_s;        /* data pages (zero ones cost ~nothing) */
 	unsigned slow_rounds;   /* in a row, dirtying faster than half the sending */
 };
 
@@ -124,13 +122,14 @@ static void maybe_throttle(struct run *r, uint64_t dirtied_bytes, uint64_t sent_
 
 /* Rounds while the guest runs; returns with the last dirty set in r->dirty.
  * Two speeds steer it: the sending speed (pages a round sent over its
- * time) decides when the rest fits in the downtime; the dirty rate (pages
- * the guest wrote between two looks) is what query-migrate shows. */
-static int rounds(struct run *r)
+ * time; at first the first pass's data pages, zero ones cost ~nothing)
+ * decides when the rest fits in the downtime; the dirty rate (pages the
+ * guest wrote between two looks; the first look was at t_look, in ms) is
+ * what query-migrate shows. */
+static int rounds(struct run *r, uint64_t t_look, uint64_t send_pages_per_s)
 {
 	struct precopy *pc = r->pc;
-	uint64_t send_pages_per_s = r->first_pass_pages_per_s, last_sent = 0;
-	uint64_t t_look = r->t_first_look;
+	uint64_t last_sent = 0;
 
 	for (unsigned round = 1; round <= PRECOPY_MAX_ROUNDS; round++) {
 		uint64_t t0 = monotonic_ms(), before = r->w->bytes, pages, send_ms;
@@ -206,23 +205,22 @@ static int switchover(struct run *r, bool *paused)
 static int migrate(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
-	uint64_t t0 = monotonic_ms();
+	uint64_t t0 = monotonic_ms(), t_first_look;
 
 	mig_writer_init(r->w, pc->fd);
 	if (vm_set_dirty_logging(pc->vm, true))
 		return fail(pc, "cannot turn on dirty page logging");
 	vm_take_dirty(pc->vm, r->dirty);                /* from now on */
-	r->t_first_look = monotonic_ms();
+	t_first_look = monotonic_ms();
 	memset(r->dirty, 0, r->words * 8);
 	pc->setup_ms = monotonic_ms() - t0;
 	snap_put_begin(r->w, pc->vm);
 	r->ram.send_zero = false;                       /* round 0: everything; zero is there */
 	if (send_dirty(r, true))
 		return -1;
-	r->first_pass_pages_per_s = r->ram.st.normal_pages * 1000 /
-				    (monotonic_ms() - r->t_first_look + 1);
 	r->ram.send_zero = true;
-	if (rounds(r))
+	if (rounds(r, t_first_look,
+		   r->ram.st.normal_pages * 1000 / (monotonic_ms() - t_first_look + 1)))
 		return -1;
 	return switchover(r, paused);
 }

@@ -75,16 +75,18 @@ kvm_offset() {
 stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }
 rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
 
-# ended PID WHAT: waits up to 30 s for PID (a meridian told to quit) to
-# exit and sets STATUS; one that does not is shown (threads) and FAILs,
+# ended PID WHAT [SECONDS [CONSOLE]]: waits up to SECONDS (30) for PID (a
+# meridian told to quit or power off) to exit and sets STATUS; one that
+# does not is shown (the last lines of CONSOLE, threads) and FAILs,
 # instead of the scenario waiting for it forever
 ended() {
 	i=0
-	while kill -0 $1 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+	while kill -0 $1 2>/dev/null && [ $i -lt $((${3:-30} * 5)) ]; do sleep 0.2; i=$((i + 1)); done
 	if kill -0 $1 2>/dev/null; then
+		[ -n "$4" ] && tr -d '\r' < "$4" | tail -n 30
 		threads
 		kill -9 $1
-		fail "$2 did not exit within 30 s of quit"
+		fail "$2 did not exit within ${3:-30} s"
 	fi
 	wait $1; STATUS=$?
 }

@@ -59,14 +59,7 @@ sleep 2
 ctl x-meridian-query-clock > /tmp/clk.out
 grep -E '"tsc-offset"|"tsc-stable-bit"' /tmp/clk.out
 ctl system_powerdown > /dev/null || fail "system_powerdown"
-i=0; while kill -0 $dst 2>/dev/null && [ $i -lt 300 ]; do sleep 0.2; i=$((i + 1)); done
-if kill -0 $dst 2>/dev/null; then
-	tr -d '\r' < /tmp/dst.raw | tail -n 30
-	ctl query-status
-	kill -9 $dst
-	fail "the restored guest did not power off"
-fi
-wait $dst; STATUS=$?
+ended $dst "the restored guest, powered down," 60 /tmp/dst.raw
 tr -d '\r' < /tmp/dst.raw > /tmp/dst.out
 expect_status 0
 expect_not /tmp/dst.out 'MISMATCH|L2-TSC backwards'
