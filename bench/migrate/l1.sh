@@ -34,9 +34,9 @@ field() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
 # boot) is a BENCH-ERROR line, and the run is skipped, not the benchmark
 ready() {
 	if [ $2 = dirtying ]; then
-		(wait_for $1 'L2-PATTERN ok round=2' 150 "no pattern" > /dev/null) && return
+		seen $1 'L2-PATTERN ok round=2' 150 && return
 	else
-		(wait_for $1 'L2-RT' 150 "no ticks" > /dev/null) && sleep 5 && return
+		seen $1 'L2-RT' 150 && sleep 5 && return
 	fi
 	echo "BENCH-ERROR migrate $2 $3: the source guest never got going: $(tr -d '\r' < $1 | tail -n 1)"
 	return 1
@@ -130,7 +130,7 @@ qemu_once() {
 
 for workload in idle dirtying; do
 	[ $workload = idle ] && CMDLINE="$BASE act=ticker" || CMDLINE="$BASE act=pattern"
-	# (not $i: lib.sh's wait_for uses it)
+	# (not $i: lib.sh's seen and wait_for use it)
 	for run in $(seq 1 $RUNS); do
 		meridian_once $workload
 		qemu_once $workload

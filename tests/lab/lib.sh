@@ -43,15 +43,21 @@ expect_status() {
 
 count() { grep -Ec "$2" "$1"; }
 
-# wait_for OUT PATTERN SECONDS WHAT: polls OUT until a line matches PATTERN;
-# after SECONDS it shows OUT and fails with "WHAT".
-wait_for() {
+# seen OUT PATTERN SECONDS: polls OUT until a line matches PATTERN (0), or
+# SECONDS pass (1). OUT may not exist yet.
+seen() {
 	i=0
-	while ! grep -q "$2" "$1" 2>/dev/null; do    # (it may not exist yet)
+	while ! grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -lt $(($3 * 5)) ] || { cat "$1"; fail "$4"; }
+		[ $i -lt $(($3 * 5)) ] || return 1
 		sleep 0.2
 	done
+}
+
+# wait_for OUT PATTERN SECONDS WHAT: seen, or OUT is shown and the
+# scenario fails with "WHAT".
+wait_for() {
+	seen "$1" "$2" "$3" || { cat "$1"; fail "$4"; }
 }
 
 # For guests running tests/lab/guest/pattern.c (act=pattern):
