@@ -138,7 +138,7 @@ nudge_l1() {
 		echo 'info registers -a' | timeout 5 socat - UNIX-CONNECT:"$1.mon" 2>&1 |
 			grep -a -E '^RIP=' | sed 's/^/    /'
 	} >> "$1.nudges"
-	printf '\n' > "$1.in"
+	printf '\n' >&7        # (run_l1's own end of the FIFO: no open that waits)
 }
 
 # run_l1 ONLY CONSOLE: boots L1 for the scenarios in ONLY (comma list, or
@@ -151,6 +151,9 @@ run_l1() {
 	: > "$raw"
 	# L1's serial input: a FIFO held open, so that the watchdog can type
 	rm -f "$2.in" "$2.mon" "$2.nudges"; mkfifo "$2.in"
+	# held open here too: opening a FIFO to write waits for a reader, and
+	# a nudge that came just after QEMU ended would wait forever
+	exec 7<> "$2.in"
 	timeout "$LAB_TIMEOUT" $LAB_QEMU -accel tcg,thread="$LAB_TCG_THREAD" -cpu EPYC \
 		-m 4096 -smp "$LAB_L1_CPUS" -nographic -no-reboot -kernel "$L1_VMLINUZ" \
 		-initrd "$LAB/l1-initrd.gz" \
@@ -166,7 +169,7 @@ run_l1() {
 	vpid=$!
 	# Progress is a new LAB- (or benchmark's BENCH) line: a wedged L1 kernel
 	# keeps printing soft-lockup reports, so mere console output proves nothing.
-	lines=0; since=$(date +%s); nudged=0; last_nudge=$since
+	lines=0; since=$(date +%s); nudged=0; last_nudge=$since; panicked=0
 	while kill -0 $qpid 2>/dev/null; do
 		sleep 5
 		now=$(grep -ac '^\(LAB-\|BENCH\)' "$raw" || true)
@@ -184,8 +187,20 @@ run_l1() {
 			kill $qpid 2>/dev/null || true
 			wait $qpid 2>/dev/null || true
 		fi
+		# L1's own panic (an L2's comes in LAB-LOG lines): panic=-1 and
+		# -no-reboot should end QEMU, but the panic path can hang in
+		# nested TCG; waiting out the silence would cost minutes
+		if grep -aq '^\[[ 0-9.]*\] Kernel panic - not syncing' "$raw"; then
+			panicked=$((panicked + 5))
+			if [ $panicked -gt 10 ]; then
+				log "L1 panicked: stopping it"
+				kill $qpid 2>/dev/null || true
+				wait $qpid 2>/dev/null || true
+			fi
+		fi
 	done
 	wait $vpid 2>/dev/null || true
+	exec 7>&-
 	[ -e "$2.nudges" ] && log "$(grep -c '^nudge' "$2.nudges") newline(s) typed on L1's" \
 		"serial port after quiet spells; L1 went on after $(grep -c '^spoke' "$2.nudges")" \
 		"(details: $2.nudges)"
