@@ -140,6 +140,14 @@ static struct json_object *query_clock(struct qmp_target *t, struct json_object 
 	return t->ops->clock(t, e);
 }
 
+static struct json_object *query_serial(struct qmp_target *t, struct json_object *a,
+					struct qmp_error *e)
+{
+	if (!t->ops->serial)
+		return fail(e, QMP_GENERIC_ERROR, "no serial port here");
+	return t->ops->serial(t, e);
+}
+
 static struct json_object *migrate(struct qmp_target *t, struct json_object *a,
 				   struct qmp_error *e)
 {
@@ -240,6 +248,7 @@ static const struct command commands[] = {
 	{ "query-balloon", NULL, query_balloon },
 	{ "query-stats", stats_params, query_stats },
 	{ "x-meridian-query-clock", NULL, query_clock },
+	{ "x-meridian-query-serial", NULL, query_serial },
 	{ "migrate", migrate_params, migrate },
 	{ "query-migrate", NULL, query_migrate },
 	{ "migrate_cancel", NULL, migrate_cancel },

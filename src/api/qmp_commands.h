@@ -34,6 +34,7 @@ struct qmp_target_ops {
 	struct json_object *(*cpus)(struct qmp_target *t);
 	struct json_object *(*stats)(struct qmp_target *t, const char *target, struct qmp_error *err);
 	struct json_object *(*clock)(struct qmp_target *t, struct qmp_error *err);
+	struct json_object *(*serial)(struct qmp_target *t, struct qmp_error *err);
 	struct json_object *(*balloon)(struct qmp_target *t, long long *target_bytes,
 				       struct qmp_error *err);
 	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);

@@ -3,6 +3,7 @@
  * thread, between rounds of the loop, while a VM instance exists. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
@@ -314,6 +315,94 @@ static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err
 	return o;
 }
 
+/* --- x-meridian-query-serial --- */
+
+/* Whether a console that went quiet waits for an interrupt meridian never
+ * raised, or for one raised but not taken: the UART's registers and line,
+ * the IOAPIC pin it drives, and each vCPU's local APIC for its vector. */
+static struct json_object *uart_json(struct uart *u)
+{
+	struct json_object *o = json_object_new_object();
+	struct uart_view v;
+
+	uart_view(u, &v);
+	json_object_object_add(o, "ier", json_object_new_int(v.ier));
+	json_object_object_add(o, "iir", json_object_new_int(v.iir));
+	json_object_object_add(o, "lsr", json_object_new_int(v.lsr));
+	json_object_object_add(o, "lcr", json_object_new_int(v.lcr));
+	json_object_object_add(o, "mcr", json_object_new_int(v.mcr));
+	json_object_object_add(o, "thr-pending", json_object_new_boolean(v.thr_ipending));
+	json_object_object_add(o, "line", json_object_new_boolean(v.irq_level));
+	json_object_object_add(o, "rx-count", json_object_new_int((int)v.rx_count));
+	json_object_object_add(o, "tx-bytes", json_u64(v.tx_bytes));
+	json_object_object_add(o, "irq-raises", json_u64(v.irq_raises));
+	return o;
+}
+
+/* The IOAPIC's entry for pin; *vector is its vector (0: none). */
+static struct json_object *ioapic_pin_json(int vm_fd, unsigned pin, unsigned *vector)
+{
+	struct kvm_irqchip c = { .chip_id = KVM_IRQCHIP_IOAPIC };
+	struct json_object *o = json_object_new_object();
+	uint64_t e;
+
+	*vector = 0;
+	if (ioctl(vm_fd, KVM_GET_IRQCHIP, &c) < 0) {
+		json_object_object_add(o, "error", json_object_new_string(strerror(errno)));
+		return o;
+	}
+	e = c.chip.ioapic.redirtbl[pin].bits;
+	*vector = (unsigned)(e & 0xff);
+	json_object_object_add(o, "pin", json_object_new_int((int)pin));
+	json_object_object_add(o, "vector", json_object_new_int((int)*vector));
+	json_object_object_add(o, "masked", json_object_new_boolean(e >> 16 & 1));
+	json_object_object_add(o, "trigger", json_object_new_string(e >> 15 & 1 ? "level" : "edge"));
+	json_object_object_add(o, "remote-irr", json_object_new_boolean(e >> 14 & 1));
+	json_object_object_add(o, "delivery-pending", json_object_new_boolean(e >> 12 & 1));
+	json_object_object_add(o, "irr", json_object_new_boolean(c.chip.ioapic.irr >> pin & 1));
+	json_object_object_add(o, "dest", json_object_new_int((int)(e >> 56)));
+	return o;
+}
+
+/* vector's bit in a local APIC's 256-bit register at offset (IRR, ISR) */
+static bool apic_bit(const struct kvm_lapic_state *l, unsigned offset, unsigned vector)
+{
+	uint32_t word;
+
+	memcpy(&word, l->regs + offset + vector / 32 * 0x10, 4);
+	return word >> (vector % 32) & 1;
+}
+
+static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	struct json_object *o = json_object_new_object(), *vcpus = json_object_new_array();
+	unsigned vector;
+
+	json_object_object_add(o, "uart", uart_json(&m->vm.uart));
+	json_object_object_add(o, "ioapic-pin", ioapic_pin_json(m->vm.fd, UART_COM1_IRQ, &vector));
+	/* the local APICs are read with the vCPUs out of KVM_RUN, for a moment */
+	if (!m->paused)
+		vm_pause(&m->vm, false);
+	for (unsigned i = 0; vector && i < m->vm.nr_vcpus; i++) {
+		struct json_object *one = json_object_new_object();
+		struct kvm_lapic_state l;
+
+		json_object_object_add(one, "cpu-index", json_object_new_int((int)i));
+		if (ioctl(m->vm.vcpus[i].fd, KVM_GET_LAPIC, &l) == 0) {
+			json_object_object_add(one, "lapic-irr",
+					       json_object_new_boolean(apic_bit(&l, 0x200, vector)));
+			json_object_object_add(one, "lapic-isr",
+					       json_object_new_boolean(apic_bit(&l, 0x100, vector)));
+		}
+		json_object_array_add(vcpus, one);
+	}
+	if (!m->paused)
+		vm_resume(&m->vm);
+	json_object_object_add(o, "vcpus", vcpus);
+	return o;
+}
+
 /* --- the balloon --- */
 
 static uint64_t balloon_actual_bytes(struct machine *m)
@@ -425,7 +514,7 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
-	.stats = api_stats, .clock = api_clock, .balloon = api_balloon, .migrate = api_migrate,
+	.stats = api_stats, .clock = api_clock, .serial = api_serial, .balloon = api_balloon, .migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
 	.migrate_set_parameters = api_migrate_set_parameters,
 	.query_migrate_parameters = api_query_migrate_parameters,

@@ -76,6 +76,7 @@ static void update_irq_locked(struct uart *u)
 
 	if (level != u->irq_level) {
 		u->irq_level = level;
+		u->irq_raises += level;
 		u->ops->set_irq(u->ctx, level);
 	}
 }
@@ -115,6 +116,22 @@ static uint8_t msr_locked(const struct uart *u)
 	return msr;
 }
 
+static uint8_t lsr_locked(const struct uart *u)
+{
+	return LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
+}
+
+void uart_view(struct uart *u, struct uart_view *v)
+{
+	pthread_mutex_lock(&u->lock);
+	*v = (struct uart_view){
+		.ier = u->ier, .iir = iir_locked(u), .lsr = lsr_locked(u), .lcr = u->lcr,
+		.mcr = u->mcr, .thr_ipending = u->thr_ipending, .irq_level = u->irq_level,
+		.rx_count = u->rx_count, .tx_bytes = u->tx_bytes, .irq_raises = u->irq_raises,
+	};
+	pthread_mutex_unlock(&u->lock);
+}
+
 uint8_t uart_read(struct uart *u, unsigned offset)
 {
 	bool drained = false;
@@ -135,9 +152,7 @@ uint8_t uart_read(struct uart *u, unsigned offset)
 		break;
 	case UART_LCR: v = u->lcr; break;
 	case UART_MCR: v = u->mcr; break;
-	case UART_LSR:
-		v = LSR_THRE | LSR_TEMT | (u->rx_count ? LSR_DR : 0);
-		break;
+	case UART_LSR: v = lsr_locked(u); break;
 	case UART_MSR: v = msr_locked(u); break;
 	case UART_SCR: v = u->scr; break;
 	}
@@ -164,6 +179,7 @@ void uart_write(struct uart *u, unsigned offset, uint8_t value)
 			rx_put_locked(u, value);
 		else
 			u->ops->tx(u->ctx, value);
+		u->tx_bytes++;
 		u->thr_ipending = true;         /* sent at once: THR is empty again */
 		break;
 	case UART_IER:

@@ -30,6 +30,16 @@ struct uart {
 	bool irq_level;
 	uint8_t rx[UART_FIFO_BYTES];
 	unsigned rx_head, rx_count;
+	uint64_t tx_bytes, irq_raises;  /* since start: for x-meridian-query-serial */
+};
+
+/* What the registers say now, read without the side effects a guest's
+ * read has (IIR acknowledging THRE, RBR taking a byte). */
+struct uart_view {
+	uint8_t ier, iir, lsr, lcr, mcr;
+	bool thr_ipending, irq_level;
+	unsigned rx_count;
+	uint64_t tx_bytes, irq_raises;
 };
 
 void uart_init(struct uart *u, const struct uart_ops *ops, void *ctx);
@@ -38,6 +48,7 @@ uint8_t uart_read(struct uart *u, unsigned offset);
 void uart_write(struct uart *u, unsigned offset, uint8_t value);
 /* Host input: queues up to n bytes, returns how many fitted. */
 size_t uart_rx_push(struct uart *u, const uint8_t *bytes, size_t n);
+void uart_view(struct uart *u, struct uart_view *v);
 /* Adapters for the port I/O bus. */
 uint32_t uart_io_read(void *opaque, uint16_t offset, unsigned size);
 void uart_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);

@@ -76,6 +76,12 @@ kvm_offset() {
 		/^"ns"/ { ns = $2 } /^"realtime-ns"/ { rt = $2 }
 		END { if (ns != "" && rt != "") printf "%.3f\n", (ns - rt) / 1e6 }'
 }
+# serial_state SOCK: x-meridian-query-serial in one line (the UART, the
+# IOAPIC pin, each vCPU's APIC bits for its vector), for a console that
+# went quiet
+serial_state() {
+	timeout 30 $MERIDIAN ctl $1 x-meridian-query-serial 2>&1 | tr -d ' \n'; echo
+}
 # stable_bits: each vCPU's PVCLOCK_TSC_STABLE_BIT in the last kvm_offset's
 # reading ("true false ...")
 stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }

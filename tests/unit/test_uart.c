@@ -152,6 +152,74 @@ static void thre_interrupt_is_acknowledged_by_iir(void **state)
 	uart_destroy(&u);
 }
 
+/* Linux's 8250 driver: interrupt-driven output, with printk's console
+ * write (IER masked, bytes polled out, IER restored) coming in between.
+ * Each time the driver then waits for "transmitter empty", the line must
+ * have gone up anew: an edge-triggered ISA pin sees nothing else. */
+static void every_wait_for_thre_gets_an_edge(void **state)
+{
+	struct wires w = { 0 };
+	struct uart u;
+	unsigned edges;
+
+	uart_init(&u, &ops, &w);
+	uart_write(&u, IER, 0x01);                      /* port open: receive only */
+	uart_write(&u, IER, 0x03);                      /* start_tx: THRI on */
+	assert_true(w.irq);
+	edges = w.irq_edges;
+	/* the handler: IIR says THRE, up to 16 bytes go, the loop reads IIR again */
+	assert_int_equal(uart_read(&u, IIR) & 0x0f, 0x02);
+	for (int i = 0; i < 16; i++)
+		uart_write(&u, RBR, 'a');
+	assert_true(w.irq);
+	assert_int_equal(w.irq_edges, edges + 1);
+	/* printk on the other vCPU, before the handler's next IIR read */
+	assert_int_equal(uart_read(&u, IER), 0x03);
+	uart_write(&u, IER, 0x00);
+	assert_false(w.irq);                            /* masked: the line falls */
+	uart_write(&u, RBR, 'k');
+	uart_write(&u, IER, 0x03);                      /* restored: up again */
+	assert_true(w.irq);
+	assert_int_equal(w.irq_edges, edges + 2);
+	/* the buffer drained: stop_tx, and the line is down for the next start */
+	assert_int_equal(uart_read(&u, IIR) & 0x0f, 0x02);
+	uart_write(&u, IER, 0x01);
+	assert_false(w.irq);
+	uart_write(&u, IER, 0x03);
+	assert_int_equal(w.irq_edges, edges + 3);
+	uart_destroy(&u);
+}
+
+/* x-meridian-query-serial's view: what the registers say, with no
+ * acknowledging; and the counters */
+static void view_reads_without_side_effects(void **state)
+{
+	struct wires w = { 0 };
+	struct uart_view v;
+	struct uart u;
+
+	uart_init(&u, &ops, &w);
+	uart_write(&u, IER, 0x03);
+	uart_write(&u, RBR, 'x');
+	uart_write(&u, RBR, 'y');
+	uart_rx_push(&u, (const uint8_t *)"q", 1);
+	uart_view(&u, &v);
+	assert_int_equal(v.ier, 0x03);
+	assert_int_equal(v.iir & 0x0f, 0x04);           /* received data first */
+	assert_int_equal(v.lsr & 0x61, 0x61);
+	assert_true(v.thr_ipending);
+	assert_true(v.irq_level);
+	assert_int_equal(v.rx_count, 1);
+	assert_int_equal(v.tx_bytes, 2);
+	assert_int_equal(v.irq_raises, w.irq_edges);
+	uart_view(&u, &v);                              /* again: nothing taken */
+	assert_int_equal(v.rx_count, 1);
+	assert_true(v.thr_ipending);
+	assert_int_equal(uart_read(&u, RBR), 'q');
+	assert_int_equal(uart_read(&u, IIR) & 0x0f, 0x02);
+	uart_destroy(&u);
+}
+
 static void bad_offsets_are_harmless(void **state)
 {
 	struct wires w = { 0 };
@@ -173,6 +241,8 @@ int main(void)
 		cmocka_unit_test(loopback_as_linux_probes_it),
 		cmocka_unit_test(fifo_detection_and_receive),
 		cmocka_unit_test(thre_interrupt_is_acknowledged_by_iir),
+		cmocka_unit_test(every_wait_for_thre_gets_an_edge),
+		cmocka_unit_test(view_reads_without_side_effects),
 		cmocka_unit_test(bad_offsets_are_harmless),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -48,6 +48,18 @@ net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
 }
+# stalled SOCK RAW WHAT: the guest behind SOCK went quiet: its console's
+# last lines, its serial port's state twice, 3 s apart (the first look
+# takes the vCPUs out of KVM_RUN for a moment), and FAIL
+stalled() {
+	tr -d '\r' < $2 | grep -v '^L2-RT' | tail -n 30
+	echo "last clock line: $(tr -d '\r' < $2 | grep '^L2-RT' | tail -n 1)"
+	echo "serial: $(serial_state $1)"
+	sleep 3
+	echo "serial: $(serial_state $1)"
+	echo "lines since: $(tr -d '\r' < $2 | tail -n 3 | tr '\n' '|')"
+	fail "$3"
+}
 # check_step BEFORE AFTER WHAT (each "median p90 ticks" of pattern
 # offsets): the clock step in ms as the console shows it; fails
 # beyond 25 ms. The console's delay in this lab moves by a few ms between
@@ -80,13 +92,13 @@ check_kvmclock() {
 	ok "$3: kvmclock - host realtime (KVM_GET_CLOCK) moved by $d ms (bound 2 ms)"
 }
 
-# arrived PID RAW WHERE: the guest lives on there: pattern, disk and TCP stream
-# verify, its clock ticks
+# arrived PID RAW WHERE SOCK: the guest lives on there: pattern, disk and
+# TCP stream verify, its clock ticks
 arrived() {
 	alive $1 $2 "$3 is gone"
-	wait_for $2 "L2-PATTERN ok" 60 "the guest never verified on $3"
-	wait_for $2 "L2-DISK ok" 60 "the disk loop never verified on $3"
-	wait_for $2 "L2-NET ok" 60 "the TCP stream did not go on on $3"
+	seen $2 "L2-PATTERN ok" 60 || stalled $4 $2 "the guest never verified on $3"
+	seen $2 "L2-DISK ok" 60 || stalled $4 $2 "the disk loop never verified on $3"
+	seen $2 "L2-NET ok" 60 || stalled $4 $2 "the TCP stream did not go on on $3"
 	ok "the TCP stream went on on $3 (at $(net_mib $2) MiB)"
 	wait_for $2 "L2-RT" 30 "no clock line on $3"
 }
@@ -161,7 +173,7 @@ migration_end $S1 | grep -E '"status"|error'
 grep -q '"status": "failed"' /tmp/qm.out || fail "the migration to a killed destination did not fail"
 ctl1 query-status | grep -q '"status": "running"' || fail "the source guest is not running"
 n=$(rounds /tmp/src.raw)
-wait_for /tmp/src.raw "L2-PATTERN ok round=$((n + 2))" 60 "the source guest stopped verifying"
+seen /tmp/src.raw "L2-PATTERN ok round=$((n + 2))" 60 || stalled $S1 /tmp/src.raw "the source guest stopped verifying"
 expect_not /tmp/src.raw 'MISMATCH'
 ok "destination killed mid-migration: failed, the source guest runs on (pattern ok, round $((n + 2)))"
 
@@ -185,7 +197,7 @@ expect /tmp/qm.out '"compression": "zstd"' "RAM went zstd-compressed"
 echo "figures: $(grep -E '"(transferred|normal|duplicate|downtime|dirty-sync-count|total-time|cpu-throttle-percentage)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
 ctl1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
 ok "the source stays stopped (postmigrate)"
-arrived $dst /tmp/dst.raw "the destination"
+arrived $dst /tmp/dst.raw "the destination" $S2
 after=$(/lab/bin/pattern offsets /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
@@ -211,7 +223,7 @@ migration_end $S2 > /dev/null
 expect /tmp/qm.out '"status": "completed"' "second hop: completed"
 expect /tmp/qm.out '"dirty-tracking": "dirty-log-clear"' "tracked with KVM's bitmap and chunked clears"
 echo "figures: $(grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
-arrived $dst2 /tmp/dst2.raw "the third process"
+arrived $dst2 /tmp/dst2.raw "the third process" $S3
 after=$(/lab/bin/pattern offsets /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 alive $dst2 /tmp/dst2.raw "the third process is gone"
