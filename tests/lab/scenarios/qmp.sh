@@ -16,7 +16,11 @@ rm -f $SOCK
 timeout 240 $MERIDIAN run -k $KERNEL -i $INITRD -c 2 --api $SOCK -a "$BASE act=qmp" \
 	< /dev/null > $OUT.raw 2>&1 &
 pid=$!
-wait_for $OUT.raw L2-QMP-READY 120 "the guest never got ready"
+seen $OUT.raw L2-QMP-READY 120 || {
+	tr -d '\r' < $OUT.raw | tail -n 30
+	echo "serial: $(serial_state $SOCK)"; sleep 3; echo "serial: $(serial_state $SOCK)"
+	fail "the guest never got ready"
+}
 [ "$(stat -c %a $SOCK)" = 600 ] || fail "socket mode $(stat -c %a $SOCK), not 600"
 ok "the socket is mode 0600"
 # a client that only listens: the events (its output does not hold ours open)
@@ -61,6 +65,14 @@ expect /tmp/clock.out '"realtime-from": "(kvm|meridian)"' "the host's realtime a
 expect /tmp/clock.out '"tsc-khz": [1-9]' "each vCPU's TSC frequency"
 expect /tmp/clock.out '"tsc-offset": ' "each vCPU's TSC offset"
 expect /tmp/clock.out '"tsc-stable-bit": (true|false)' "the guest's pvclock flags"
+# the serial port as the guest left it: Linux's 8250 driver has the port
+# open (receive interrupts on), IRQ 4 is an unmasked edge-triggered pin
+ctl x-meridian-query-serial | tr -d ' \n' > /tmp/serial.out || fail "x-meridian-query-serial"
+cat /tmp/serial.out; echo
+expect /tmp/serial.out '"tx-bytes":[1-9]' "the UART counted the guest's output"
+expect /tmp/serial.out '"ier":(1|3|5|7|9|11|13|15),' "the guest's driver enabled receive interrupts"
+expect /tmp/serial.out '"pin":4,"vector":[1-9][0-9]*,"masked":false,"trigger":"edge"' "IRQ 4: an unmasked edge-triggered IOAPIC pin with a vector"
+expect /tmp/serial.out '"lapic-irr":(true|false),"lapic-isr":(true|false)' "each vCPU's APIC bits for it"
 
 # --- stop for 5 s, then cont: the guest's clock runs on, no lockup reports
 before=$(tick)
