@@ -18,7 +18,7 @@
 # KVM_GET_CLOCK on both sides (no console in between):
 #   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
 . /lab/lib.sh
-RUNS=${RUNS:-2}
+RUNS=${RUNS:-3}    # (L1 has no way to be told: set here)
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
  -m 512M -smp 2 -nographic -no-reboot -nic none"
 

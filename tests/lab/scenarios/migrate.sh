@@ -245,4 +245,4 @@ for f in src dst dst2; do
 done
 cat /tmp/src.out /tmp/dst.out /tmp/dst2.out > /tmp/all.out
 ok "in all three processes: pattern verified $(rounds /tmp/all.out) times, the disk $(disk_passes /tmp/all.out) times, $(net_mib /tmp/dst2.raw) MiB of the stream in order; no mismatch, no TSC backwards"
-kill $stream 2>/dev/null
+kill $stream 2>/dev/null || true      # (gone already: the guest's sink stopped at power off)
