@@ -60,22 +60,31 @@ stalled() {
 	echo "lines since: $(tr -d '\r' < $2 | tail -n 3 | tr '\n' '|')"
 	fail "$3"
 }
-# check_step BEFORE AFTER WHAT (each "median p90 ticks" of pattern
-# offsets): the clock step in ms as the console shows it; fails
-# beyond 25 ms. The console's delay in this lab moves by a few ms between
-# processes under load (steps of -1.0 and +4.5 ms were seen for migrations
-# whose kvmclock moved by 0.3-0.5 ms), so the exact 2 ms bound is
-# check_kvmclock's; this one catches a guest clock stepped by the
-# downtime (54-162 ms here), as QEMU's is.
+# offsets RAW: the guest's realtime minus L1's, seen two ways, each
+# "median p90 ticks": by UDP (pattern udptick, over vhost-net) and on
+# the console (pattern offsets)
+offsets() {
+	echo "$(/lab/bin/pattern udpoffsets 5010) $(/lab/bin/pattern offsets $1)"
+}
+# check_step BEFORE AFTER WHAT (each from offsets): the clock step in ms.
+# By UDP the issue's bound, 2 ms. On the console only a sanity bound of
+# 25 ms: every byte there is an exit to meridian, and in this lab its
+# delay moves by several ms between processes under load (-9.9 to +10.8
+# ms were seen for migrations whose kvmclock moved by 0.2-0.5 ms); 25 ms
+# still catches a clock stepped by the downtime (54-172 ms here), as
+# QEMU's is.
 check_step() {
 	what=$3
-	set -- $1 $2 "$3"       # median p90 ticks, twice; what
-	[ $# = 7 ] || fail "$what: no clock ticks to compare on the consoles ($*)"
-	step=$(awk -v a="$1" -v b="$4" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-	step90=$(awk -v a="$2" -v b="$5" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
-	awk -v a="$1" -v b="$4" 'BEGIN { d = b - a; if (d < 0) d = -d; exit !(d < 0.025) }' ||
-		fail "guest clock - host clock: ${1}s before, ${4}s after (a step of ${step} ms)"
-	ok "$7: the guest's clock kept its offset to the host: ${1}s before, ${4}s after: a step of ${step} ms (of the fastest ticks' offsets, 90th percentile: ${step90} ms; $3 and $6 ticks)"
+	set -- $1 $2 "$3"       # (udp: median p90 ticks, console: the same) twice; what
+	[ $# = 13 ] || fail "$what: no clock ticks to compare ($*)"
+	step=$(awk -v a="$1" -v b="$7" 'BEGIN { printf "%.2f", (b - a) * 1000 }')
+	step90=$(awk -v a="$2" -v b="$8" 'BEGIN { printf "%.2f", (b - a) * 1000 }')
+	cstep=$(awk -v a="$4" -v b="${10}" 'BEGIN { printf "%.1f", (b - a) * 1000 }')
+	awk -v s="$cstep" 'BEGIN { exit !(s < 25 && s > -25) }' ||
+		fail "$what: on the console, guest clock - host clock stepped by $cstep ms"
+	awk -v s="$step" 'BEGIN { exit !(s < 2 && s > -2) }' ||
+		fail "$what: by UDP, guest clock - host clock: ${1}s before, ${7}s after: a step of $step ms"
+	ok "$what: the guest's clock kept its offset to the host: by UDP ${1}s before, ${7}s after, a step of $step ms (bound 2 ms; 90th percentile $step90 ms; $3 and $9 datagrams); on the console a step of $cstep ms"
 }
 
 # check_kvmclock BEFORE AFTER WHAT: kvmclock - host realtime (kvm_offset)
@@ -186,7 +195,7 @@ ctl1 migrate-set-parameters '{"compression": "zstd", "downtime-limit": 200}' > /
 	fail "compression zstd"
 ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "auto-converge", "state": true}]}' \
 	> /dev/null || fail "auto-converge"
-before=$(/lab/bin/pattern offsets /tmp/src.raw)
+before=$(offsets /tmp/src.raw)
 kb=$(kvm_offset $S1); sb=$(stable_bits)
 ctl1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
 migration_end $S1 > /dev/null
@@ -198,7 +207,7 @@ echo "figures: $(grep -E '"(transferred|normal|duplicate|downtime|dirty-sync-cou
 ctl1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
 ok "the source stays stopped (postmigrate)"
 arrived $dst /tmp/dst.raw "the destination" $S2
-after=$(/lab/bin/pattern offsets /tmp/dst.raw)
+after=$(offsets /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
 check_kvmclock "$kb" "$(kvm_offset $S2)" "migration 1"
@@ -216,7 +225,7 @@ n=$(rounds /tmp/dst.raw); i=0
 while [ "$(rounds /tmp/dst.raw)" -le "$n" ]; do
 	i=$((i + 1)); [ $i -lt 300 ] || fail "no pattern round on the destination"; sleep 0.2
 done
-before=$(/lab/bin/pattern offsets /tmp/dst.raw)
+before=$(offsets /tmp/dst.raw)
 kb=$(kvm_offset $S2); sb=$(stable_bits)
 $MERIDIAN ctl $S2 migrate '{"uri": "tcp:127.0.0.1:4447"}' > /dev/null || fail "migrate (3)"
 migration_end $S2 > /dev/null
@@ -224,7 +233,7 @@ expect /tmp/qm.out '"status": "completed"' "second hop: completed"
 expect /tmp/qm.out '"dirty-tracking": "dirty-log-clear"' "tracked with KVM's bitmap and chunked clears"
 echo "figures: $(grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
 arrived $dst2 /tmp/dst2.raw "the third process" $S3
-after=$(/lab/bin/pattern offsets /tmp/dst2.raw)
+after=$(offsets /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 alive $dst2 /tmp/dst2.raw "the third process is gone"
 check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2"
