@@ -1,15 +1,9 @@
-# lab: manual
 # lab: alone
-# (Run by name, in an L1 of its own: make lab SCENARIOS=migrate. Not in
-# make check for now: on 2026-11-22 it passed 2 times in 9 tries. The
-# others: the L1 GS-base crash twice, an L2 triple fault early on twice,
-# once unknown, and twice a meridian that did not go on after a
-# migration: a source guest that printed nothing more after a failed
-# migration (QMP still answered), and a source that did not exit on quit
-# after a completed one. Until now a failing step left helpers running
-# and l1-init waited for them ("L1 stopped responding"), so nothing more
-# was seen; now l1-init kills them, and `ended` shows where a meridian
-# that will not quit is stuck. See docs/lab.md.)
+# (In an L1 of its own: three 512 MiB guests at once. Back in make check
+# on 2026-11-22, session 7: of its failures that day, the ones not the
+# lab's own (L1's GS-base panic, L2 triple faults) were the test's: the
+# guest's poweroff took its disk down under the still-writing loop, and
+# the stream's sender was gone at the end. Both mended.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under a
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
 # writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
@@ -23,8 +17,9 @@
 #     stream ended early.
 #  3. A destination killed mid-migration: the source runs on, pattern ok.
 #  4. The real one (dirty ring, zstd, auto-converge): the guest moves, its
-#     pattern, disk and TCP stream verify there, its realtime clock kept its offset to
-#     the host, no TSC went backwards; the source stays postmigrate.
+#     pattern, disk and TCP stream verify there, its realtime clock kept its
+#     offset to the host (within 2 ms, seen by UDP; kvmclock exactly), no
+#     TSC went backwards; the source stays postmigrate.
 #  5. From there once more, with the dirty-log-clear method (KVM's bitmap,
 #     cleared in chunks), to a third process: pattern, disk, clock again.
 . /lab/lib.sh
