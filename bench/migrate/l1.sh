@@ -5,22 +5,26 @@
 # their default downtime limit (300 ms) and no bandwidth cap (QEMU 7.2's
 # default cap of 32 MiB/s lifted), neither compressing. The clock step is
 # the change of the guest's realtime minus L1's across the switchover
-# (median over 60 ticks each side, each taken as it shows). Each VMM's own
+# (median over 60 ticks each side), seen by UDP: the guest sends its
+# CLOCK_REALTIME every 20 ms through user-mode networking (both VMMs with
+# libslirp) to L1 (pattern udptick / udpoffsets); and, for reference, on
+# the console (each tick taken as it shows; every console byte is an exit
+# to the VMM, so its delay moves by ms between processes). Each VMM's own
 # downtime figure counts differently (QEMU's ends when its source has sent
 # the last byte, meridian's when the destination confirmed it runs), so
 # both are also measured from outside the same way: the longest time
 # between two new ticks arriving on the consoles in L1 (pattern gap; it
 # includes up to one 20 ms tick period). Prints
-#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS GAP_MS SRC_DOWNTIME_MS
-# (SRC_DOWNTIME_MS: QEMU's own downtime; for meridian the same kind, from
-# the pause until its source sent the last byte)
+#   BENCH migrate WORKLOAD VMM RUN TOTAL_MS DOWNTIME_MS BYTES STEP_MS GAP_MS SRC_DOWNTIME_MS CONSOLE_STEP_MS
+# (STEP_MS by UDP; SRC_DOWNTIME_MS: QEMU's own downtime; for meridian the
+# same kind, from the pause until its source sent the last byte)
 # and for meridian the exact figure, kvmclock minus host realtime from
 # KVM_GET_CLOCK on both sides (no console in between):
 #   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
 . /lab/lib.sh
 RUNS=${RUNS:-3}    # (L1 has no way to be told: set here)
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
- -m 512M -smp 2 -nographic -no-reboot -nic none"
+ -m 512M -smp 2 -nographic -no-reboot -nic user,model=virtio-net-pci"
 
 # qmp SOCK COMMAND-JSON: one command after the handshake; its reply
 qmp() {
@@ -47,8 +51,15 @@ result() {
 	if [ "$(cat /tmp/gap.out)" = 0.0 ]; then
 		echo "BENCH-ERROR migrate $1 $2: no clock ticks seen on either console"; return
 	fi
-	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(awk -v a="$6" -v b="$7" 'BEGIN { printf "%.1f", (b - a) * 1000 }') $(cat /tmp/gap.out) $8"
+	set -- "$@" $6 $7       # $9-$12: (UDP, console) before, (UDP, console) after
+	[ -n "${12}" ] || { echo "BENCH-ERROR migrate $1 $2: no clock offsets ($6 / $7)"; return; }
+	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(step $9 ${11}) $(cat /tmp/gap.out) $8 $(step ${10} ${12})"
 }
+step() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) * 1000 }'; }
+
+# offsets CONSOLE: the guest's realtime minus L1's, medians over 60
+# ticks: by UDP, then on CONSOLE
+offsets() { echo "$(/lab/bin/pattern udpoffsets 5010 | cut -d' ' -f1) $(offset $1)"; }
 
 # watch_gap / end_gap: the longest pause between ticks on either console
 watch_gap() {
@@ -69,19 +80,19 @@ migrated() {
 	done
 	sleep 2
 	end_gap
-	after=$(offset /tmp/bdst.out)
+	after=$(offsets /tmp/bdst.out)
 }
 
 meridian_once() {
 	rm -f /tmp/b1.sock /tmp/b2.sock
-	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b1.sock \
+	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --net user --api /tmp/b1.sock \
 		-a "$CMDLINE" < /dev/null > /tmp/bsrc.out 2>&1 &
 	s=$!
-	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --api /tmp/b2.sock \
+	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --net user --api /tmp/b2.sock \
 		--incoming tcp:127.0.0.1:4500 -a "$CMDLINE" < /dev/null > /tmp/bdst.out 2>&1 &
 	d=$!
 	ready /tmp/bsrc.out $1 meridian || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
-	before=$(offset /tmp/bsrc.out)
+	before=$(offsets /tmp/bsrc.out)
 	kb=$(kvm_offset /tmp/b1.sock)
 	watch_gap
 	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
@@ -114,7 +125,7 @@ qemu_once() {
 	d=$!
 	ready /tmp/bsrc.out $1 qemu || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
 	qmp /tmp/q1.sock '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":10000000000}}' > /dev/null
-	before=$(offset /tmp/bsrc.out)
+	before=$(offsets /tmp/bsrc.out)
 	watch_gap
 	qmp /tmp/q1.sock '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:4501"}}' > /dev/null
 	migrated qmp /tmp/q1.sock '{"execute":"query-migrate"}'
@@ -130,6 +141,7 @@ qemu_once() {
 
 for workload in idle dirtying; do
 	[ $workload = idle ] && CMDLINE="$BASE act=ticker" || CMDLINE="$BASE act=pattern"
+	CMDLINE="$CMDLINE lab.udptick=10.0.2.2"
 	# (not $i: lib.sh's seen and wait_for use it)
 	for run in $(seq 1 $RUNS); do
 		meridian_once $workload

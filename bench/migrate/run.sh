@@ -7,12 +7,13 @@ set -eu
 out=$BUILD/bench-migrate.txt
 sh "$ROOT/tests/lab/lab.sh" --bench migrate | tee "$out"
 # med WORKLOAD VMM FIELD: the median of a column (6 total ms, 7 downtime
-# ms, 8 bytes, 9 clock step ms, 10 longest pause between ticks seen in L1,
-# 11 downtime until the source sent the last byte: QEMU's definition)
+# ms, 8 bytes, 9 clock step ms (by UDP), 10 longest pause between ticks
+# seen in L1, 11 downtime until the source sent the last byte: QEMU's
+# definition, 12 clock step ms seen on the console)
 med() { awk -v w="$1" -v v="$2" -v f="$3" '$1 == "BENCH" && $2 == "migrate" && $3 == w && $4 == v { print $f }' "$out" | median; }
 for w in idle dirtying; do
 	echo "== $w ($(grep -c "^BENCH migrate $w meridian" "$out") meridian runs, $(grep -c "^BENCH migrate $w qemu" "$out") QEMU runs; medians)"
-	for f in 6:total_ms 7:downtime_ms 11:src_downtime_ms 10:seen_pause_ms 8:bytes 9:clock_step_ms; do
+	for f in 6:total_ms 7:downtime_ms 11:src_downtime_ms 10:seen_pause_ms 8:bytes 9:clock_step_ms 12:console_step_ms; do
 		m=$(med $w meridian ${f%%:*}) q=$(med $w qemu ${f%%:*})
 		awk -v n="${f#*:}" -v m="$m" -v q="$q" 'BEGIN {
 			printf "  %-14s meridian %12s  qemu %12s", n, m, q

@@ -4,10 +4,43 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "core/clock_now.h"
+
+#define BRACKET_TRIES 5
+#define BRACKET_GOOD_NS 10000   /* tight enough: stop trying */
+
 int kvm_clock_get(int vm_fd, struct kvm_clock_data *clock)
 {
 	memset(clock, 0, sizeof(*clock));
 	return ioctl(vm_fd, KVM_GET_CLOCK, clock) < 0 ? -errno : 0;
+}
+
+int kvm_clock_get_realtime(int vm_fd, struct kvm_clock_data *clock, uint64_t *error_ns)
+{
+	struct kvm_clock_data d;
+	uint64_t best = UINT64_MAX;
+	int r;
+
+	*error_ns = 0;
+	for (int i = 0; i < BRACKET_TRIES && best > BRACKET_GOOD_NS; i++) {
+		uint64_t before = realtime_ns(), after;
+
+		r = kvm_clock_get(vm_fd, &d);
+		after = realtime_ns();
+		if (r)
+			return r;
+		if (d.flags & KVM_CLOCK_REALTIME) {
+			*clock = d;
+			return 0;
+		}
+		if (after - before < best) {
+			best = after - before;
+			*clock = d;
+			clock->realtime = before + best / 2;
+			*error_ns = best / 2;
+		}
+	}
+	return 0;
 }
 
 int kvm_vcpu_tsc_offset(int vcpu_fd, uint64_t *offset)

@@ -16,6 +16,14 @@
 #define PVCLOCK_GUEST_STOPPED     (1u << 1)
 
 int kvm_clock_get(int vm_fd, struct kvm_clock_data *clock);
+/* KVM_GET_CLOCK with clock->realtime the host's realtime at that reading:
+ * KVM's own where it gives it (KVM_CLOCK_REALTIME: a host whose clocksource
+ * is the TSC; *error_ns 0); else read by meridian just before and just
+ * after the ioctl, the tightest of a few tries, the middle taken, and
+ * *error_ns half that bracket (a preemption between the ioctl and one
+ * clock_gettime would otherwise count as time the guest's clock lost).
+ * clock->flags stay KVM's. */
+int kvm_clock_get_realtime(int vm_fd, struct kvm_clock_data *clock, uint64_t *error_ns);
 /* The vCPU's TSC offset (KVM_VCPU_TSC_OFFSET); -ENXIO where the host lacks it. */
 int kvm_vcpu_tsc_offset(int vcpu_fd, uint64_t *offset);
 /* The vCPU's TSC frequency in kHz (KVM_GET_TSC_KHZ). */
