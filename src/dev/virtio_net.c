@@ -500,7 +500,9 @@ int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len)
 
 int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int err_len)
 {
-	struct timespec pause = { .tv_nsec = 20 * 1000000 };
+	/* the source lets the tap go right after the destination's word: a
+	 * short step, for it is the guest's pause that waits here */
+	struct timespec pause = { .tv_nsec = 1000000 };
 	unsigned waited = 0;
 	int fd;
 
@@ -513,7 +515,7 @@ int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int e
 	while ((fd = tap_open(net->cfg.ifname, err, err_len)) < 0 && strstr(err, "another process") &&
 	       waited < wait_ms) {
 		nanosleep(&pause, NULL);
-		waited += 20;
+		waited += 1;
 	}
 	return fd < 0 ? -1 : virtio_net_attach_fd(net, fd, err, err_len);
 }
