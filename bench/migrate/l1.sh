@@ -100,7 +100,7 @@ meridian_once() {
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
 		# QEMU's kind of downtime: from the pause until the source sent the
 		# last byte (meridian's own goes on until the destination runs)
-		src_ms=$(tr -d '\r' < /tmp/bsrc.out | sed -n 's/.*(last pages \([0-9]*\) ms.*, state \([0-9]*\) ms,.*/\1 \2/p' |
+		src_ms=$(tr -d '\r' < /tmp/bsrc.out | sed -n 's/.*last pages \([0-9]*\) ms.*, state \([0-9]*\) ms,.*/\1 \2/p' |
 			 awk '{ print $1 + $2 }' | tail -n 1)
 		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after" "$src_ms"

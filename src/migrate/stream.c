@@ -61,6 +61,11 @@ static void flush(struct mig_stream *w)
 	w->len = 0;
 }
 
+void mig_flush(struct mig_stream *w)
+{
+	flush(w);
+}
+
 void mig_put(struct mig_stream *w, const void *data, size_t len)
 {
 	const uint8_t *p = data;

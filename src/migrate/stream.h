@@ -58,6 +58,8 @@ void mig_put(struct mig_stream *w, const void *data, size_t len);
 void mig_put_stable(struct mig_stream *w, const void *data, size_t len);
 void mig_put_u32(struct mig_stream *w, uint32_t v);
 void mig_put_u64(struct mig_stream *w, uint64_t v);
+/* What is buffered, to the descriptor now. */
+void mig_flush(struct mig_stream *w);
 /* Writes the magic and version. */
 void mig_put_header(struct mig_stream *w);
 /* A section header; its payload follows with mig_put. */

@@ -5,7 +5,9 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <unistd.h>
 
 /* "HOST:PORT" (the last colon splits) into getaddrinfo's results. */
@@ -70,4 +72,11 @@ int mig_listen_tcp(const char *host_port, char *err, int err_len)
 		snprintf(err, err_len, "tcp:%s: %s", host_port, strerror(e));
 	freeaddrinfo(res);
 	return fd;
+}
+
+unsigned mig_tcp_unsent_bytes(int fd)
+{
+	int n = 0;
+
+	return ioctl(fd, SIOCOUTQ, &n) < 0 || n < 0 ? 0 : (unsigned)n;
 }

@@ -11,4 +11,8 @@ int mig_connect_tcp(const char *host_port, char *err, int err_len);
 /* The destination's: a listening socket (bind errors show at start), or -1. */
 int mig_listen_tcp(const char *host_port, char *err, int err_len);
 
+/* Bytes written to a TCP socket that the peer has not acknowledged yet
+ * (SIOCOUTQ); 0 where that cannot be told. */
+unsigned mig_tcp_unsent_bytes(int fd);
+
 #endif
