@@ -24,7 +24,7 @@
 . /lab/lib.sh
 RUNS=${RUNS:-3}    # (L1 has no way to be told: set here)
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
- -m 512M -smp 2 -nographic -no-reboot -nic user,model=virtio-net-pci"
+ -m 512M -smp 2 -nographic -no-reboot -netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile="
 
 # qmp SOCK COMMAND-JSON: one command after the handshake; its reply
 qmp() {
