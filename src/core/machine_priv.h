@@ -61,6 +61,8 @@ struct machine {
 		_Atomic bool connected, done;
 		int result;
 		char err[300];
+		uint64_t t_read_ms;     /* monotonic: the stream's last byte read */
+		uint64_t apply_ms;      /* its state into KVM and the devices */
 	} incoming;
 	struct mig_params params;       /* migrate-set-parameters */
 	struct precopy precopy; /* live migration (tcp:) */

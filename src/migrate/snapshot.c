@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "core/clock_now.h"
 #include "core/le_bytes.h"
 #include "core/vcpu.h"
 #include "core/vm.h"
@@ -461,8 +462,9 @@ static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
 	return 0;
 }
 
-int snapshot_load(struct vm *vm, int fd, char *err, int err_len)
+int snapshot_load(struct vm *vm, int fd, uint64_t *apply_ms, char *err, int err_len)
 {
+	uint64_t t_apply;
 	static struct mig_stream r;
 	struct loaded *l = calloc(1, sizeof(*l));
 	int res = -1;
@@ -503,7 +505,9 @@ int snapshot_load(struct vm *vm, int fd, char *err, int err_len)
 		if (s < 0)
 			goto out;
 	}
+	t_apply = monotonic_ms();
 	res = apply(vm, l, err, err_len);
+	*apply_ms = monotonic_ms() - t_apply;
 out:
 	loaded_free(l);
 	return res;

@@ -24,7 +24,7 @@ struct snapshot_stats {
 /* Returns 0, or -1 with err. zstd_level 0: RAM uncompressed. */
 int snapshot_save(struct vm *vm, int fd, int zstd_level, struct snapshot_stats *st, char *err,
 		  int err_len);
-int snapshot_load(struct vm *vm, int fd, char *err, int err_len);
+int snapshot_load(struct vm *vm, int fd, uint64_t *apply_ms, char *err, int err_len);
 
 /* The parts, for live migration (precopy.c): header and configuration;
  * (pages: ram_pages.h); the final state once the vCPUs stopped (clock,
