@@ -1,9 +1,12 @@
+# lab: manual
 # lab: alone
-# (In an L1 of its own: three 512 MiB guests at once. Back in make check
-# on 2026-11-22, session 7: of its failures that day, the ones not the
-# lab's own (L1's GS-base panic, L2 triple faults) were the test's: the
-# guest's poweroff took its disk down under the still-writing loop, and
-# the stream's sender was gone at the end. Both mended.)
+# (Run by name, in an L1 of its own: make lab SCENARIOS=migrate. Manual
+# again on 2026-11-22, session 7: run by name it passed whenever its L1
+# lived (its own failures that day were the test's and are mended: the
+# guest's poweroff took its disk down under the still-writing loop, the
+# stream's sender was gone at the end), but in a fresh-clone make check
+# it lost all 8 attempts to the lab: L1's GS-base panic or wedge 5 times,
+# an L2 triple fault early in the guest's boot 3 times. See docs/lab.md.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under a
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
 # writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
