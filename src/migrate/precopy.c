@@ -188,6 +188,8 @@ static int switchover(struct run *r, bool *paused)
 	unsigned queued_kib = drain(r);
 	uint64_t t_pause = monotonic_ms(), t_pages, t_state, bytes0;
 
+	if (atomic_load(&pc->cancel))           /* (it may have come during the drain) */
+		return fail(pc, "cancelled");
 	vm_pause(pc->vm, false);
 	*paused = true;
 	throttle_end(&pc->throttle);
