@@ -515,7 +515,8 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
-	.stats = api_stats, .clock = api_clock, .serial = api_serial, .balloon = api_balloon, .migrate = api_migrate,
+	.stats = api_stats, .clock = api_clock, .serial = api_serial, .balloon = api_balloon,
+	.migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
 	.migrate_set_parameters = api_migrate_set_parameters,
 	.query_migrate_parameters = api_query_migrate_parameters,

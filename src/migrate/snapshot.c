@@ -464,10 +464,12 @@ static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
 
 int snapshot_load(struct vm *vm, int fd, uint64_t *apply_ms, char *err, int err_len)
 {
-	uint64_t t_apply;
 	static struct mig_stream r;
 	struct loaded *l = calloc(1, sizeof(*l));
+	uint64_t t_apply;
 	int res = -1;
+
+	*apply_ms = 0;
 
 	if (!l)
 		return snprintf(err, err_len, "out of memory"), -1;

@@ -54,16 +54,11 @@ static void write_all(struct mig_stream *w, const uint8_t *p, size_t len)
 	}
 }
 
-static void flush(struct mig_stream *w)
+void mig_flush(struct mig_stream *w)
 {
 	rate_limit(w, w->len);
 	write_all(w, w->buf, w->len);
 	w->len = 0;
-}
-
-void mig_flush(struct mig_stream *w)
-{
-	flush(w);
 }
 
 void mig_put(struct mig_stream *w, const void *data, size_t len)
@@ -82,7 +77,7 @@ void mig_put(struct mig_stream *w, const void *data, size_t len)
 		p += n;
 		len -= n;
 		if (w->len == sizeof(w->buf))
-			flush(w);
+			mig_flush(w);
 	}
 }
 
@@ -95,7 +90,7 @@ void mig_put_stable(struct mig_stream *w, const void *data, size_t len)
 		return;
 	}
 	/* big and not changing: straight from the caller's bytes */
-	flush(w);
+	mig_flush(w);
 	w->bytes += len;
 	XXH64_update(&w->sum, p, len);
 	rate_limit(w, len);
@@ -140,7 +135,7 @@ int mig_put_end(struct mig_stream *w)
 	mig_put_section(w, MIG_SEC_END, 0, 1, 8);
 	sum = XXH64_digest(&w->sum);
 	mig_put_u64(w, sum);
-	flush(w);
+	mig_flush(w);
 	return w->error;
 }
 
