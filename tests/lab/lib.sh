@@ -82,6 +82,12 @@ kvm_offset() {
 serial_state() {
 	timeout 30 $MERIDIAN ctl $1 x-meridian-query-serial 2>&1 | tr -d ' \n'; echo
 }
+# vcpu_exits SOCK: each vCPU's exit count (KVM's statistics), in order,
+# space-separated
+vcpu_exits() {
+	$MERIDIAN ctl $1 query-stats '{"target":"vcpu"}' 2>&1 | tr -d ' \n' |
+		grep -o '"name":"exits","value":[0-9]*' | sed 's/.*://' | tr '\n' ' '
+}
 # stable_bits: each vCPU's PVCLOCK_TSC_STABLE_BIT in the last kvm_offset's
 # reading ("true false ...")
 stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }

@@ -46,11 +46,6 @@ net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
 }
-# vcpu_exits SOCK: each vCPU's exit count (KVM's statistics)
-vcpu_exits() {
-	$MERIDIAN ctl $1 query-stats '{"target":"vcpu"}' 2>&1 | tr -d ' \n' |
-		grep -o '"name":"exits","value":[0-9]*' | sed 's/.*://' | tr '\n' ' '
-}
 # stalled SOCK RAW WHAT: the guest behind SOCK went quiet: its console's
 # last lines, its serial port's state twice, 3 s apart (the first look
 # takes the vCPUs out of KVM_RUN for a moment), and FAIL

@@ -52,7 +52,7 @@ ctl no-such-command > /tmp/c.out 2> /tmp/c.err && fail "ctl: an unknown command 
 expect /tmp/c.err '^meridian: ctl: CommandNotFound: The command no-such-command has not been found$' "ctl: a QMP error is status 1 with its class"
 ctl query-balloon 2> /tmp/c.err && fail "query-balloon without a balloon returned 0"
 expect /tmp/c.err 'DeviceNotActive' "query-balloon without a balloon: DeviceNotActive"
-exits() { ctl query-stats '{"target":"vcpu"}' | tr -d ' \n' | grep -o '{"name":"exits","value":[0-9]*}' | head -n1 | grep -o '[0-9]*}' | tr -d '}'; }
+exits() { vcpu_exits $SOCK | cut -d' ' -f1; }      # vCPU 0's
 e1=$(exits); sleep 2; e2=$(exits)
 [ -n "$e1" ] && [ "${e2:-0}" -gt "$e1" ] || fail "vCPU 0 exits did not move: $e1 -> $e2"
 ok "query-stats: vCPU 0 exits moved from $e1 to $e2 in 2 s"
