@@ -235,9 +235,34 @@ static bool handle_exit(struct vcpu *vcpu)
 	}
 }
 
+/* KVM finishes an exit to the VMM (an IN's value into RAX, RIP past an
+ * OUT or an MMIO access) only on the next KVM_RUN. A vCPU saved before
+ * that would run the instruction again after a restore: an OUT twice, or
+ * the UART's IIR read twice, which acknowledges twice and loses an
+ * interrupt. So before parking: KVM_RUN with immediate_exit, which
+ * completes the exit and returns EINTR without running guest code. (A
+ * string instruction can exit again on the way; that exit is handled.) */
+static bool complete_exit(struct vcpu *vcpu)
+{
+	for (;;) {
+		vcpu->run->immediate_exit = 1;
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
+			vcpu->run->immediate_exit = 0;
+			if (errno == EINTR || errno == EAGAIN)
+				return true;
+			log_error("vCPU %u: KVM_RUN: %s", vcpu->index, strerror(errno));
+			vm_request_stop(vcpu->vm, VM_FATAL);
+			return false;
+		}
+		if (!handle_exit(vcpu))
+			return false;
+	}
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
+	bool exit_open = false;         /* an exit handled, not yet completed by KVM */
 	char name[16];
 
 	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
@@ -245,6 +270,9 @@ static void *vcpu_thread(void *arg)
 	atomic_store(&vcpu->tid, (int)gettid());
 	while (atomic_load(&vcpu->vm->stop_reason) == VM_RUNNING) {
 		if (atomic_load(&vcpu->vm->pause_requested)) {
+			if (exit_open && !complete_exit(vcpu))
+				break;
+			exit_open = false;
 			vm_park_vcpu(vcpu->vm);
 			vcpu->run->immediate_exit = 0;  /* the kick that parked us is spent */
 			continue;
@@ -260,6 +288,7 @@ static void *vcpu_thread(void *arg)
 			if (errno == EINTR || errno == EAGAIN) {
 				/* kicked: the kick is spent; the flags say why */
 				vcpu->run->immediate_exit = 0;
+				exit_open = false;
 				continue;
 			}
 			log_error("vCPU %u: KVM_RUN: %s", vcpu->index, strerror(errno));
@@ -268,6 +297,7 @@ static void *vcpu_thread(void *arg)
 		}
 		if (!handle_exit(vcpu))
 			break;
+		exit_open = true;
 	}
 	return NULL;
 }

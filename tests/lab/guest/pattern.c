@@ -31,6 +31,14 @@
  *   L2-DISK ok pass=N | MISMATCH blocks=N pass=N
  * Across a migration the writes in flight at the switchover must land
  * exactly once: the expected stamps live in guest memory, which moved.
+ * "pattern pio" writes "L2-SEQ abc...z" lines to /dev/kmsg, forever: the
+ * kernel's console driver puts each byte out on the serial port with its
+ * own IN and OUT (polled), an exit each, so a save nearly always lands
+ * between an exit and the instruction's completion. A byte doubled or
+ * lost across a snapshot shows as a broken line (the snapshot_pio
+ * scenario). (Not the port from user space with ioperm: this lab's TCG
+ * refuses a user's port I/O once a restore has loaded the task register
+ * as busy, which KVM reports and real CPUs hold; see docs/lab.md.)
  * "pattern hog MIB SECONDS" touches MIB MiB, holds them SECONDS, frees
  * them (L2-HOG held mib=N, then L2-HOG done): the balloon scenario. */
 #define _GNU_SOURCE
@@ -311,6 +319,22 @@ static int gap(const char *src, const char *dst, const char *stop)
 	return 0;
 }
 
+static _Noreturn void pio(void)
+{
+	static const char line[] = "L2-SEQ abcdefghijklmnopqrstuvwxyz\n";
+	int fd = open("/dev/kmsg", O_WRONLY);
+
+	if (fd < 0) {
+		printf("L2-PIO cannot open /dev/kmsg\n");
+		exit(1);
+	}
+	for (;;)
+		if (write(fd, line, sizeof(line) - 1) < 0) {
+			printf("L2-PIO write to /dev/kmsg failed\n");
+			exit(1);
+		}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 4 && !strcmp(argv[1], "gap"))
@@ -325,6 +349,8 @@ int main(int argc, char **argv)
 		return offset(argv[2], false);
 	if (argc > 2 && !strcmp(argv[1], "offsets"))
 		return offset(argv[2], true);
+	if (argc > 1 && !strcmp(argv[1], "pio"))
+		pio();
 	if (argc > 2 && !strcmp(argv[1], "disk"))
 		disk(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "hog")) {
