@@ -150,11 +150,12 @@ static void add_stat(void *ctx, const char *name, const uint64_t *values, unsign
 	json_object_array_add(stats, s);
 }
 
-/* {"provider": "kvm", ["qom-path": ...,] "stats": [...]} for one fd */
-static struct json_object *stats_of(int fd, const char *qom, struct qmp_error *err)
+/* {"provider": "kvm", ["qom-path": ...,] "stats": [...]} from one
+ * statistics fd (or -errno: it could not be opened) */
+static struct json_object *stats_of(int stats_fd, const char *qom, struct qmp_error *err)
 {
 	struct json_object *o = json_object_new_object(), *stats = json_object_new_array();
-	int r = kvm_stats_foreach(fd, add_stat, stats);
+	int r = stats_fd < 0 ? stats_fd : kvm_stats_foreach(stats_fd, add_stat, stats);
 
 	if (r) {
 		json_object_put(o);
@@ -178,7 +179,11 @@ static struct json_object *api_stats(struct qmp_target *t, const char *target,
 	char qom[64];
 
 	if (!strcmp(target, "vm")) {
-		one = stats_of(m->vm.fd, NULL, err);
+		int fd = kvm_stats_open(m->vm.fd);
+
+		one = stats_of(fd, NULL, err);
+		if (fd >= 0)
+			close(fd);
 		if (!one)
 			goto fail;
 		json_object_array_add(list, one);
@@ -186,7 +191,7 @@ static struct json_object *api_stats(struct qmp_target *t, const char *target,
 	}
 	for (unsigned i = 0; i < m->vm.nr_vcpus; i++) {
 		qom_path(qom, sizeof(qom), i);
-		one = stats_of(m->vm.vcpus[i].fd, qom, err);
+		one = stats_of(m->vm.vcpus[i].stats_fd, qom, err);
 		if (!one)
 			goto fail;
 		json_object_array_add(list, one);

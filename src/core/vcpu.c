@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "cpu/cpuid_topology.h"
+#include "kvm/kvm_stats.h"
 #include "migrate/throttle.h"
 
 #define SIG_VCPU_KICK SIGUSR1
@@ -74,9 +75,11 @@ int vcpu_create(struct vcpu *vcpu, struct vm *vm, unsigned index,
 	memset(vcpu, 0, sizeof(*vcpu));
 	vcpu->vm = vm;
 	vcpu->index = index;
+	vcpu->stats_fd = -ENOENT;
 	vcpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, (unsigned long)index);
 	if (vcpu->fd < 0)
 		return -errno;
+	vcpu->stats_fd = kvm_stats_open(vcpu->fd);     /* a host without them: no query-stats */
 	mmap_bytes = ioctl(vm->env->host->fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (mmap_bytes < 0)
 		return -errno;
@@ -332,6 +335,9 @@ void vcpu_destroy(struct vcpu *vcpu)
 {
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_bytes);
+	if (vcpu->stats_fd >= 0)
+		close(vcpu->stats_fd);
+	vcpu->stats_fd = -ENOENT;
 	if (vcpu->fd > 0)
 		close(vcpu->fd);
 	vcpu->run = NULL;

@@ -15,6 +15,7 @@ struct vcpu {
 	struct vm *vm;
 	unsigned index;
 	int fd;
+	int stats_fd;                   /* KVM's statistics (query-stats), or -errno */
 	struct kvm_run *run;
 	size_t run_bytes;
 	pthread_t thread;

@@ -16,16 +16,21 @@ static int read_at(int fd, void *buf, size_t len, off_t off)
 	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
 }
 
-int kvm_stats_foreach(int obj_fd, kvm_stat_fn fn, void *ctx)
+int kvm_stats_open(int obj_fd)
+{
+	int fd = ioctl(obj_fd, KVM_GET_STATS_FD, NULL);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int kvm_stats_foreach(int fd, kvm_stat_fn fn, void *ctx)
 {
 	struct kvm_stats_header h;
 	struct kvm_stats_desc *d = NULL;
 	uint64_t *values = NULL;
 	size_t desc_bytes;
-	int fd = ioctl(obj_fd, KVM_GET_STATS_FD, NULL), err;
+	int err;
 
-	if (fd < 0)
-		return -errno;
 	err = read_at(fd, &h, sizeof(h), 0);
 	if (err)
 		goto out;
@@ -47,6 +52,5 @@ int kvm_stats_foreach(int obj_fd, kvm_stat_fn fn, void *ctx)
 out:
 	free(d);
 	free(values);
-	close(fd);
 	return err;
 }
