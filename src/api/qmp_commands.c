@@ -148,6 +148,14 @@ static struct json_object *query_serial(struct qmp_target *t, struct json_object
 	return t->ops->serial(t, e);
 }
 
+static struct json_object *query_vcpus(struct qmp_target *t, struct json_object *a,
+				       struct qmp_error *e)
+{
+	if (!t->ops->vcpus)
+		return fail(e, QMP_GENERIC_ERROR, "no vCPUs here");
+	return t->ops->vcpus(t, e);
+}
+
 static struct json_object *migrate(struct qmp_target *t, struct json_object *a,
 				   struct qmp_error *e)
 {
@@ -249,6 +257,7 @@ static const struct command commands[] = {
 	{ "query-stats", stats_params, query_stats },
 	{ "x-meridian-query-clock", NULL, query_clock },
 	{ "x-meridian-query-serial", NULL, query_serial },
+	{ "x-meridian-query-vcpus", NULL, query_vcpus },
 	{ "migrate", migrate_params, migrate },
 	{ "query-migrate", NULL, query_migrate },
 	{ "migrate_cancel", NULL, migrate_cancel },

@@ -35,6 +35,7 @@ struct qmp_target_ops {
 	struct json_object *(*stats)(struct qmp_target *t, const char *target, struct qmp_error *err);
 	struct json_object *(*clock)(struct qmp_target *t, struct qmp_error *err);
 	struct json_object *(*serial)(struct qmp_target *t, struct qmp_error *err);
+	struct json_object *(*vcpus)(struct qmp_target *t, struct qmp_error *err);
 	struct json_object *(*balloon)(struct qmp_target *t, long long *target_bytes,
 				       struct qmp_error *err);
 	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);

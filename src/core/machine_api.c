@@ -14,6 +14,7 @@
 #include "core/machine_priv.h"
 #include "core/vcpu.h"
 #include "kvm/kvm_clock.h"
+#include "core/vcpu_view.h"
 #include "kvm/kvm_stats.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
@@ -409,6 +410,23 @@ static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *er
 	return o;
 }
 
+/* --- x-meridian-query-vcpus --- */
+
+static struct json_object *api_vcpus(struct qmp_target *t, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	struct json_object *vcpus = json_object_new_array();
+
+	/* read with the vCPUs out of KVM_RUN, for a moment */
+	if (!m->paused)
+		vm_pause(&m->vm, false);
+	for (unsigned i = 0; i < m->vm.nr_vcpus; i++)
+		json_object_array_add(vcpus, vcpu_view_json(m->vm.vcpus[i].fd, i));
+	if (!m->paused)
+		vm_resume(&m->vm);
+	return vcpus;
+}
+
 /* --- the balloon --- */
 
 static uint64_t balloon_actual_bytes(struct machine *m)
@@ -520,7 +538,8 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
-	.stats = api_stats, .clock = api_clock, .serial = api_serial, .balloon = api_balloon,
+	.stats = api_stats, .clock = api_clock, .serial = api_serial, .vcpus = api_vcpus,
+	.balloon = api_balloon,
 	.migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
 	.migrate_set_parameters = api_migrate_set_parameters,

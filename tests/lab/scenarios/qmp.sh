@@ -16,11 +16,7 @@ rm -f $SOCK
 timeout 240 $MERIDIAN run -k $KERNEL -i $INITRD -c 2 --api $SOCK -a "$BASE act=qmp" \
 	< /dev/null > $OUT.raw 2>&1 &
 pid=$!
-seen $OUT.raw L2-QMP-READY 120 || {
-	tr -d '\r' < $OUT.raw | tail -n 30
-	echo "serial: $(serial_state $SOCK)"; sleep 3; echo "serial: $(serial_state $SOCK)"
-	fail "the guest never got ready"
-}
+seen $OUT.raw L2-QMP-READY 120 || stalled $SOCK $OUT.raw "the guest never got ready"
 [ "$(stat -c %a $SOCK)" = 600 ] || fail "socket mode $(stat -c %a $SOCK), not 600"
 ok "the socket is mode 0600"
 # a client that only listens: the events (its output does not hold ours open)
@@ -73,6 +69,15 @@ expect /tmp/serial.out '"tx-bytes":[1-9]' "the UART counted the guest's output"
 expect /tmp/serial.out '"ier":(1|3|5|7|9|11|13|15),' "the guest's driver enabled receive interrupts"
 expect /tmp/serial.out '"pin":4,"vector":[1-9][0-9]*,"masked":false,"trigger":"edge"' "IRQ 4: an unmasked edge-triggered IOAPIC pin with a vector"
 expect /tmp/serial.out '"lapic-irr":(true|false),"lapic-isr":(true|false)' "each vCPU's APIC bits for it"
+# each vCPU as Linux runs it: the local APIC on, its timer armed, a
+# kernel or user RIP, running or idle (halted)
+ctl x-meridian-query-vcpus | tr -d ' \n' > /tmp/vcpus.out || fail "x-meridian-query-vcpus"
+cat /tmp/vcpus.out; echo
+expect /tmp/vcpus.out '"cpu-index":1,"rip":"0x[0-9a-f]+"' "vCPU 1's RIP"
+expect /tmp/vcpus.out '"cpl":(0|3),"cr0":"0x8[0-9a-f]*"' "a privilege level, paging on"
+expect /tmp/vcpus.out '"mp-state":"(runnable|halted)"' "an MP state"
+expect /tmp/vcpus.out '"enabled":true,"irr-highest":-?[0-9]+,"isr-highest":-?[0-9]+,"timer-vector":[1-9][0-9]*,"timer-masked":false' "the guest's APIC on, its timer unmasked"
+[ "$(grep -o '"enabled":true' /tmp/vcpus.out | wc -l)" = 2 ] || fail "not both APICs on"
 
 # --- stop for 5 s, then cont: the guest's clock runs on, no lockup reports
 before=$(tick)

@@ -1,0 +1,13 @@
+/* What a vCPU is doing, for an operator whose guest went quiet: where it
+ * runs (RIP, privilege, interrupts on or off), what is pending for it
+ * (events, the local APIC's highest IRR and ISR vectors) and its timer.
+ * Read with the vCPU out of KVM_RUN; reading changes nothing. */
+#ifndef MERIDIAN_VCPU_VIEW_H
+#define MERIDIAN_VCPU_VIEW_H
+
+struct json_object;
+
+/* x-meridian-query-vcpus' entry for the vCPU behind vcpu_fd. */
+struct json_object *vcpu_view_json(int vcpu_fd, unsigned index);
+
+#endif
