@@ -88,6 +88,34 @@ vcpu_exits() {
 	$MERIDIAN ctl $1 query-stats '{"target":"vcpu"}' 2>&1 | tr -d ' \n' |
 		grep -o '"name":"exits","value":[0-9]*' | sed 's/.*://' | tr '\n' ' '
 }
+# vcpu_stats SOCK: the vCPUs' single-valued KVM statistics, one "name
+# value" line each, vCPU after vCPU
+vcpu_stats() {
+	$MERIDIAN ctl $1 query-stats '{"target":"vcpu"}' 2>&1 | tr -d ' \n' |
+		grep -o '"name":"[a-z_0-9]*","value":[0-9]*' | sed 's/"name":"\([^"]*\)","value":/\1 /'
+}
+# stalled SOCK RAW WHAT: the guest behind SOCK went quiet: its console's
+# last lines, its serial port's state, its clock and its vCPUs (where
+# they run, what is pending, the APIC timer), twice, 3 s apart
+# (the first look takes the vCPUs out of KVM_RUN for a moment), the KVM
+# statistics that moved in between (exits moving: the vCPUs run; which
+# ones say what the guest does), and FAIL
+stalled() {
+	tr -d '\r' < $2 | grep -v '^L2-RT' | tail -n 30
+	echo "last clock line: $(tr -d '\r' < $2 | grep '^L2-RT' | tail -n 1)"
+	vcpu_stats $1 > /tmp/stalled.1
+	for look in 1 2; do
+		[ $look = 1 ] || sleep 3
+		echo "serial: $(serial_state $1)"
+		echo "clock: $(timeout 30 $MERIDIAN ctl $1 x-meridian-query-clock 2>&1 | tr -d ' \n')"
+		echo "vCPUs: $(timeout 30 $MERIDIAN ctl $1 x-meridian-query-vcpus 2>&1 | tr -d ' \n')"
+	done
+	vcpu_stats $1 > /tmp/stalled.2
+	echo "vCPU statistics that moved in those 3 s: $(paste -d' ' /tmp/stalled.1 /tmp/stalled.2 |
+		awk '$2 != $4 { printf "%s +%d, ", $1, $4 - $2 }')"
+	echo "lines since: $(tr -d '\r' < $2 | tail -n 3 | tr '\n' '|')"
+	fail "$3"
+}
 # stable_bits: each vCPU's PVCLOCK_TSC_STABLE_BIT in the last kvm_offset's
 # reading ("true false ...")
 stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }

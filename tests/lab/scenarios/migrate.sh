@@ -46,20 +46,6 @@ net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
 }
-# stalled SOCK RAW WHAT: the guest behind SOCK went quiet: its console's
-# last lines, its serial port's state twice, 3 s apart (the first look
-# takes the vCPUs out of KVM_RUN for a moment), and FAIL
-stalled() {
-	tr -d '\r' < $2 | grep -v '^L2-RT' | tail -n 30
-	echo "last clock line: $(tr -d '\r' < $2 | grep '^L2-RT' | tail -n 1)"
-	echo "serial: $(serial_state $1)"
-	echo "vCPU exits: $(vcpu_exits $1)"
-	sleep 3
-	echo "serial: $(serial_state $1)"
-	echo "vCPU exits: $(vcpu_exits $1) (moving: the vCPUs run; still: the guest is stuck)"
-	echo "lines since: $(tr -d '\r' < $2 | tail -n 3 | tr '\n' '|')"
-	fail "$3"
-}
 # offsets RAW: the guest's realtime minus L1's, seen two ways, each
 # "median p90 ticks": by UDP (pattern udptick, over vhost-net) and on
 # the console (pattern offsets)
