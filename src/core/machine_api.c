@@ -388,8 +388,9 @@ static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *er
 
 	json_object_object_add(o, "uart", uart_json(&m->vm.uart));
 	json_object_object_add(o, "ioapic-pin", ioapic_pin_json(m->vm.fd, UART_COM1_IRQ, &vector));
-	/* the local APICs are read with the vCPUs out of KVM_RUN, for a moment */
-	if (!m->paused)
+	/* the local APICs are read with the vCPUs out of KVM_RUN, for a moment
+	 * (a pin without a vector: nothing to read, and no pause) */
+	if (vector && !m->paused)
 		vm_pause(&m->vm, false);
 	for (unsigned i = 0; vector && i < m->vm.nr_vcpus; i++) {
 		struct json_object *one = json_object_new_object();
@@ -404,7 +405,7 @@ static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *er
 		}
 		json_object_array_add(vcpus, one);
 	}
-	if (!m->paused)
+	if (vector && !m->paused)
 		vm_resume(&m->vm);
 	json_object_object_add(o, "vcpus", vcpus);
 	return o;
