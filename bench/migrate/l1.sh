@@ -57,9 +57,8 @@ result() {
 }
 step() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) * 1000 }'; }
 
-# offsets CONSOLE: the guest's realtime minus L1's, medians over 60
-# ticks: by UDP, then on CONSOLE
-offsets() { echo "$(/lab/bin/pattern udpoffsets 5010 | cut -d' ' -f1) $(offset $1)"; }
+# offsets CONSOLE: clock_offsets' two medians (by UDP, on CONSOLE)
+offsets() { clock_offsets $1 | cut -d' ' -f1,4; }
 
 # watch_gap / end_gap: the longest pause between ticks on either console
 watch_gap() {

@@ -66,6 +66,10 @@ wait_for() {
 # it, the same before and after); rounds FILE: how many times the pattern
 # verified.
 offset() { /lab/bin/pattern offset $1; }
+# clock_offsets RAW: the guest's realtime minus L1's, seen two ways, each
+# "median p90 ticks": by UDP (pattern udptick to L1's port 5010, the
+# steadier path) and on the console RAW (pattern offsets)
+clock_offsets() { echo "$(/lab/bin/pattern udpoffsets 5010) $(/lab/bin/pattern offsets $1)"; }
 # kvm_offset SOCK: meridian's own view, exact: KVM_GET_CLOCK's kvmclock
 # minus its host realtime (x-meridian-query-clock), in ms. Across a
 # migration it must not move: the guest's clocks derive from kvmclock.

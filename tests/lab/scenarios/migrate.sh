@@ -46,13 +46,7 @@ net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
 alive() {
 	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
 }
-# offsets RAW: the guest's realtime minus L1's, seen two ways, each
-# "median p90 ticks": by UDP (pattern udptick, over vhost-net) and on
-# the console (pattern offsets)
-offsets() {
-	echo "$(/lab/bin/pattern udpoffsets 5010) $(/lab/bin/pattern offsets $1)"
-}
-# check_step BEFORE AFTER WHAT (each from offsets): the clock step in ms.
+# check_step BEFORE AFTER WHAT (each from clock_offsets): the clock step in ms.
 # By UDP the issue's bound, 2 ms. On the console only a sanity bound of
 # 25 ms: every byte there is an exit to meridian, and in this lab its
 # delay moves by several ms between processes under load (-9.9 to +10.8
@@ -181,7 +175,7 @@ ctl1 migrate-set-parameters '{"compression": "zstd", "downtime-limit": 200}' > /
 	fail "compression zstd"
 ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "auto-converge", "state": true}]}' \
 	> /dev/null || fail "auto-converge"
-before=$(offsets /tmp/src.raw)
+before=$(clock_offsets /tmp/src.raw)
 kb=$(kvm_offset $S1); sb=$(stable_bits)
 ctl1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
 migration_end $S1 > /dev/null
@@ -193,7 +187,7 @@ echo "figures: $(grep -E '"(transferred|normal|duplicate|downtime|dirty-sync-cou
 ctl1 query-status | grep -q '"status": "postmigrate"' || fail "the source is not postmigrate"
 ok "the source stays stopped (postmigrate)"
 arrived $dst /tmp/dst.raw "the destination" $S2
-after=$(offsets /tmp/dst.raw)
+after=$(clock_offsets /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
 check_kvmclock "$kb" "$(kvm_offset $S2)" "migration 1"
@@ -211,7 +205,7 @@ n=$(rounds /tmp/dst.raw); i=0
 while [ "$(rounds /tmp/dst.raw)" -le "$n" ]; do
 	i=$((i + 1)); [ $i -lt 300 ] || fail "no pattern round on the destination"; sleep 0.2
 done
-before=$(offsets /tmp/dst.raw)
+before=$(clock_offsets /tmp/dst.raw)
 kb=$(kvm_offset $S2); sb=$(stable_bits)
 $MERIDIAN ctl $S2 migrate '{"uri": "tcp:127.0.0.1:4447"}' > /dev/null || fail "migrate (3)"
 migration_end $S2 > /dev/null
@@ -219,7 +213,7 @@ expect /tmp/qm.out '"status": "completed"' "second hop: completed"
 expect /tmp/qm.out '"dirty-tracking": "dirty-log-clear"' "tracked with KVM's bitmap and chunked clears"
 echo "figures: $(grep -E '"(transferred|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
 arrived $dst2 /tmp/dst2.raw "the third process" $S3
-after=$(offsets /tmp/dst2.raw)
+after=$(clock_offsets /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 alive $dst2 /tmp/dst2.raw "the third process is gone"
 check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2"
