@@ -62,33 +62,43 @@ static void add_error(struct json_object *o, const char *what)
 	json_object_object_add(o, "error", json_object_new_string(s));
 }
 
+struct json_object *vcpu_view_lapic(const struct kvm_lapic_state *l, bool has_deadline,
+				    uint64_t tsc_deadline)
+{
+	static const char *const timer_modes[] = { "one-shot", "periodic", "tsc-deadline", "reserved" };
+	struct json_object *a = json_object_new_object();
+	uint32_t lvtt = apic_reg(l, APIC_LVTT);
+
+	json_object_object_add(a, "tpr", json_object_new_int((int)apic_reg(l, APIC_TPR)));
+	json_object_object_add(a, "ppr", json_object_new_int((int)apic_reg(l, APIC_PPR)));
+	json_object_object_add(a, "enabled", json_object_new_boolean(apic_reg(l, APIC_SVR) >> 8 & 1));
+	json_object_object_add(a, "irr-highest", json_object_new_int(apic_highest(l, APIC_IRR)));
+	json_object_object_add(a, "isr-highest", json_object_new_int(apic_highest(l, APIC_ISR)));
+	json_object_object_add(a, "timer-vector", json_object_new_int((int)(lvtt & 0xff)));
+	json_object_object_add(a, "timer-masked", json_object_new_boolean(lvtt >> 16 & 1));
+	json_object_object_add(a, "timer-mode", json_object_new_string(timer_modes[lvtt >> 17 & 3]));
+	json_object_object_add(a, "timer-initial-count", json_u64(apic_reg(l, APIC_TMICT)));
+	json_object_object_add(a, "timer-current-count", json_u64(apic_reg(l, APIC_TMCCT)));
+	if (has_deadline)
+		json_object_object_add(a, "tsc-deadline", json_u64(tsc_deadline));
+	return a;
+}
+
 static void add_lapic(struct json_object *o, int fd)
 {
-	struct json_object *a = json_object_new_object();
 	struct kvm_lapic_state l;
-	uint64_t deadline;
-	uint32_t lvtt;
+	uint64_t deadline = 0;
+	bool has_deadline;
 
 	if (ioctl(fd, KVM_GET_LAPIC, &l) < 0) {
+		struct json_object *a = json_object_new_object();
+
 		add_error(a, "KVM_GET_LAPIC");
 		json_object_object_add(o, "lapic", a);
 		return;
 	}
-	lvtt = apic_reg(&l, APIC_LVTT);
-	json_object_object_add(a, "tpr", json_object_new_int((int)apic_reg(&l, APIC_TPR)));
-	json_object_object_add(a, "ppr", json_object_new_int((int)apic_reg(&l, APIC_PPR)));
-	json_object_object_add(a, "enabled", json_object_new_boolean(apic_reg(&l, APIC_SVR) >> 8 & 1));
-	json_object_object_add(a, "irr-highest", json_object_new_int(apic_highest(&l, APIC_IRR)));
-	json_object_object_add(a, "isr-highest", json_object_new_int(apic_highest(&l, APIC_ISR)));
-	json_object_object_add(a, "timer-vector", json_object_new_int((int)(lvtt & 0xff)));
-	json_object_object_add(a, "timer-masked", json_object_new_boolean(lvtt >> 16 & 1));
-	json_object_object_add(a, "timer-mode", json_object_new_string(
-		(const char *[]){ "one-shot", "periodic", "tsc-deadline", "reserved" }[lvtt >> 17 & 3]));
-	json_object_object_add(a, "timer-initial-count", json_u64(apic_reg(&l, APIC_TMICT)));
-	json_object_object_add(a, "timer-current-count", json_u64(apic_reg(&l, APIC_TMCCT)));
-	if (kvm_vcpu_get_msr(fd, MSR_IA32_TSC_DEADLINE, &deadline) == 0)
-		json_object_object_add(a, "tsc-deadline", json_u64(deadline));
-	json_object_object_add(o, "lapic", a);
+	has_deadline = kvm_vcpu_get_msr(fd, MSR_IA32_TSC_DEADLINE, &deadline) == 0;
+	json_object_object_add(o, "lapic", vcpu_view_lapic(&l, has_deadline, deadline));
 }
 
 static void add_events(struct json_object *o, int fd)

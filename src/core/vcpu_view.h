@@ -5,9 +5,17 @@
 #ifndef MERIDIAN_VCPU_VIEW_H
 #define MERIDIAN_VCPU_VIEW_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kvm.h>
+
 struct json_object;
 
 /* x-meridian-query-vcpus' entry for the vCPU behind vcpu_fd. */
 struct json_object *vcpu_view_json(int vcpu_fd, unsigned index);
+/* Its "lapic" part, from a KVM_GET_LAPIC page and the TSC_DEADLINE MSR
+ * (has_deadline false: not read). */
+struct json_object *vcpu_view_lapic(const struct kvm_lapic_state *l, bool has_deadline,
+				    uint64_t tsc_deadline);
 
 #endif
