@@ -51,6 +51,12 @@ result() {
 	if [ "$(cat /tmp/gap.out)" = 0.0 ]; then
 		echo "BENCH-ERROR migrate $1 $2: no clock ticks seen on either console"; return
 	fi
+	# a completed migration takes time: 0 or nothing is a reading that failed
+	# (QEMU once said "completed" with a total time of 0; its median took it)
+	if [ "${3:-0}" -le 0 ]; then
+		echo "BENCH-ERROR migrate $1 $2: total time '$3': $(tr -d '\n' < /tmp/bqm.out | head -c 400)"
+		return
+	fi
 	set -- "$@" $6 $7       # $9-$12: (UDP, console) before, (UDP, console) after
 	[ -n "${12}" ] || { echo "BENCH-ERROR migrate $1 $2: no clock offsets ($6 / $7)"; return; }
 	echo "BENCH migrate $1 $2 $run $3 $4 $5 $(step $9 ${11}) $(cat /tmp/gap.out) $8 $(step ${10} ${12})"
