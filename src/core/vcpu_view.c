@@ -10,7 +10,6 @@
 #include "core/machine_priv.h"
 #include "kvm/kvm_clock.h"
 
-#define MSR_IA32_TSC_DEADLINE 0x6e0
 #define RFLAGS_IF (1u << 9)
 /* local APIC registers (offsets into KVM_GET_LAPIC's page) */
 #define APIC_TPR 0x80

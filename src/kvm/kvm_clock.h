@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 
 #define MSR_IA32_TSC              0x10
+#define MSR_IA32_TSC_DEADLINE     0x6e0
 #define MSR_KVM_WALL_CLOCK_NEW    0x4b564d00
 #define MSR_KVM_SYSTEM_TIME_NEW   0x4b564d01
 #define HV_X64_MSR_REFERENCE_TSC  0x40000021

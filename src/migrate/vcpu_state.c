@@ -11,7 +11,6 @@
 #include "core/le_bytes.h"
 #include "kvm/kvm_clock.h"
 
-#define MSR_IA32_TSC_DEADLINE 0x6e0
 #define KVM_XSAVE_BYTES 4096    /* struct kvm_xsave without KVM_CAP_XSAVE2 */
 
 enum part { P_REGS = 1, P_SREGS, P_XSAVE, P_XCRS, P_DEBUGREGS, P_LAPIC, P_EVENTS, P_MPSTATE,
