@@ -371,15 +371,6 @@ static struct json_object *ioapic_pin_json(int vm_fd, unsigned pin, unsigned *ve
 	return o;
 }
 
-/* vector's bit in a local APIC's 256-bit register at offset (IRR, ISR) */
-static bool apic_bit(const struct kvm_lapic_state *l, unsigned offset, unsigned vector)
-{
-	uint32_t word;
-
-	memcpy(&word, l->regs + offset + vector / 32 * 0x10, 4);
-	return word >> (vector % 32) & 1;
-}
-
 static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
@@ -398,10 +389,11 @@ static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *er
 
 		json_object_object_add(one, "cpu-index", json_object_new_int((int)i));
 		if (ioctl(m->vm.vcpus[i].fd, KVM_GET_LAPIC, &l) == 0) {
-			json_object_object_add(one, "lapic-irr",
-					       json_object_new_boolean(apic_bit(&l, 0x200, vector)));
-			json_object_object_add(one, "lapic-isr",
-					       json_object_new_boolean(apic_bit(&l, 0x100, vector)));
+			bool irr = vcpu_view_apic_bit(&l, APIC_IRR, vector);
+			bool isr = vcpu_view_apic_bit(&l, APIC_ISR, vector);
+
+			json_object_object_add(one, "lapic-irr", json_object_new_boolean(irr));
+			json_object_object_add(one, "lapic-isr", json_object_new_boolean(isr));
 		}
 		json_object_array_add(vcpus, one);
 	}

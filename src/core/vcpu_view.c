@@ -11,15 +11,6 @@
 #include "kvm/kvm_clock.h"
 
 #define RFLAGS_IF (1u << 9)
-/* local APIC registers (offsets into KVM_GET_LAPIC's page) */
-#define APIC_TPR 0x80
-#define APIC_PPR 0xa0
-#define APIC_SVR 0xf0
-#define APIC_ISR 0x100
-#define APIC_IRR 0x200
-#define APIC_LVTT 0x320
-#define APIC_TMICT 0x380
-#define APIC_TMCCT 0x390
 
 static const char *const mp_states[] = {
 	"runnable", "uninitialized", "init-received", "halted", "sipi-received", "stopped",
@@ -31,6 +22,11 @@ static uint32_t apic_reg(const struct kvm_lapic_state *l, unsigned offset)
 
 	memcpy(&v, l->regs + offset, 4);
 	return v;
+}
+
+bool vcpu_view_apic_bit(const struct kvm_lapic_state *l, unsigned offset, unsigned vector)
+{
+	return apic_reg(l, offset + vector / 32 * 0x10) >> (vector % 32) & 1;
 }
 
 /* The highest vector set in a 256-bit APIC register (IRR, ISR), or -1. */
@@ -128,8 +124,12 @@ struct json_object *vcpu_view_json(int fd, unsigned index)
 	uint64_t tsc;
 
 	json_object_object_add(o, "cpu-index", json_object_new_int((int)index));
-	if (ioctl(fd, KVM_GET_REGS, &r) < 0 || ioctl(fd, KVM_GET_SREGS, &s) < 0) {
+	if (ioctl(fd, KVM_GET_REGS, &r) < 0) {
 		add_error(o, "KVM_GET_REGS");
+		return o;
+	}
+	if (ioctl(fd, KVM_GET_SREGS, &s) < 0) {
+		add_error(o, "KVM_GET_SREGS");
 		return o;
 	}
 	add_hex(o, "rip", r.rip);

@@ -43,6 +43,10 @@ static void test_running_linux(void **state)
 	set_bit(&l, 0x100, 0x22);                       /* ISR */
 	set_bit(&l, 0x200, 0x31);                       /* IRR */
 	set_bit(&l, 0x200, 0xec);
+	assert_true(vcpu_view_apic_bit(&l, APIC_ISR, 0x22));
+	assert_false(vcpu_view_apic_bit(&l, APIC_ISR, 0x23));
+	assert_true(vcpu_view_apic_bit(&l, APIC_IRR, 0x31));
+	assert_false(vcpu_view_apic_bit(&l, APIC_IRR, 0x22));
 	o = vcpu_view_lapic(&l, true, 123456789012ull);
 	assert_string_equal(field(o, "tpr"), "16");
 	assert_string_equal(field(o, "ppr"), "32");
