@@ -86,18 +86,15 @@ kvm_offset() {
 serial_state() {
 	timeout 30 $MERIDIAN ctl $1 x-meridian-query-serial 2>&1 | tr -d ' \n'; echo
 }
-# vcpu_exits SOCK: each vCPU's exit count (KVM's statistics), in order,
-# space-separated
-vcpu_exits() {
-	$MERIDIAN ctl $1 query-stats '{"target":"vcpu"}' 2>&1 | tr -d ' \n' |
-		grep -o '"name":"exits","value":[0-9]*' | sed 's/.*://' | tr '\n' ' '
-}
 # vcpu_stats SOCK: the vCPUs' single-valued KVM statistics, one "name
 # value" line each, vCPU after vCPU
 vcpu_stats() {
 	$MERIDIAN ctl $1 query-stats '{"target":"vcpu"}' 2>&1 | tr -d ' \n' |
 		grep -o '"name":"[a-z_0-9]*","value":[0-9]*' | sed 's/"name":"\([^"]*\)","value":/\1 /'
 }
+# vcpu_exits SOCK: each vCPU's exit count (KVM's statistics), in order,
+# space-separated
+vcpu_exits() { vcpu_stats $1 | awk '$1 == "exits" { printf "%s ", $2 }'; }
 # stalled SOCK RAW WHAT: the guest behind SOCK went quiet: its console's
 # last lines, its serial port's state, its clock and its vCPUs (where
 # they run, what is pending, the APIC timer), twice, 3 s apart
