@@ -99,6 +99,7 @@ build_l1() {
 	add_binary "$r" "$(command -v socat)" /usr/bin/socat    # an independent QMP client
 	cp "$LAB/l2-root/bin/pattern" "$r/lab/bin/pattern"      # its clock comparison
 	cp "$LAB/l2-root/bin/tcpx" "$r/lab/bin/tcpx"            # the host's end of TCP tests
+	gcc -static -O2 -Wall -Wextra -Werror -o "$r/lab/bin/kvmhold" "$ROOT/tests/lab/kvmhold.c"
 	cp "$L2_VMLINUZ" "$r/lab/l2/vmlinuz"
 	sh "$ROOT/tests/lab/mk-crash-kernel.sh" "$r/lab/l2/crash.bzImage"
 	cp "$LAB/l2-initrd.gz" "$r/lab/l2/initrd.gz"
