@@ -142,8 +142,9 @@ nudge_l1() {
 	printf '\n' >&7        # (run_l1's own end of the FIFO: no open that waits)
 }
 
-# run_l1 ONLY CONSOLE: boots L1 for the scenarios in ONLY (comma list, or
-# demo / bench:NAME), its serial console (CR stripped) into CONSOLE. A
+# run_l1 ONLY CONSOLE [APPEND]: boots L1 for the scenarios in ONLY (comma
+# list, or demo / bench:NAME), with APPEND on its kernel command line too,
+# its serial console (CR stripped) into CONSOLE. A
 # watchdog stops L1 when no scenario line comes for longer than any guest
 # run may take (nested TCG can wedge L1 itself; see docs/lab.md).
 run_l1() {
@@ -158,7 +159,7 @@ run_l1() {
 	timeout "$LAB_TIMEOUT" $LAB_QEMU -accel tcg,thread="$LAB_TCG_THREAD" -cpu EPYC \
 		-m 4096 -smp "$LAB_L1_CPUS" -nographic -no-reboot -kernel "$L1_VMLINUZ" \
 		-initrd "$LAB/l1-initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet lab.only=$1 $LAB_L1_APPEND" \
+		-append "console=ttyS0 panic=-1 quiet lab.only=$1 $LAB_L1_APPEND ${3:-}" \
 		-monitor unix:"$2.mon",server=on,wait=off \
 		<> "$2.in" > "$raw" 2> "$2.qemu-err" &
 	qpid=$!
@@ -257,7 +258,8 @@ report() {
 # run_sharded ONLY CONSOLE: the scenarios of ONLY (comma list; empty: all)
 # dealt round-robin to LAB_SHARDS L1s running at once; then each scenario
 # marked "# lab: alone" in an L1 of its own, one after another (a guest
-# that has made L1 die must not take other scenarios with it). Their LAB-
+# that has made L1 die must not take other scenarios with it), that L1
+# booted with what its "# lab: l1-append ARGS" line asks for. Their LAB-
 # lines end up in CONSOLE.
 run_sharded() {
 	list=$(echo "${1:-$(all_scenarios)}" | tr , ' ')
@@ -278,7 +280,9 @@ run_sharded() {
 	done
 	for p in $pids; do wait $p || true; done
 	for f in $(ls "$2".alone* 2>/dev/null | grep '\.alone[0-9]*$'); do
-		run_l1 "$(cat "$f")" "$f.console" || true
+		s=$(cat "$f")
+		run_l1 "$s" "$f.console" \
+			"$(sed -n 's/^# lab: l1-append //p' "$ROOT/tests/lab/scenarios/$s.sh")" || true
 	done
 	parts=$(ls "$2".shard? "$2".alone* 2>/dev/null | grep '\.\(shard\|alone\)[0-9]*$')
 	consoles=$(for f in $parts; do echo "$f.console"; done)

@@ -121,6 +121,48 @@ stalled() {
 # reading ("true false ...")
 stable_bits() { grep -o '"tsc-stable-bit": *[a-z]*' /tmp/kvm_offset.out | sed 's/.*: *//' | tr '\n' ' '; }
 rounds() { tr -d '\r' < $1 | grep -c '^L2-PATTERN ok'; }
+# disk_passes FILE: how many times the guest's disk loop (lab.disk) verified
+disk_passes() { tr -d '\r' < $1 | grep -c '^L2-DISK ok'; }
+# l1_clocksource: L1's clocksource: tsc (always, where the scenario's L1
+# boots tsc=reliable) or hpet (L1 found its TSC unstable in that boot)
+l1_clocksource() { cat /sys/devices/system/clocksource/clocksource0/current_clocksource; }
+# check_clock_path WHAT BEFORE AFTER SRC DST: how the guest's clock
+# moved, from the stable bits BEFORE and AFTER (stable_bits) and the
+# source's and destination's meridian logs SRC and DST. On a TSC
+# clocksource, KVM_GET_CLOCK gives the host TSC, so the transfer by TSC
+# offsets must have run (its line in DST, no fallback line in either)
+# and every vCPU's pvclock stable bit must be set before and after; on
+# hpet the TSC values are carried (MSR_IA32_TSC) and a bit that was set
+# must still be.
+check_clock_path() {
+	if [ "$(l1_clocksource)" != tsc ]; then
+		case "$2" in *true*) [ "$3" = "$2" ] || fail "$1: pvclock stable bits $2 before, $3 after" ;; esac
+		ok "$1: L1 on $(l1_clocksource): the TSC values were carried; pvclock stable bits before: $2 after: $3"
+		return
+	fi
+	tr -d '\r' < "$5" > /tmp/clock_path.log
+	expect /tmp/clock_path.log 'meridian: clock: carried by TSC offsets' "$1: the transfer by TSC offsets ran"
+	cat "$4" "$5" | tr -d '\r' > /tmp/clock_path.log
+	expect_not /tmp/clock_path.log 'instead of offsets|instead \(MSR_IA32_TSC\)'
+	case "$2" in *true*) ;; *) fail "$1: L1 on tsc, yet pvclock stable bits before: '$2'" ;; esac
+	case "$2$3" in *false*) fail "$1: pvclock stable bits $2 before, $3 after" ;; esac
+	[ "$3" = "$2" ] || fail "$1: pvclock stable bits $2 before, $3 after"
+	ok "$1: pvclock stable bits before: $2 after: $3 (L1 on tsc)"
+}
+# migration_end SOCK: waits until query-migrate is no longer active; prints it
+migration_end() {
+	i=0
+	while [ $i -lt 400 ]; do
+		$MERIDIAN ctl $1 query-migrate > /tmp/qm.out 2>&1
+		grep -Eq '"status": "(completed|failed|cancelled)"' /tmp/qm.out && break
+		sleep 0.5; i=$((i + 1))
+	done
+	cat /tmp/qm.out
+}
+# alive PID FILE WHAT: the process still runs, else its last lines and FAIL
+alive() {
+	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
+}
 
 # ended PID WHAT [SECONDS [CONSOLE]]: waits up to SECONDS (30) for PID (a
 # meridian told to quit or power off) to exit and sets STATUS; one that

@@ -1,51 +1,30 @@
-# lab: manual
 # lab: alone
-# (Run by name, in an L1 of its own: make lab SCENARIOS=migrate. Manual
-# again on 2026-11-22, session 7: run by name it passed whenever its L1
-# lived (its own failures that day were the test's and are mended: the
-# guest's poweroff took its disk down under the still-writing loop, the
-# stream's sender was gone at the end), but in a fresh-clone make check
-# it lost all 8 attempts to the lab: L1's GS-base panic or wedge 5 times,
-# an L2 triple fault early in the guest's boot 3 times. See docs/lab.md.)
+# lab: l1-append tsc=reliable
+# (In an L1 of its own, after the other scenarios: a death of L1 under the
+# 2-vCPU, 512 MiB guest costs only this scenario's retry; docs/lab.md has
+# the lab's deaths. L1 keeps its TSC as clocksource, as a real host does:
+# the clock goes by TSC offsets. The migrations that do not happen are
+# `migrate_abort`'s: a lighter scenario each, so a lab death costs less.)
 # Live migration over TCP (issue 7): a 2-vCPU guest keeps 200 MiB under a
 # pattern it rewrites and verifies (tests/lab/guest/pattern.c), and a loop
 # writes and verifies 2 MiB of its disk with O_DIRECT, all the time, and
 # it reads a TCP stream of counters from the lab host over virtio-net
 # (tap0, handed from process to process; vhost-net until each migration
 # begins, meridian's own data path while it runs) and checks every byte.
-#  1. migrate-set-parameters/-capabilities refuse bad values.
-#  2. A destination started with --incoming defer answers QMP (inmigrate),
-#     takes migrate-incoming; a slow migration to it (max-bandwidth) is
-#     cancelled: the source runs on, the destination exits 1 saying the
-#     stream ended early.
-#  3. A destination killed mid-migration: the source runs on, pattern ok.
-#  4. The real one (dirty ring, zstd, auto-converge): the guest moves, its
+#  1. The real one (dirty ring, zstd, auto-converge): the guest moves, its
 #     pattern, disk and TCP stream verify there, its realtime clock kept its
 #     offset to the host (within 2 ms, seen by UDP; kvmclock exactly), no
-#     TSC went backwards; the source stays postmigrate.
-#  5. From there once more, with the dirty-log-clear method (KVM's bitmap,
+#     TSC went backwards, the TSCs went by offsets with the pvclock stable
+#     bits kept; the source stays postmigrate.
+#  2. From there once more, with the dirty-log-clear method (KVM's bitmap,
 #     cleared in chunks), to a third process: pattern, disk, clock again.
 . /lab/lib.sh
-S1=/tmp/mig-1.sock; S2=/tmp/mig-2.sock; S3=/tmp/mig-3.sock; SD=/tmp/mig-defer.sock
+S1=/tmp/mig-1.sock; S2=/tmp/mig-2.sock; S3=/tmp/mig-3.sock
 IMG=/tmp/mig-disk.img
 A="-m 512M -c 2 --cpu host --disk path=$IMG --net tap,ifname=tap0"
 GA="$BASE act=pattern lab.disk lab.net"
-# migration_end SOCK: waits until query-migrate is no longer active; prints it
-migration_end() {
-	i=0
-	while [ $i -lt 400 ]; do
-		$MERIDIAN ctl $1 query-migrate > /tmp/qm.out 2>&1
-		grep -Eq '"status": "(completed|failed|cancelled)"' /tmp/qm.out && break
-		sleep 0.5; i=$((i + 1))
-	done
-	cat /tmp/qm.out
-}
-disk_passes() { tr -d '\r' < $1 | grep -c '^L2-DISK ok'; }
+ctl1() { $MERIDIAN ctl $S1 "$@"; }
 net_mib() { tr -d '\r' < $1 | sed -n 's/^L2-NET ok mib=//p' | tail -n 1; }
-# alive PID FILE WHAT: the process still runs, else its last lines and FAIL
-alive() {
-	kill -0 $1 2>/dev/null || { tr -d '\r' < $2 | tail -n 30; fail "$3"; }
-}
 # check_step BEFORE AFTER WHAT (each from clock_offsets): the clock step in ms.
 # By UDP the issue's bound, 2 ms. On the console only a sanity bound of
 # 25 ms: every byte there is an exit to meridian, and in this lab its
@@ -67,18 +46,19 @@ check_step() {
 	ok "$what: the guest's clock kept its offset to the host: by UDP ${1}s before, ${7}s after, a step of $step ms (bound 2 ms; 90th percentile $step90 ms; $3 and $9 datagrams); on the console a step of $cstep ms"
 }
 
-# check_kvmclock BEFORE AFTER WHAT: kvmclock - host realtime (kvm_offset)
-# moved by less than 2 ms (the issue's bound; here it is exact, no console)
+# check_kvmclock BEFORE AFTER WHAT SRC DST: kvmclock - host realtime
+# (kvm_offset) moved by less than 2 ms (the issue's bound; here it is
+# exact, no console), and the way the TSCs went (check_clock_path; the
+# stable bits before are in sb)
 check_kvmclock() {
 	[ -n "$1" ] && [ -n "$2" ] || fail "$3: no kvmclock reading (x-meridian-query-clock) to compare"
-	# the guest's pvclock stable bit: still set on every vCPU where it was
 	sa=$(stable_bits)
-	case "$sb" in *true*) [ "$sa" = "$sb" ] || fail "$3: pvclock stable bits $sb before, $sa after" ;; esac
-	ok "$3: pvclock stable bits before: $sb after: $sa (the lab's L1 has a stable TSC in some boots only)"
 	d=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }')
 	awk -v d="$d" 'BEGIN { exit !(d < 2 && d > -2) }' ||
 		fail "$3: kvmclock - host realtime moved by $d ms"
 	ok "$3: kvmclock - host realtime (KVM_GET_CLOCK) moved by $d ms (bound 2 ms)"
+	what=$3; shift 3
+	check_clock_path "$what" "$sb" "$sa" "$@"
 }
 
 # arrived PID RAW WHERE SOCK: the guest lives on there: pattern, disk and
@@ -92,7 +72,7 @@ arrived() {
 	wait_for $2 "L2-RT" 30 "no clock line on $3"
 }
 
-rm -f $S1 $S2 $S3 $SD
+rm -f $S1 $S2 $S3
 dd if=/dev/zero of=$IMG bs=1M count=16 2>/dev/null
 tunctl -t tap0 > /dev/null || fail "tunctl"
 ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || fail "tap0 up"
@@ -108,65 +88,7 @@ ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /t
 # the kernel's data path until a migration tracks dirty pages, then meridian's
 expect /tmp/src.raw 'vhost-net: the kernel moves the frames' "the source's NIC runs on vhost-net"
 
-# --- 1. parameters
-ctl1() { $MERIDIAN ctl $S1 "$@"; }
-ctl1 migrate-set-parameters '{"downtime-limit": -1}' > /tmp/p.out 2>&1 && fail "downtime-limit -1 accepted"
-expect /tmp/p.out "downtime-limit' expects a value from 0" "downtime-limit -1 refused"
-ctl1 migrate-set-parameters '{"compression": "lz4"}' > /tmp/p.out 2>&1 && fail "compression lz4 accepted"
-expect /tmp/p.out "expects none or zstd" "compression lz4 refused"
-ctl1 migrate-set-parameters '{"dirty-tracking": "dirty-log"}' > /tmp/p.out 2>&1 &&
-	fail "a switch away from the dirty ring accepted"
-expect /tmp/p.out "set up \(or not\) when the VM is built" "dirty-log on a ring VM refused"
-ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "xbzrle", "state": true}]}' \
-	> /tmp/p.out 2>&1 && fail "capability xbzrle accepted"
-expect /tmp/p.out "only auto-converge" "capability xbzrle refused"
-ctl1 query-migrate-parameters > /tmp/p.out
-expect /tmp/p.out '"dirty-tracking": "dirty-ring"' "the source tracks with KVM's dirty ring"
-
-# --- 2. --incoming defer, migrate-incoming, a cancelled migration
-timeout 100 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SD --incoming defer -a "$GA" \
-	< /dev/null > /tmp/defer.raw 2>&1 &
-defer=$!
-i=0; while [ ! -S $SD ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-$MERIDIAN ctl $SD query-status > /tmp/p.out || fail "no QMP on the waiting destination"
-expect /tmp/p.out '"status": "inmigrate"' "the waiting destination answers QMP: inmigrate"
-$MERIDIAN ctl $SD cont > /tmp/p.out 2>&1 && fail "cont accepted before the guest arrived"
-$MERIDIAN ctl $SD migrate-incoming '{"uri": "tcp:127.0.0.1:4444"}' > /dev/null ||
-	fail "migrate-incoming"
-ctl1 migrate-set-parameters '{"max-bandwidth": 20000000}' > /dev/null || fail "max-bandwidth"
-ctl1 migrate '{"uri": "tcp:127.0.0.1:4444"}' > /dev/null || fail "migrate (defer)"
-sleep 3
-ctl1 query-migrate > /tmp/p.out
-grep -E '"(transferred|mbps)"' /tmp/p.out | tr -d ' ,' | tr '\n' ' '; echo
-expect /tmp/p.out '"status": "active"' "at 20 MB/s, still active after 3 s"
-ctl1 migrate_cancel > /dev/null || fail "migrate_cancel"
-migration_end $S1 | grep -E '"status"|error'
-grep -q '"status": "cancelled"' /tmp/qm.out || fail "the migration was not cancelled"
-ctl1 query-status | grep -q '"status": "running"' || fail "the source guest is not running"
-ok "cancelled: the source guest runs on"
-i=0; while kill -0 $defer 2>/dev/null && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
-wait $defer; STATUS=$?
-tr -d '\r' < /tmp/defer.raw > /tmp/defer.out
-expect_status 1
-expect /tmp/defer.out 'stream ends early' "the destination says why it gives up"
-ctl1 migrate-set-parameters '{"max-bandwidth": 0}' > /dev/null || fail "max-bandwidth 0"
-
-# --- 3. a destination that dies mid-migration
-timeout 100 $MERIDIAN run -k $KERNEL -i $INITRD $A --incoming tcp:127.0.0.1:4445 -a "$GA" \
-	< /dev/null > /dev/null 2> /tmp/dead.raw &
-dead=$!
-wait_for /tmp/dead.raw 'waiting for the migration' 30 "the first destination never listened"
-ctl1 migrate '{"uri": "tcp:127.0.0.1:4445"}' > /dev/null || fail "migrate (dead)"
-sleep 0.5; kill -9 $dead
-migration_end $S1 | grep -E '"status"|error'
-grep -q '"status": "failed"' /tmp/qm.out || fail "the migration to a killed destination did not fail"
-ctl1 query-status | grep -q '"status": "running"' || fail "the source guest is not running"
-n=$(rounds /tmp/src.raw)
-seen /tmp/src.raw "L2-PATTERN ok round=$((n + 2))" 60 || stalled $S1 /tmp/src.raw "the source guest stopped verifying"
-expect_not /tmp/src.raw 'MISMATCH'
-ok "destination killed mid-migration: failed, the source guest runs on (pattern ok, round $((n + 2)))"
-
-# --- 4. the real one: dirty ring, zstd, auto-converge
+# --- 1. the real one: dirty ring, zstd, auto-converge
 timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S2 --incoming tcp:127.0.0.1:4446 \
 	--dirty-tracking dirty-log-clear -a "$GA" < /dev/null > /tmp/dst.raw 2>&1 &
 dst=$!
@@ -177,7 +99,7 @@ ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "auto-converge",
 	> /dev/null || fail "auto-converge"
 before=$(clock_offsets /tmp/src.raw)
 kb=$(kvm_offset $S1); sb=$(stable_bits)
-ctl1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate (2)"
+ctl1 migrate '{"uri": "tcp:127.0.0.1:4446"}' > /dev/null || fail "migrate"
 migration_end $S1 > /dev/null
 grep -q '"status": "completed"' /tmp/qm.out || tr -d '\r' < /tmp/dst.raw | tail -n 20
 expect /tmp/qm.out '"status": "completed"' "query-migrate: completed"
@@ -190,12 +112,12 @@ arrived $dst /tmp/dst.raw "the destination" $S2
 after=$(clock_offsets /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
-check_kvmclock "$kb" "$(kvm_offset $S2)" "migration 1"
+check_kvmclock "$kb" "$(kvm_offset $S2)" "migration 1" /tmp/src.raw /tmp/dst.raw
 $MERIDIAN ctl $S1 quit > /dev/null
 ended $src "the source"
 expect_status 0
 
-# --- 5. once more, from there, tracked by KVM's bitmap with chunked clears
+# --- 2. once more, from there, tracked by KVM's bitmap with chunked clears
 timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S3 --incoming tcp:127.0.0.1:4447 \
 	-a "$GA" < /dev/null > /tmp/dst2.raw 2>&1 &
 dst2=$!
@@ -207,7 +129,7 @@ while [ "$(rounds /tmp/dst.raw)" -le "$n" ]; do
 done
 before=$(clock_offsets /tmp/dst.raw)
 kb=$(kvm_offset $S2); sb=$(stable_bits)
-$MERIDIAN ctl $S2 migrate '{"uri": "tcp:127.0.0.1:4447"}' > /dev/null || fail "migrate (3)"
+$MERIDIAN ctl $S2 migrate '{"uri": "tcp:127.0.0.1:4447"}' > /dev/null || fail "migrate (second hop)"
 migration_end $S2 > /dev/null
 expect /tmp/qm.out '"status": "completed"' "second hop: completed"
 expect /tmp/qm.out '"dirty-tracking": "dirty-log-clear"' "tracked with KVM's bitmap and chunked clears"
@@ -216,7 +138,7 @@ arrived $dst2 /tmp/dst2.raw "the third process" $S3
 after=$(clock_offsets /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 alive $dst2 /tmp/dst2.raw "the third process is gone"
-check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2"
+check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2" /tmp/dst.raw /tmp/dst2.raw
 $MERIDIAN ctl $S2 quit > /dev/null
 ended $dst "the destination"
 sleep 2
