@@ -1,3 +1,6 @@
+# lab: l1-append tsc=reliable
+# (L1 on a TSC clocksource, as a real host with an invariant TSC: meridian's
+# clock goes by TSC offsets, as in the migrate scenario; docs/lab.md)
 # Runs inside L1 (tests/lab/lab.sh --bench migrate): the same 2-vCPU,
 # 512 MiB guest live-migrated over TCP loopback by meridian and by QEMU,
 # idle (only a 20 ms clock ticker) and dirtying (tests/lab/guest/pattern.c
@@ -112,6 +115,8 @@ meridian_once() {
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after" "$src_ms"
 		ka=$(kvm_offset /tmp/b2.sock)
 		echo "BENCH-NOTE $1 meridian: $(tr -d '\r' < /tmp/bsrc.out | grep -o 'migrated: .*')"
+		echo "BENCH-NOTE $1 meridian clock: $(cat /tmp/bsrc.out /tmp/bdst.out | tr -d '\r' |
+			grep -o -m 1 'carried by TSC offsets\|instead of offsets') (L1 on $(l1_clocksource))"
 		echo "BENCH migrate-kvmclock $1 meridian $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
 	else
 		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"

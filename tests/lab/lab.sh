@@ -305,8 +305,11 @@ main() {
 	fi
 
 	build_l1
+	rm -rf "$LAB"/attempt[0-9]*
 	if [ $demo = 1 ] || [ -n "$bench" ]; then
-		run_l1 "$only" "$LAB/l1-console.log"
+		# a benchmark's L1 boots with what its "# lab: l1-append" line asks for
+		run_l1 "$only" "$LAB/l1-console.log" \
+			"$([ -z "$bench" ] || sed -n 's/^# lab: l1-append //p' "$ROOT/bench/$bench/l1.sh")"
 		grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
 		exit
 	fi
@@ -330,6 +333,12 @@ main() {
 			grep -q "^LAB-RESULT $s FAIL" "$merged" || continue
 			echo "NOTE: scenario $s failed in attempt $attempt; its log:"
 			grep "^LAB-LOG $s: " "$merged" | sed "s/^LAB-LOG /    attempt $attempt: /" | tail -n 40
+		done
+		# each attempt's L1 consoles are kept (build/lab/attemptN/), so that
+		# one that died can be read after the retry that replaced it
+		mkdir -p "$LAB/attempt$attempt"
+		for f in "$LAB"/l1-console.*.console*; do      # (not the FIFOs, the sockets)
+			if [ -f "$f" ]; then cp "$f" "$LAB/attempt$attempt/"; fi
 		done
 		attempt=$((attempt + 1))
 		echo "NOTE: attempt $attempt of ${again%,} in a fresh L1"

@@ -149,6 +149,20 @@ check_clock_path() {
 	[ "$3" = "$2" ] || fail "$1: pvclock stable bits $2 before, $3 after"
 	ok "$1: pvclock stable bits before: $2 after: $3 (L1 on tsc)"
 }
+# check_kvmclock WHAT KB SB KA SRC DST: kvmclock - host realtime (in ms,
+# kvm_offset) moved by less than 2 ms (the bound; exact, no
+# console in between) from KB on the source to KA on the destination (KA
+# the last kvm_offset read), and the TSCs went the way check_clock_path
+# wants, SB being the stable bits read with KB
+check_kvmclock() {
+	[ -n "$2" ] && [ -n "$4" ] || fail "$1: no kvmclock reading (x-meridian-query-clock) to compare"
+	sa=$(stable_bits)
+	d=$(awk -v a="$2" -v b="$4" 'BEGIN { printf "%.3f", b - a }')
+	awk -v d="$d" 'BEGIN { exit !(d < 2 && d > -2) }' ||
+		fail "$1: kvmclock - host realtime: $2 ms before, $4 ms after"
+	ok "$1: kvmclock - host realtime (KVM_GET_CLOCK) moved by $d ms (bound 2 ms)"
+	check_clock_path "$1" "$3" "$sa" "$5" "$6"
+}
 # migration_end SOCK: waits until query-migrate is no longer active; prints it
 migration_end() {
 	i=0

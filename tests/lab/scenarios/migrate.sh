@@ -46,21 +46,6 @@ check_step() {
 	ok "$what: the guest's clock kept its offset to the host: by UDP ${1}s before, ${7}s after, a step of $step ms (bound 2 ms; 90th percentile $step90 ms; $3 and $9 datagrams); on the console a step of $cstep ms"
 }
 
-# check_kvmclock BEFORE AFTER WHAT SRC DST: kvmclock - host realtime
-# (kvm_offset) moved by less than 2 ms (the bound; here it is
-# exact, no console), and the way the TSCs went (check_clock_path; the
-# stable bits before are in sb)
-check_kvmclock() {
-	[ -n "$1" ] && [ -n "$2" ] || fail "$3: no kvmclock reading (x-meridian-query-clock) to compare"
-	sa=$(stable_bits)
-	d=$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }')
-	awk -v d="$d" 'BEGIN { exit !(d < 2 && d > -2) }' ||
-		fail "$3: kvmclock - host realtime moved by $d ms"
-	ok "$3: kvmclock - host realtime (KVM_GET_CLOCK) moved by $d ms (bound 2 ms)"
-	what=$3; shift 3
-	check_clock_path "$what" "$sb" "$sa" "$@"
-}
-
 # arrived PID RAW WHERE SOCK: the guest lives on there: pattern, disk and
 # TCP stream verify, its clock ticks
 arrived() {
@@ -112,7 +97,7 @@ arrived $dst /tmp/dst.raw "the destination" $S2
 after=$(clock_offsets /tmp/dst.raw)
 expect /tmp/dst.raw 'resumed the guest from tcp:127.0.0.1:4446' "the destination took the guest"
 check_step "$before" "$after" "migration 1"
-check_kvmclock "$kb" "$(kvm_offset $S2)" "migration 1" /tmp/src.raw /tmp/dst.raw
+check_kvmclock "migration 1" "$kb" "$sb" "$(kvm_offset $S2)" /tmp/src.raw /tmp/dst.raw
 $MERIDIAN ctl $S1 quit > /dev/null
 ended $src "the source"
 expect_status 0
@@ -138,7 +123,7 @@ arrived $dst2 /tmp/dst2.raw "the third process" $S3
 after=$(clock_offsets /tmp/dst2.raw)
 check_step "$before" "$after" "migration 2"
 alive $dst2 /tmp/dst2.raw "the third process is gone"
-check_kvmclock "$kb" "$(kvm_offset $S3)" "migration 2" /tmp/dst.raw /tmp/dst2.raw
+check_kvmclock "migration 2" "$kb" "$sb" "$(kvm_offset $S3)" /tmp/dst.raw /tmp/dst2.raw
 $MERIDIAN ctl $S2 quit > /dev/null
 ended $dst "the destination"
 sleep 2
