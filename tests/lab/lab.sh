@@ -26,6 +26,11 @@ LAB_SHARDS=${LAB_SHARDS:-1}
 LAB_TCG_THREAD=${LAB_TCG_THREAD:-multi}  # multi: one host thread per L1 vCPU; single: one for all
 LAB_QEMU=${LAB_QEMU:-qemu-system-x86_64}   # the QEMU that runs L1
 LAB_L1_APPEND=${LAB_L1_APPEND:-}           # more of L1's kernel command line
+# L1's KVM runs L2 on shadow page tables (kvm_amd.npt=0) unless this is 1:
+# with nested paging, TCG's emulation of it now and then hands L2 a page
+# fault on an instruction fetch at the very RIP it runs, and L2 dies of a
+# triple fault (docs/lab.md, session 9)
+LAB_L1_NPT=${LAB_L1_NPT:-0}
 demo=0
 prepare=0
 bench=""
@@ -159,7 +164,7 @@ run_l1() {
 	timeout "$LAB_TIMEOUT" $LAB_QEMU -accel tcg,thread="$LAB_TCG_THREAD" -cpu EPYC \
 		-m 4096 -smp "$LAB_L1_CPUS" -nographic -no-reboot -kernel "$L1_VMLINUZ" \
 		-initrd "$LAB/l1-initrd.gz" \
-		-append "console=ttyS0 panic=-1 quiet lab.only=$1 $LAB_L1_APPEND ${3:-}" \
+		-append "console=ttyS0 panic=-1 quiet lab.only=$1 kvm_amd.npt=$LAB_L1_NPT $LAB_L1_APPEND ${3:-}" \
 		-monitor unix:"$2.mon",server=on,wait=off \
 		<> "$2.in" > "$raw" 2> "$2.qemu-err" &
 	qpid=$!
@@ -305,7 +310,7 @@ main() {
 	fi
 
 	build_l1
-	rm -rf "$LAB"/attempt[0-9]*
+	rm -rf "$LAB"/attempt[0-9]* "$LAB"/l1-console.retry*
 	if [ $demo = 1 ] || [ -n "$bench" ]; then
 		# a benchmark's L1 boots with what its "# lab: l1-append" line asks for
 		run_l1 "$only" "$LAB/l1-console.log" \

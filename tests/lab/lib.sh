@@ -54,6 +54,19 @@ seen() {
 	done
 }
 
+# grows OUT PATTERN SECONDS: polls OUT until it has more lines matching
+# PATTERN than when called (0), or SECONDS pass (1). For counters that go
+# on from another process (a migrated guest's rounds), where waiting for
+# a number could match another ("round=4" in "round=41")
+grows() {
+	c0=$(tr -d '\r' < "$1" | grep -c "$2"); i=0
+	while [ "$(tr -d '\r' < "$1" | grep -c "$2")" -le "$c0" ]; do
+		i=$((i + 1))
+		[ $i -lt $(($3 * 5)) ] || return 1
+		sleep 0.2
+	done
+}
+
 # wait_for OUT PATTERN SECONDS WHAT: seen, or OUT is shown and the
 # scenario fails with "WHAT".
 wait_for() {
