@@ -27,6 +27,11 @@ static const char *field(struct json_object *o, const char *name)
 	return json_object_to_json_string(json_object_object_get(o, name));
 }
 
+/* The APIC pages below are written at the offsets the SDM gives (0x80
+ * TPR, 0x100 ISR, 0x200 IRR, 0x320 LVT timer, ...), not with vcpu_view.h's
+ * names for them: a wrong offset there must fail these tests, not pass
+ * with them. */
+
 /* Linux running: APIC on, timer in TSC-deadline mode on vector 0xec,
  * the serial port's vector 0x22 in service, a timer interrupt and a lower
  * one waiting. */
