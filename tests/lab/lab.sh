@@ -147,6 +147,10 @@ nudge_l1() {
 	printf '\n' >&7        # (run_l1's own end of the FIFO: no open that waits)
 }
 
+# l1_append FILE: what a scenario or benchmark FILE asks to add to its L1's
+# kernel command line ("# lab: l1-append ARGS"; none: empty)
+l1_append() { sed -n 's/^# lab: l1-append //p' "$1"; }
+
 # run_l1 ONLY CONSOLE [APPEND]: boots L1 for the scenarios in ONLY (comma
 # list, or demo / bench:NAME), with APPEND on its kernel command line too,
 # its serial console (CR stripped) into CONSOLE. A
@@ -286,8 +290,7 @@ run_sharded() {
 	for p in $pids; do wait $p || true; done
 	for f in $(ls "$2".alone* 2>/dev/null | grep '\.alone[0-9]*$'); do
 		s=$(cat "$f")
-		run_l1 "$s" "$f.console" \
-			"$(sed -n 's/^# lab: l1-append //p' "$ROOT/tests/lab/scenarios/$s.sh")" || true
+		run_l1 "$s" "$f.console" "$(l1_append "$ROOT/tests/lab/scenarios/$s.sh")" || true
 	done
 	parts=$(ls "$2".shard? "$2".alone* 2>/dev/null | grep '\.\(shard\|alone\)[0-9]*$')
 	consoles=$(for f in $parts; do echo "$f.console"; done)
@@ -313,8 +316,7 @@ main() {
 	rm -rf "$LAB"/attempt[0-9]* "$LAB"/l1-console.retry*
 	if [ $demo = 1 ] || [ -n "$bench" ]; then
 		# a benchmark's L1 boots with what its "# lab: l1-append" line asks for
-		run_l1 "$only" "$LAB/l1-console.log" \
-			"$([ -z "$bench" ] || sed -n 's/^# lab: l1-append //p' "$ROOT/bench/$bench/l1.sh")"
+		run_l1 "$only" "$LAB/l1-console.log" "$([ -z "$bench" ] || l1_append "$ROOT/bench/$bench/l1.sh")"
 		grep -q "^LAB-RESULT ${bench:+bench:}${bench:-demo} PASS" "$LAB/l1-console.log"
 		exit
 	fi
