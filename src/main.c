@@ -22,8 +22,20 @@ static void usage(FILE *out)
 		"  version         print the version\n");
 }
 
+static void print_cpuid(const char *what, const struct kvm_cpuid2 *table)
+{
+	for (unsigned i = 0; table && i < table->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &table->entries[i];
+
+		printf("%s %08x.%u: flags=%x eax=%08x ebx=%08x ecx=%08x edx=%08x\n", what,
+		       e->function, e->index, e->flags, e->eax, e->ebx, e->ecx, e->edx);
+	}
+}
+
 /* `meridian probe [--cpuid]`: lets scripts (make demo) choose native or
- * lab; --cpuid also lists KVM_GET_SUPPORTED_CPUID. */
+ * lab; --cpuid also lists KVM_GET_SUPPORTED_CPUID ("cpuid" lines) and
+ * KVM_GET_SUPPORTED_HV_CPUID ("hv-cpuid"), the form src/cpu/cpu_baseline.c
+ * was recorded in. */
 static int cmd_probe(int argc, char **argv)
 {
 	struct kvm_host host;
@@ -32,12 +44,8 @@ static int cmd_probe(int argc, char **argv)
 		return 1;
 	printf("%s: hardware KVM, up to %d vCPUs\n", host.path, host.max_vcpus);
 	if (argc > 2 && !strcmp(argv[2], "--cpuid")) {
-		for (unsigned i = 0; i < host.supported_cpuid->nent; i++) {
-			const struct kvm_cpuid_entry2 *e = &host.supported_cpuid->entries[i];
-
-			printf("cpuid %08x.%u: eax=%08x ebx=%08x ecx=%08x edx=%08x\n", e->function,
-			       e->index, e->eax, e->ebx, e->ecx, e->edx);
-		}
+		print_cpuid("cpuid", host.supported_cpuid);
+		print_cpuid("hv-cpuid", host.hv_supported_cpuid);
 	}
 	kvm_host_close(&host);
 	return 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "cpu/cpu_baseline.h"
 #include "cpu/cpu_model.h"
 #include "cpu/explain.h"
 #include "kvm/kvm_sys.h"
@@ -34,6 +35,50 @@ static int host_clock_flags(const struct kvm_host *host)
 	return flags;
 }
 
+static void print_explanation(const struct explain_facts *facts, bool json)
+{
+	if (json)
+		explain_json(stdout, facts);
+	else
+		explain_text(stdout, facts);
+}
+
+/* No /dev/kvm here: the same explanation against the baseline host, its
+ * host facts (TSC stability and frequency) unknown. */
+static int explain_baseline(struct explain_facts *facts, const struct cpu_model *model,
+			    const char *why, bool json)
+{
+	struct kvm_cpuid2 *guest;
+	struct cpu_host ch;
+	bool pv_enforce, hv_enforce;
+	char err[160];
+
+	if (cpu_baseline_host(&ch, &pv_enforce, &hv_enforce)) {
+		log_error("cpu explain: out of memory");
+		return 1;
+	}
+	guest = cpu_model_build(model, &ch, err, sizeof(err));
+	if (!guest) {
+		log_error("--cpu %s: %s (on the baseline %s)", facts->spec, err, CPU_BASELINE_NAME);
+		cpu_baseline_free(&ch);
+		return 1;
+	}
+	facts->baseline = CPU_BASELINE_NAME;
+	facts->baseline_why = why;
+	facts->host = ch.supported;
+	facts->guest = guest;
+	facts->clock_flags = -1;
+	facts->guest_tsc_khz = model->tsc_khz;
+	facts->hv = &model->hv;
+	facts->pv_enforced = pv_enforce && !model->pv_enforce_off;
+	facts->hv_enforced = hv_enforce && !model->hv_enforce_off && model->hv.features &&
+			     !model->hv.passthrough;
+	print_explanation(facts, json);
+	free(guest);
+	cpu_baseline_free(&ch);
+	return 0;
+}
+
 int cmd_cpu_explain(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -49,7 +94,7 @@ int cmd_cpu_explain(int argc, char **argv)
 	struct cpu_model model;
 	struct cpu_host ch;
 	bool json = false;
-	char err[160], *end;
+	char err[160], why[160], *end;
 	int opt;
 
 	optind = 1;
@@ -76,6 +121,10 @@ int cmd_cpu_explain(int argc, char **argv)
 		log_error("--cpu %s: %s", facts.spec, err);
 		return 1;
 	}
+	if (access(kvm_device_path(), F_OK) && errno == ENOENT) {
+		snprintf(why, sizeof(why), "%s: %s", kvm_device_path(), strerror(ENOENT));
+		return explain_baseline(&facts, &model, why, json);
+	}
 	if (kvm_host_open(&host, false))
 		return 1;
 	ch = (struct cpu_host){ .supported = host.supported_cpuid, .tsc_deadline = host.tsc_deadline,
@@ -97,10 +146,7 @@ int cmd_cpu_explain(int argc, char **argv)
 	facts.pv_enforced = host.pv_enforce && !model.pv_enforce_off;
 	facts.hv_enforced = host.hv_enforce && !model.hv_enforce_off && model.hv.features &&
 			    !model.hv.passthrough;
-	if (json)
-		explain_json(stdout, &facts);
-	else
-		explain_text(stdout, &facts);
+	print_explanation(&facts, json);
 	free(guest);
 	kvm_host_close(&host);
 	return 0;

@@ -85,7 +85,10 @@ static void linux_view(const struct explain_facts *f, struct linux_view *v)
 		v->clocksource_why = "the paravirtual clock";
 	} else if (!kvm && v->hypervisor && hv_has(f, HV_TIME_BITS)) {
 		v->clocksource = "hyperv_clocksource_tsc_page";
-		v->clocksource_why = (f->clock_flags >= 0 && (f->clock_flags & KVM_CLOCK_TSC_STABLE)) ?
+		v->clocksource_why = f->clock_flags < 0 ?
+			"the Hyper-V reference TSC page; valid only where the host's TSC is stable, "
+			"else each read falls back to the reference counter MSR, much slower" :
+			(f->clock_flags & KVM_CLOCK_TSC_STABLE) ?
 			"the Hyper-V reference TSC page, valid on this host" :
 			"the Hyper-V reference TSC page; invalid on this host (TSC not stable), so "
 			"each read falls back to the reference counter MSR, much slower";
@@ -190,8 +193,12 @@ void explain_text(FILE *out, const struct explain_facts *f)
 	struct linux_view lv;
 
 	linux_view(f, &lv);
+	if (f->baseline)
+		fprintf(out, "Host facts unknown (%s): explained against the baseline %s\n",
+			f->baseline_why, f->baseline);
 	fprintf(out, "CPU model: %s (%u vCPU%s)\n", f->spec, f->cpus, f->cpus == 1 ? "" : "s");
-	fprintf(out, "CPUID that differs from this host's KVM_GET_SUPPORTED_CPUID:\n");
+	fprintf(out, "CPUID that differs from %s:\n", f->baseline ?
+		"the baseline's KVM_GET_SUPPORTED_CPUID" : "this host's KVM_GET_SUPPORTED_CPUID");
 	for_each_difference(f, text_difference, out);
 	fprintf(out, "A Linux guest will:\n");
 	if (lv.hypervisor)
@@ -218,7 +225,9 @@ void explain_text(FILE *out, const struct explain_facts *f)
 		fprintf(out, "\n");
 		if (hv_has(f, HV_TIME_BITS))
 			fprintf(out, "  read time from the reference TSC page%s\n",
-				(f->clock_flags >= 0 && (f->clock_flags & KVM_CLOCK_TSC_STABLE)) ? "" :
+				f->clock_flags < 0 ? ", valid only where the host's TSC is stable (else "
+				"it falls back to the reference counter MSR, a VM exit per read)" :
+				(f->clock_flags & KVM_CLOCK_TSC_STABLE) ? "" :
 				", which is invalid on this host now: it falls back to the reference "
 				"counter MSR (a VM exit per read)");
 	} else {
@@ -238,6 +247,11 @@ void explain_text(FILE *out, const struct explain_facts *f)
 			"KVM refuses the Hyper-V MSRs and hypercalls this CPUID does not offer" :
 			"KVM does not enforce the Hyper-V leaves: the guest can use every Hyper-V MSR "
 			"KVM emulates (hv-enforce-cpuid=off, hv-passthrough, or this KVM cannot)");
+	if (f->baseline) {
+		fprintf(out, "Host facts: unknown; the TSC's stability, frequency and scaling are "
+			"those of the host that will run the guest\n");
+		return;
+	}
 	fprintf(out, "Host facts now:\n");
 	fprintf(out, "  the host TSC is %s\n", clock_fact(f->clock_flags));
 	if (f->host_tsc_khz > 0)
@@ -290,7 +304,12 @@ void explain_json(FILE *out, const struct explain_facts *f)
 	bool first = true;
 
 	linux_view(f, &lv);
-	fprintf(out, "{\n  \"model\": ");
+	fprintf(out, "{\n  \"host_facts\": %s,\n  \"baseline\": ", f->baseline ? "\"unknown\"" : "\"known\"");
+	if (f->baseline)
+		json_str(out, f->baseline);
+	else
+		fprintf(out, "null");
+	fprintf(out, ",\n  \"model\": ");
 	json_str(out, f->spec);
 	fprintf(out, ",\n  \"cpus\": %u,\n  \"differences\": [", f->cpus);
 	for_each_difference(f, json_difference, &ctx);

@@ -25,6 +25,10 @@ struct explain_facts {
 	const struct hv_config *hv;             /* the model's enlightenments, NULL: none */
 	bool pv_enforced;                       /* KVM refuses PV MSRs CPUID does not offer */
 	bool hv_enforced;                       /* the same for Hyper-V MSRs and hypercalls */
+	/* NULL: host is this machine's KVM. Else the host facts are unknown
+	 * (no /dev/kvm here) and host is the named baseline (cpu_baseline.h). */
+	const char *baseline;
+	const char *baseline_why;               /* why: "/dev/kvm: No such file ..." */
 };
 
 void explain_text(FILE *out, const struct explain_facts *f);

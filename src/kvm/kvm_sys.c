@@ -98,13 +98,18 @@ static int load_supported_cpuid(struct kvm_host *host)
 	return 0;
 }
 
+const char *kvm_device_path(void)
+{
+	return getenv(KVM_DEVICE_ENV) ? getenv(KVM_DEVICE_ENV) : KVM_DEVICE_DEFAULT;
+}
+
 int kvm_host_open(struct kvm_host *host, bool for_boot)
 {
 	const char *reason;
 	int version, r;
 
 	memset(host, 0, sizeof(*host));
-	host->path = getenv(KVM_DEVICE_ENV) ? getenv(KVM_DEVICE_ENV) : KVM_DEVICE_DEFAULT;
+	host->path = kvm_device_path();
 	host->fd = open(host->path, O_RDWR | O_CLOEXEC);
 	if (host->fd < 0) {
 		log_error("%s: %s (is the kvm module loaded, and may this user open it?)",

@@ -22,6 +22,9 @@ struct kvm_host {
 	struct kvm_cpuid2 *hv_supported_cpuid;  /* KVM_GET_SUPPORTED_HV_CPUID, NULL: no Hyper-V */
 };
 
+/* The KVM device meridian opens: $MERIDIAN_KVM_DEVICE, else /dev/kvm. */
+const char *kvm_device_path(void);
+
 /* Opens and checks /dev/kvm. On failure prints one line naming the reason
  * and returns -1. With for_boot false (queries only, as `cpu explain`
  * does), a KVM that cannot boot stock kernels is accepted. */

@@ -173,9 +173,59 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	check disk-read-only-file 1 "meridian: --disk path=$T/ro.img: Permission denied (readonly=on opens it for reading only)" -- \
 		setpriv --reuid=nobody --regid=nogroup --clear-groups $M run -k "$T/kernel" --disk "path=$T/ro.img"
 fi
-if [ -e /sys/module/kvm_pvm ]; then
-	check pvm-refused 1 "meridian: /dev/kvm is served by kvm_pvm (PVM), which cannot run stock guest kernels; run \`make demo\` to boot the guest inside the lab instead" -- \
+# The host's own /dev/kvm, in whichever shape this machine has it.
+NOKVM="meridian: /dev/kvm: No such file or directory (is the kvm module loaded, and may this user open it?)"
+if [ ! -e /dev/kvm ]; then
+	check host-kvm-absent 1 "$NOKVM" -- $M run -k "$K"
+elif [ -e /sys/module/kvm_pvm ]; then
+	check host-kvm-pvm 1 "meridian: /dev/kvm is served by kvm_pvm (PVM), which cannot run stock guest kernels; run \`make demo\` to boot the guest inside the lab instead" -- \
 		$M run -k "$K"
+else
+	echo "cli: /dev/kvm here is hardware KVM: booting on it is for the lab scenarios"
 fi
+# No /dev/kvm, made on purpose on every machine: a mount namespace whose
+# /dev is an empty tmpfs (the default path), and another device path.
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	check no-dev-kvm 1 "$NOKVM" -- \
+		unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' sh $M run -k "$K"
+else
+	echo "cli: not root (or no mount namespaces): the default /dev/kvm path is not hidden here"
+fi
+
+# check_explain NAME PATTERN -- ARGS: `cpu explain` with no KVM device:
+# status 0, nothing on stderr, and the first line of stdout matches.
+check_explain() {
+	name=$1 want=$2
+	shift 3
+	"$@" > "$T/out" 2> "$T/err"
+	status=$?
+	first=$(head -n1 "$T/out")
+	if [ $status = 0 ] && [ ! -s "$T/err" ] && echo "$first" | grep -Eqx "$want"; then
+		pass=$((pass + 1)); echo "PASS: cli $name"
+	else
+		failed=$((failed + 1)); echo "FAIL: cli $name"
+		echo "    status $status (want 0); stderr: $(cat "$T/err")"
+		echo "    first line: $first"
+		echo "    want:       $want"
+	fi
+}
+NOKVM_ENV="env MERIDIAN_KVM_DEVICE=/nonexistent/kvm"
+check_explain explain-no-kvm 'Host facts unknown \(/nonexistent/kvm: No such file or directory\): explained against the baseline AMD EPYC \(Zen 1\) under Linux 6\.1.s kvm-amd' -- \
+	$NOKVM_ENV $M cpu explain --cpus 2
+check_explain explain-no-kvm-json '\{' -- $NOKVM_ENV $M cpu explain --json
+# what the explanation says without a host: the baseline's leaves and words
+$NOKVM_ENV $M cpu explain --cpus 2 --cpu host,kvm=off > "$T/explain" 2>&1
+grep -q '^  use the clocksource acpi_pm ' "$T/explain" && grep -q '^  0x40000000.0: removed$' "$T/explain" &&
+	grep -q '^Host facts: unknown' "$T/explain"
+report() { if [ $1 = 0 ]; then pass=$((pass + 1)); echo "PASS: cli $2"; else
+	failed=$((failed + 1)); echo "FAIL: cli $2"; sed 's/^/    /' "$3"; fi; }
+report $? explain-no-kvm-kvm-off "$T/explain"
+$NOKVM_ENV $M cpu explain --json --cpu host,hv-relaxed,hv-vpindex,hv-time > "$T/explain" 2>&1
+grep -q '^  "host_facts": "unknown",$' "$T/explain" &&
+	grep -q '"tsc_stable": null' "$T/explain" &&
+	grep -q '"leaf": 1073741827, "index": 0, "eax": ' "$T/explain"
+report $? explain-no-kvm-hyperv-json "$T/explain"
+check explain-no-kvm-avx512 1 "meridian: --cpu host,+avx512f: avx512f is not supported by this host (on the baseline AMD EPYC (Zen 1) under Linux 6.1's kvm-amd)" -- \
+	$NOKVM_ENV $M cpu explain --cpu host,+avx512f
 echo "cli: $pass passed, $failed failed"
 [ $failed = 0 ]

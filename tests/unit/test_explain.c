@@ -9,6 +9,7 @@
 
 #include "cpuid_table.h"
 
+#include "cpu/cpu_baseline.h"
 #include "cpu/cpu_model.h"
 #include "cpu/explain.h"
 
@@ -129,6 +130,52 @@ static void hyperv_in_words(void **state)
 	free(t);
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* No /dev/kvm: explained against the baseline, said first, host facts
+ * said unknown in words and in JSON (tsc_stable null). */
+static void baseline_says_host_facts_unknown(void **state)
+{
+	struct cpu_host h;
+	struct cpu_model m;
+	bool pv, hv;
+	char err[160], *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+	struct explain_facts f = { .spec = "host,hv-relaxed,hv-vpindex,hv-time", .cpus = 2,
+				   .clock_flags = -1, .baseline = CPU_BASELINE_NAME,
+				   .baseline_why = "/dev/kvm: No such file or directory" };
+
+	assert_int_equal(cpu_baseline_host(&h, &pv, &hv), 0);
+	assert_true(pv && hv && h.tsc_deadline);
+	assert_int_equal(cpu_model_parse(f.spec, &m, err, sizeof(err)), 0);
+	f.host = h.supported;
+	f.guest = cpu_model_build(&m, &h, err, sizeof(err));
+	assert_non_null(f.guest);
+	f.hv = &m.hv;
+	out = open_memstream(&buf, &len);
+	explain_text(out, &f);
+	fclose(out);
+	assert_true(starts_with(buf, "Host facts unknown (/dev/kvm: No such file or directory): "
+				"explained against the baseline AMD EPYC"));
+	assert_non_null(strstr(buf, "differs from the baseline's KVM_GET_SUPPORTED_CPUID"));
+	assert_non_null(strstr(buf, "valid only where the host's TSC is stable"));
+	assert_null(strstr(buf, "Host facts now"));
+	free(buf);
+	buf = NULL;
+	out = open_memstream(&buf, &len);
+	explain_json(out, &f);
+	fclose(out);
+	assert_true(starts_with(buf, "{\n  \"host_facts\": \"unknown\",\n  \"baseline\": \"AMD EPYC"));
+	assert_non_null(strstr(buf, "\"tsc_stable\": null"));
+	free(buf);
+	free((void *)f.guest);
+	cpu_baseline_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -136,6 +183,7 @@ int main(void)
 		cmocka_unit_test(kvm_hidden_in_words),
 		cmocka_unit_test(json_lists_the_hypervisor_leaves),
 		cmocka_unit_test(hyperv_in_words),
+		cmocka_unit_test(baseline_says_host_facts_unknown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,16 @@ expect $OUT '^meridian: /dev/kvm: No such file or directory \(is the kvm module 
 [ "$(wc -l < $OUT)" = 1 ] || fail "more than one line: $(cat $OUT)"
 ok "exactly one line"
 
+# PVM, made on purpose (the hosts' own /dev/kvm is often PVM, but not
+# every machine's): this real KVM, with kvm_pvm's module directory faked
+# in a mount namespace. Refused with the line that sends users to the lab.
+unshare -m sh -c "mount -t tmpfs none /sys/module && mkdir /sys/module/kvm_pvm &&
+	exec $MERIDIAN run -k $KERNEL -i $INITRD" < /dev/null > $OUT 2>&1
+STATUS=$?
+expect_status 1
+expect $OUT '^meridian: /dev/kvm is served by kvm_pvm \(PVM\), which cannot run stock guest kernels; run `make demo` to boot the guest inside the lab instead$' "PVM refused"
+[ "$(wc -l < $OUT)" = 1 ] || fail "more than one line: $(cat $OUT)"
+
 # a device that is not KVM at all
 export MERIDIAN_KVM_DEVICE=/dev/null
 run_guest $OUT

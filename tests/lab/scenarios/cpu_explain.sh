@@ -37,3 +37,14 @@ expect /tmp/explain.txt '^  0x40000000.0: removed$' "kvm=off explained: signatur
 $MERIDIAN cpu explain --cpus 2 > /tmp/explain.txt
 expect /tmp/explain.txt '^  detect KVM \("Hypervisor detected: KVM"\)$' "default explained: KVM"
 expect /tmp/explain.txt 'kvm-guest: setup PV IPIs' "default explained: PV IPIs"
+# Without /dev/kvm, explain goes by its recorded baseline (src/cpu/
+# cpu_baseline_tables.h), which was recorded in this very L1: the CPUID it
+# predicts must be the same as this KVM's, spec by spec.
+for spec in host host,kvm=off host,hv-relaxed,hv-vpindex,hv-time,hv-synic,hv-stimer; do
+	$MERIDIAN cpu explain --json --cpus 2 --cpu $spec | sed -n '/"differences"/,/"hypervisor_bit"/p' > /tmp/real.json
+	MERIDIAN_KVM_DEVICE=/nonexistent/kvm $MERIDIAN cpu explain --json --cpus 2 --cpu $spec > /tmp/base.full
+	grep -q '"host_facts": "unknown"' /tmp/base.full || fail "$spec: no /dev/kvm, yet host facts are not said unknown"
+	sed -n '/"differences"/,/"hypervisor_bit"/p' /tmp/base.full > /tmp/base.json
+	diff /tmp/real.json /tmp/base.json || fail "$spec: the baseline's CPUID is no longer this lab's KVM's"
+	ok "$spec: the baseline explains the same CPUID as this KVM ($(grep -c '"leaf"' /tmp/real.json) leaves and differences)"
+done
