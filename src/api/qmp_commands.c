@@ -1,7 +1,10 @@
 #include "api/qmp_commands.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "kvm/ram_digest.h"
 
 struct param {
 	const char *name;
@@ -222,6 +225,73 @@ static struct json_object *migrate_incoming(struct qmp_target *t, struct json_ob
 static struct json_object *query_commands(struct qmp_target *t, struct json_object *a,
 					  struct qmp_error *e);
 
+/* A byte count argument: absent gives dflt; negative is refused. */
+static int size_arg(struct json_object *a, const char *name, uint64_t dflt, uint64_t *out)
+{
+	struct json_object *v = json_object_object_get(a, name);
+
+	*out = v ? (uint64_t)json_object_get_int64(v) : dflt;
+	return v && json_object_get_int64(v) < 0 ? -1 : 0;
+}
+
+/* {"algorithm": "xxh64", "range-bytes", "offset", "ram-bytes", "running",
+ * "digests": ["%016x", ...]}: digests[i] covers RAM's bytes from offset +
+ * i * range-bytes, RAM counted across the MMIO hole as migration counts
+ * it; over all of RAM, or the window offset/length. */
+static struct json_object *query_ram_digest(struct qmp_target *t, struct json_object *a,
+					    struct qmp_error *e)
+{
+	struct qmp_ram_digest d = { 0 };
+	struct json_object *o, *list;
+	char hex[17];
+
+	if (!t->ops->ram_digest)
+		return fail(e, QMP_GENERIC_ERROR, "no guest RAM here");
+	if (size_arg(a, "range-bytes", RAM_DIGEST_DEFAULT_RANGE_BYTES, &d.range_bytes) ||
+	    !ram_digest_range_ok(d.range_bytes))
+		return fail(e, QMP_GENERIC_ERROR, "Parameter 'range-bytes' expects a power of two "
+			    "from 4096 to 1073741824");
+	if (size_arg(a, "offset", 0, &d.offset_bytes) || size_arg(a, "length", 0, &d.length_bytes) ||
+	    d.offset_bytes % d.range_bytes || d.length_bytes % d.range_bytes)
+		return fail(e, QMP_GENERIC_ERROR, "Parameters 'offset' and 'length' expect multiples "
+			    "of 'range-bytes'");
+	if (t->ops->ram_digest(t, &d, e))
+		return NULL;
+	o = json_object_new_object();
+	list = json_object_new_array();
+	for (uint64_t i = 0; i < d.count; i++) {
+		snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)d.digests[i]);
+		json_object_array_add(list, json_object_new_string(hex));
+	}
+	free(d.digests);
+	json_object_object_add(o, "algorithm", json_object_new_string("xxh64"));
+	json_object_object_add(o, "range-bytes", json_object_new_int64((int64_t)d.range_bytes));
+	json_object_object_add(o, "offset", json_object_new_int64((int64_t)d.offset_bytes));
+	json_object_object_add(o, "ram-bytes", json_object_new_int64((int64_t)d.ram_bytes));
+	json_object_object_add(o, "running", json_object_new_boolean(d.running));
+	json_object_object_add(o, "digests", list);
+	return o;
+}
+
+/* QEMU's pmemsave: guest-physical memory to a file, as it is now */
+static struct json_object *pmemsave(struct qmp_target *t, struct json_object *a,
+				    struct qmp_error *e)
+{
+	int64_t gpa = json_object_get_int64(json_object_object_get(a, "val"));
+	int64_t size = json_object_get_int64(json_object_object_get(a, "size"));
+
+	if (!t->ops->pmemsave)
+		return fail(e, QMP_GENERIC_ERROR, "no guest RAM here");
+	if (gpa < 0 || size <= 0)
+		return fail(e, QMP_GENERIC_ERROR, "Parameters 'val' and 'size' expect an address "
+			    "and a size above 0");
+	return empty_or_null(t->ops->pmemsave(t, (uint64_t)gpa, (uint64_t)size, json_object_get_string(
+		json_object_object_get(a, "filename")), e));
+}
+
+static const struct param pmemsave_params[] = {
+	{ .name = "val", .type = json_type_int }, { .name = "size", .type = json_type_int },
+	{ .name = "filename", .type = json_type_string }, { .name = NULL } };
 static const struct param balloon_params[] = {
 	{ .name = "value", .type = json_type_int }, { .name = NULL } };
 static const struct param migrate_params[] = {
@@ -237,6 +307,10 @@ static const struct param set_parameters_params[] = {
 	{ .name = NULL } };
 static const struct param set_capabilities_params[] = {
 	{ .name = "capabilities", .type = json_type_array }, { .name = NULL } };
+static const struct param digest_params[] = {
+	{ .name = "range-bytes", .type = json_type_int, .optional = true },
+	{ .name = "offset", .type = json_type_int, .optional = true },
+	{ .name = "length", .type = json_type_int, .optional = true }, { .name = NULL } };
 static const struct param stats_params[] = {
 	{ .name = "target", .type = json_type_string },
 	{ .name = "providers", .type = json_type_array, .optional = true }, { .name = NULL } };
@@ -258,6 +332,8 @@ static const struct command commands[] = {
 	{ "x-meridian-query-clock", NULL, query_clock },
 	{ "x-meridian-query-serial", NULL, query_serial },
 	{ "x-meridian-query-vcpus", NULL, query_vcpus },
+	{ "x-meridian-query-ram-digest", digest_params, query_ram_digest },
+	{ "pmemsave", pmemsave_params, pmemsave },
 	{ "migrate", migrate_params, migrate },
 	{ "query-migrate", NULL, query_migrate },
 	{ "migrate_cancel", NULL, migrate_cancel },

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 struct qmp_target;
 
@@ -23,6 +24,15 @@ struct qmp_error {
 
 /* What the commands need from the machine; every call happens on the
  * event loop's thread. Functions return 0, or -1 with err filled. */
+/* x-meridian-query-ram-digest's answer: XXH64 of each range of guest RAM */
+struct qmp_ram_digest {
+	uint64_t range_bytes, ram_bytes;
+	uint64_t offset_bytes, length_bytes;    /* the window asked for; 0 length: all */
+	uint64_t *digests;              /* malloc'd, count of them */
+	uint64_t count;
+	bool running;                   /* the vCPUs may be writing RAM meanwhile */
+};
+
 struct qmp_target_ops {
 	const char *(*status)(struct qmp_target *t, bool *running);
 	int (*stop)(struct qmp_target *t, struct qmp_error *err);
@@ -49,6 +59,11 @@ struct qmp_target_ops {
 					struct qmp_error *err);
 	struct json_object *(*query_migrate_capabilities)(struct qmp_target *t);
 	int (*migrate_incoming)(struct qmp_target *t, const char *uri, struct qmp_error *err);
+	/* pmemsave: guest-physical [gpa, gpa + size) into a new file at path */
+	int (*pmemsave)(struct qmp_target *t, uint64_t gpa, uint64_t size, const char *path,
+			struct qmp_error *err);
+	/* out's range_bytes, offset_bytes and length_bytes say what to digest */
+	int (*ram_digest)(struct qmp_target *t, struct qmp_ram_digest *out, struct qmp_error *err);
 };
 
 struct qmp_target {

@@ -45,6 +45,9 @@ void run_options_usage(FILE *out)
 		"                         how live migration learns which pages the guest\n"
 		"                         wrote (default auto: KVM's dirty ring where the\n"
 		"                         host has it, else the bitmap with chunked clears)\n"
+		"  -S, --paused           start with the vCPUs stopped (QEMU's -S): QMP cont\n"
+		"                         runs them; with --incoming the guest stays stopped\n"
+		"                         once it has arrived, for inspection\n"
 		"      --no-reboot        end on guest reset instead of restarting the guest\n"
 		"      --debug-exit       port 0xf4 as QEMU's isa-debug-exit: a guest write of\n"
 		"                         V ends meridian with status (V << 1) | 1\n"
@@ -151,6 +154,7 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "cpus", required_argument, NULL, 'c' },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "no-reboot", no_argument, NULL, OPT_NO_REBOOT },
+		{ "paused", no_argument, NULL, 'S' },
 		{ "kaslr", no_argument, NULL, OPT_KASLR },
 		{ "debug-exit", no_argument, NULL, OPT_DEBUG_EXIT },
 		{ "rng", no_argument, NULL, OPT_RNG },
@@ -178,13 +182,14 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":k:i:a:m:c:qhS", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'k': cfg->kernel_path = optarg; break;
 		case 'i': cfg->initrd_path = optarg; break;
 		case 'a': cfg->cmdline = optarg; break;
 		case 'q': cfg->quiet = true; break;
 		case OPT_NO_REBOOT: cfg->no_reboot = true; break;
+		case 'S': cfg->start_paused = true; break;
 		case OPT_KASLR: cfg->kaslr = true; break;
 		case OPT_DEBUG_EXIT: cfg->debug_exit = true; break;
 		case OPT_RNG: cfg->rng = true; break;

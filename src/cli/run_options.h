@@ -23,6 +23,7 @@ struct vm_config {
 	enum console_kind console;
 	const char *console_path;       /* CONSOLE_FILE */
 	bool no_reboot;
+	bool start_paused;              /* -S/--paused: vCPUs stopped until QMP cont */
 	bool rng;                       /* --rng: a virtio-rng device */
 	struct disk_config disks[MAX_DISKS];    /* --disk, in order */
 	unsigned nr_disks;

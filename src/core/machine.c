@@ -420,6 +420,7 @@ int machine_run(const struct vm_config *cfg)
 	m->kernel_file.fd = m->initrd_file.fd = -1;
 	m->incoming.fd = m->incoming.conn = -1;
 	mig_params_init(&m->params);
+	m->paused = cfg->start_paused;
 	log_set_quiet(cfg->quiet);
 	signal(SIGPIPE, SIG_IGN);       /* a migration peer that goes away is an error, not death */
 	if (load_kernel(m) || open_disks(m) || check_nets(m) || open_incoming(m))

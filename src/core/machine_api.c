@@ -1,11 +1,13 @@
 /* What the control API (QMP, api/) does to the machine: the qmp_target
  * operations and the events the machine sends. All on the event loop's
  * thread, between rounds of the loop, while a VM instance exists. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "kvm/kvm_clock.h"
 #include "core/vcpu_view.h"
 #include "kvm/kvm_stats.h"
+#include "kvm/ram_digest.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
 
@@ -528,6 +531,72 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 	return machine_migrate_incoming(machine_of(t), uri, err);
 }
 
+/* A reply stays well inside the API's 1 MiB of queued output per client
+ * (19 bytes a digest). */
+#define RAM_DIGEST_MAX_RANGES 32768u
+
+static int api_ram_digest(struct qmp_target *t, struct qmp_ram_digest *d, struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	const struct guest_mem *mem = &m->vm.mem;
+
+	err->cls = QMP_GENERIC_ERROR;
+	if (m->incoming_waiting)
+		return snprintf(err->desc, sizeof(err->desc), "the guest has not arrived yet (inmigrate)"), -1;
+	if (d->offset_bytes >= mem->total_bytes ||
+	    d->length_bytes > mem->total_bytes - d->offset_bytes)
+		return snprintf(err->desc, sizeof(err->desc), "offset %llu, length %llu: outside the "
+				"guest's %llu bytes of RAM", (unsigned long long)d->offset_bytes,
+				(unsigned long long)d->length_bytes,
+				(unsigned long long)mem->total_bytes), -1;
+	if (!d->length_bytes)
+		d->length_bytes = mem->total_bytes - d->offset_bytes;
+	d->count = (d->length_bytes + d->range_bytes - 1) / d->range_bytes;
+	if (d->count > RAM_DIGEST_MAX_RANGES)
+		return snprintf(err->desc, sizeof(err->desc), "%llu ranges: at most %u in one answer "
+				"(a larger range-bytes, or a window with offset and length)",
+				(unsigned long long)d->count, RAM_DIGEST_MAX_RANGES), -1;
+	d->ram_bytes = mem->total_bytes;
+	d->running = !m->paused;
+	d->digests = calloc(d->count, sizeof(*d->digests));
+	if (!d->digests)
+		return snprintf(err->desc, sizeof(err->desc), "out of memory"), -1;
+	ram_digest(mem, d->range_bytes, d->offset_bytes / d->range_bytes, d->digests, d->count);
+	return 0;
+}
+
+static int api_pmemsave(struct qmp_target *t, uint64_t gpa, uint64_t size, const char *path,
+			struct qmp_error *err)
+{
+	struct machine *m = machine_of(t);
+	const uint8_t *p = guest_mem_ptr(&m->vm.mem, gpa, size);
+	int fd;
+
+	err->cls = QMP_GENERIC_ERROR;
+	if (m->incoming_waiting)
+		return snprintf(err->desc, sizeof(err->desc), "the guest has not arrived yet (inmigrate)"), -1;
+	if (!p)
+		return snprintf(err->desc, sizeof(err->desc), "0x%llx+%llu: not all guest RAM",
+				(unsigned long long)gpa, (unsigned long long)size), -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return snprintf(err->desc, sizeof(err->desc), "%.200s: %s", path, strerror(errno)), -1;
+	while (size) {
+		ssize_t n = write(fd, p, size);
+
+		if (n <= 0) {
+			snprintf(err->desc, sizeof(err->desc), "%.200s: %s", path,
+				 n < 0 ? strerror(errno) : "short write");
+			close(fd);
+			return -1;
+		}
+		p += n;
+		size -= (uint64_t)n;
+	}
+	close(fd);
+	return 0;
+}
+
 static const struct qmp_target_ops api_ops = {
 	.status = api_status, .stop = api_stop, .cont = api_cont, .system_reset = api_reset,
 	.system_powerdown = api_powerdown, .quit = api_quit, .cpus = api_cpus,
@@ -540,6 +609,8 @@ static const struct qmp_target_ops api_ops = {
 	.migrate_set_capabilities = api_migrate_set_capabilities,
 	.query_migrate_capabilities = api_query_migrate_capabilities,
 	.migrate_incoming = api_migrate_incoming,
+	.ram_digest = api_ram_digest,
+	.pmemsave = api_pmemsave,
 };
 
 int machine_api_open(struct machine *m)

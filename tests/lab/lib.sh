@@ -230,3 +230,132 @@ threads() {
 		sed 's/^/    /' $t/stack 2>/dev/null | head -n 12
 	done
 }
+
+# digests SOCK OUT [ARGS]: x-meridian-query-ram-digest (2 MiB ranges over
+# all of RAM unless ARGS say otherwise), one digest per line into OUT
+digests() {
+	dargs=${3:-}
+	[ -n "$dargs" ] || dargs='{}'
+	timeout 300 $MERIDIAN ctl $1 x-meridian-query-ram-digest "$dargs" \
+		> $2.json || fail "x-meridian-query-ram-digest on $1: $(cat $2.json)"
+	tr -d ' \n' < $2.json | sed 's/.*"digests":\[//; s/\].*//' | tr ',' '\n' | tr -d '"' > $2
+	echo >> $2
+	sed -i '/^$/d' $2
+	[ -s $2 ] || fail "no digests from $1: $(cat $2.json)"
+}
+# differing_ranges A B: the 2 MiB ranges whose digests differ between two
+# digests files, as the MiB they start at
+differing_ranges() {
+	paste -d' ' $1 $2 | awk '$1 != $2 { printf "%d ", (NR - 1) * 2 }'
+}
+# same_ram SRC_SOCK DST_SOCK WHAT: the two copies of guest RAM are equal,
+# 2 MiB range by range; else the ranges that differ, as guest-physical
+# MiB (RAM counted from 0; the 32-bit hole is not in these guests), and
+# in them the pages that differ
+same_ram() {
+	digests $1 /tmp/digest.src
+	digests $2 /tmp/digest.dst
+	bad=$(differing_ranges /tmp/digest.src /tmp/digest.dst)
+	for mib in $bad; do
+		w="{\"range-bytes\": 4096, \"offset\": $((mib << 20)), \"length\": 2097152}"
+		digests $1 /tmp/pages.src "$w"
+		digests $2 /tmp/pages.dst "$w"
+		frames=$(paste -d' ' /tmp/pages.src /tmp/pages.dst | awk -v f=$((mib << 8)) \
+			'$1 != $2 { printf "%d ", f + NR - 1 }')
+		echo "pages (frame numbers) that differ in MiB $mib-$((mib + 2)): $(printf '0x%x ' $frames)"
+		# the first of them, as each side has it: the words that differ
+		f=${frames%% *}
+		for side in $1 $2; do
+			$MERIDIAN ctl $side pmemsave "{\"val\": $((f << 12)), \"size\": 4096, \"filename\": \"/tmp/page.$(basename $side)\"}" > /dev/null
+		done
+		echo "page 0x$(printf %x $f), source | destination, the first differing 8-byte words (offset: words):"
+		hexdump -v -e '1/8 "%016x\n"' /tmp/page.$(basename $1) > /tmp/page.a
+		hexdump -v -e '1/8 "%016x\n"' /tmp/page.$(basename $2) > /tmp/page.b
+		paste -d' ' /tmp/page.a /tmp/page.b | awk '$1 != $2 { n++; if (n <= 6) printf "  +0x%03x: %s | %s\n", (NR - 1) * 8, $1, $2 } END { printf "  (%d of 512 words differ)\n", n }'
+	done
+	same_digests /tmp/digest.src /tmp/digest.dst "$3"
+}
+# same_digests A B WHAT: two digests files (digests) agree
+same_digests() {
+	n=$(wc -l < $1)
+	bad=$(differing_ranges $1 $2)
+	[ -z "$bad" ] || fail "$3: guest RAM differs in $(echo $bad | wc -w) of $n 2 MiB ranges, at MiB: $bad"
+	[ "$n" = "$(wc -l < $2)" ] || fail "$3: $n ranges on one side, $(wc -l < $2) on the other"
+	ok "$3: guest RAM identical in all $n 2 MiB ranges (XXH64)"
+}
+
+# exact_migration METHOD COMPRESSION PORT: issue 26's check. A 2-vCPU,
+# 512 MiB guest rewrites 400 MiB without pause (pattern churn); it
+# migrates under a bandwidth cap that keeps the migration going for over
+# 60 s, tracked by METHOD; the destination is held (--paused) once the
+# stream is in, and its RAM must equal the source's (postmigrate) range by
+# range; then it runs 60 s with no kernel complaint and its own pattern
+# checks passing.
+EXACT_BANDWIDTH=${EXACT_BANDWIDTH:-7000000}      # bytes/s: ~430 MiB of first pass, ~64 s
+exact_migration() {
+	method=$1 comp=$2 port=$3
+	src_s=/tmp/exact-src.sock dst_s=/tmp/exact-dst.sock
+	args="-m 512M -c 2 --cpu host --dirty-tracking $method"
+	rm -f $src_s $dst_s
+	timeout 900 $MERIDIAN run -k $KERNEL -i $INITRD $args --api $src_s -a "$BASE act=churn" \
+		< /dev/null > /tmp/exact-src.raw 2>&1 &
+	src=$!
+	# (a line every 30 s: the lab stops an L1 that says nothing for 200 s)
+	for i in 1 2 3 4 5 6 7 8; do
+		seen /tmp/exact-src.raw 'L2-CHURN ok pass=1' 30 && break
+		alive $src /tmp/exact-src.raw "the source is gone"
+		echo "waiting for the guest's first pass: $(tr -d '\r' < /tmp/exact-src.raw | grep -a L2-CHURN | tail -n1)"
+	done
+	wait_for /tmp/exact-src.raw 'L2-CHURN ok pass=1' 1 "the guest never verified its 400 MiB"
+	ok "source: $(tr -d '\r' < /tmp/exact-src.raw | grep -m1 'L2-CHURN ready')"
+	timeout 900 $MERIDIAN run -k $KERNEL -i $INITRD $args --api $dst_s --paused \
+		--incoming tcp:127.0.0.1:$port -a "$BASE act=churn" < /dev/null > /tmp/exact-dst.raw 2>&1 &
+	dst=$!
+	wait_for /tmp/exact-dst.raw 'waiting for the migration' 30 "the destination never listened"
+	$MERIDIAN ctl $src_s migrate-set-parameters \
+		"{\"max-bandwidth\": $EXACT_BANDWIDTH, \"compression\": \"$comp\"}" > /dev/null ||
+		fail "migrate-set-parameters"
+	$MERIDIAN ctl $src_s migrate "{\"uri\": \"tcp:127.0.0.1:$port\"}" > /dev/null || fail "migrate"
+	i=0
+	while :; do
+		# over 70 s under the cap: lifted, so that a guest dirtying faster
+		# than the cap lets through still ends (30 rounds at 7 MB/s would
+		# take half an hour); the long, capped part is what issue 26 needs
+		[ $i != 140 ] || { $MERIDIAN ctl $src_s migrate-set-parameters '{"max-bandwidth": 0}' > /dev/null &&
+			echo "at 70 s: the bandwidth cap lifted"; }
+		$MERIDIAN ctl $src_s query-migrate > /tmp/qm.out 2>&1
+		grep -Eq '"status": "(completed|failed|cancelled)"' /tmp/qm.out && break
+		i=$((i + 1))
+		[ $i -lt 1200 ] || { cat /tmp/qm.out; fail "$method: no end of the migration in 600 s"; }
+		[ $((i % 40)) != 0 ] || echo "at $((i / 2)) s: $(grep -E '"(transferred|remaining|dirty-sync-count|dirty-pages-rate)"' \
+			/tmp/qm.out | tr -d ' ,\n')"
+		sleep 0.5
+	done
+	expect /tmp/qm.out '"status": "completed"' "$method: completed"
+	expect /tmp/qm.out "\"dirty-tracking\": \"$method\"" "tracked by $method"
+	total=$(tr -d ' ,' < /tmp/qm.out | sed -n 's/^"total-time"://p')
+	echo "figures: $(grep -E '"(transferred|normal|duplicate|downtime|dirty-sync-count|total-time)"' /tmp/qm.out | tr -d ' ,' | tr '\n' ' ')"
+	[ "${total:-0}" -ge 60000 ] || fail "$method: the migration took $total ms, under the 60 s asked for"
+	$MERIDIAN ctl $src_s query-status | grep -q '"status": "postmigrate"' || fail "source not postmigrate"
+	i=0
+	until $MERIDIAN ctl $dst_s query-status 2>/dev/null | grep -q '"status": "paused"'; do
+		i=$((i + 1)); [ $i -lt 100 ] || fail "the destination is not held paused"; sleep 0.2
+	done
+	same_ram $src_s $dst_s "$method${comp:+, $comp}"
+	$MERIDIAN ctl $src_s quit > /dev/null
+	ended $src "the source"
+	n=$(tr -d '\r' < /tmp/exact-dst.raw | grep -c '^L2-CHURN ok')
+	$MERIDIAN ctl $dst_s cont > /dev/null || fail "cont on the destination"
+	for i in 1 2 3; do
+		sleep 20
+		echo "destination, $((i * 20)) s on: $(tr -d '\r' < /tmp/exact-dst.raw | grep -a L2-CHURN | tail -n1)"
+	done
+	alive $dst /tmp/exact-dst.raw "the destination is gone"
+	m=$(tr -d '\r' < /tmp/exact-dst.raw | grep -c '^L2-CHURN ok')
+	[ $m -gt $n ] || stalled $dst_s /tmp/exact-dst.raw "$method: no verified pass on the destination in 60 s"
+	no_complaints 'MISMATCH|Oops|BUG:|WARNING:|Call Trace|NX-protected|general protection|segfault' \
+		/tmp/exact-src.raw /tmp/exact-dst.raw
+	ok "$method: the destination ran 60 s: $((m - n)) verified passes there, no kernel complaint"
+	$MERIDIAN ctl $dst_s quit > /dev/null
+	ended $dst "the destination"
+}

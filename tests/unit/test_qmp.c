@@ -46,9 +46,21 @@ static struct json_object *fake_stats(struct qmp_target *t, const char *target, 
 	return json_object_new_string(target);
 }
 
+/* two ranges of fake RAM whose digests are their numbers */
+static int fake_digest(struct qmp_target *t, struct qmp_ram_digest *d, struct qmp_error *e)
+{
+	d->count = 2;
+	d->ram_bytes = 2 * d->range_bytes + d->offset_bytes;
+	d->digests = calloc(2, sizeof(*d->digests));
+	d->digests[0] = d->offset_bytes / d->range_bytes;
+	d->digests[1] = 0xfedcba9876543210ull;
+	return 0;
+}
+
 static const struct qmp_target_ops ops = {
 	.status = fake_status, .stop = fake_stop, .cont = fake_cont, .system_reset = fake_reset,
 	.system_powerdown = fake_fail, .quit = fake_reset, .stats = fake_stats,
+	.ram_digest = fake_digest,
 };
 static struct qmp_target target = { .ops = &ops };
 static struct qmp_session s;
@@ -167,6 +179,27 @@ static void argument_checks(void **state)
 		"{\"error\":{\"class\":\"DeviceNotActive\",\"desc\":\"No balloon device has been activated\"}}\r\n");
 }
 
+/* x-meridian-query-ram-digest: the range and window are checked before
+ * the machine is asked; digests come back as 16 hex digits. */
+static void ram_digest_arguments(void **state)
+{
+	const char *bad_range = "{\"error\":{\"class\":\"GenericError\",\"desc\":\"Parameter "
+		"'range-bytes' expects a power of two from 4096 to 1073741824\"}}\r\n";
+
+	assert_string_equal(say("{\"execute\":\"x-meridian-query-ram-digest\",\"arguments\":{\"range-bytes\":3000}}"), bad_range);
+	assert_string_equal(say("{\"execute\":\"x-meridian-query-ram-digest\",\"arguments\":{\"range-bytes\":-4096}}"), bad_range);
+	assert_string_equal(say("{\"execute\":\"x-meridian-query-ram-digest\",\"arguments\":{\"range-bytes\":12288}}"), bad_range);
+	assert_string_equal(say("{\"execute\":\"x-meridian-query-ram-digest\",\"arguments\":{\"range-bytes\":4096,\"offset\":100}}"),
+		"{\"error\":{\"class\":\"GenericError\",\"desc\":\"Parameters 'offset' and 'length' "
+		"expect multiples of 'range-bytes'\"}}\r\n");
+	assert_string_equal(say("{\"execute\":\"x-meridian-query-ram-digest\",\"arguments\":{\"range-bytes\":4096,\"offset\":8192}}"),
+		"{\"return\":{\"algorithm\":\"xxh64\",\"range-bytes\":4096,\"offset\":8192,"
+		"\"ram-bytes\":16384,\"running\":false,\"digests\":[\"0000000000000002\","
+		"\"fedcba9876543210\"]}}\r\n");
+	assert_string_equal(say("{\"execute\":\"pmemsave\",\"arguments\":{\"val\":0,\"size\":1,\"filename\":\"/x\"}}"),
+		"{\"error\":{\"class\":\"GenericError\",\"desc\":\"no guest RAM here\"}}\r\n");
+}
+
 /* A line of 1 MiB: one error, and the session goes on. */
 static void huge_line(void **state)
 {
@@ -192,6 +225,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(commands_with_ids, setup_negotiated, teardown),
 		cmocka_unit_test_setup_teardown(streaming, setup_negotiated, teardown),
 		cmocka_unit_test_setup_teardown(malformed_input, setup_negotiated, teardown),
+		cmocka_unit_test_setup_teardown(ram_digest_arguments, setup_negotiated, teardown),
 		cmocka_unit_test_setup_teardown(argument_checks, setup_negotiated, teardown),
 		cmocka_unit_test_setup_teardown(huge_line, setup_negotiated, teardown),
 	};

@@ -39,6 +39,12 @@
  * scenario). (Not the port from user space with ioperm: this lab's TCG
  * refuses a user's port I/O once a restore has loaded the task register
  * as busy, which KVM reports and real CPUs hold; see docs/lab.md.)
+ * "pattern churn MIB" rewrites MIB MiB without pause, 256 random 4 KiB
+ * pages at a time, each page stamped with its number and its own
+ * generation (kept in guest memory too); every 64 batches it verifies
+ * every page against its generation:
+ *   L2-CHURN ready pages=N | ok pass=N batches=N | MISMATCH pages=N pass=N first=PAGE
+ * the exact-memory migration scenario (migrate_exact) moves it.
  * "pattern hog MIB SECONDS" touches MIB MiB, holds them SECONDS, frees
  * them (L2-HOG held mib=N, then L2-HOG done): the balloon scenario. */
 #define _GNU_SOURCE
@@ -335,6 +341,59 @@ static _Noreturn void pio(void)
 		}
 }
 
+#define PAGE_WORDS (4096u / 8)
+#define CHURN_BATCH 256u
+#define CHURN_VERIFY_EVERY 64u
+
+static void fill_page(uint64_t *p, uint64_t page, uint32_t gen)
+{
+	for (unsigned i = 0; i < PAGE_WORDS; i++)
+		p[i] = word(page * PAGE_WORDS + i, gen);
+}
+
+static _Noreturn void churn(unsigned mib)
+{
+	uint64_t pages = (uint64_t)mib << 8;
+	uint64_t *mem = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t *gen = calloc(pages, sizeof(*gen));
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (mem == MAP_FAILED || !gen) {
+		printf("L2-CHURN cannot allocate %u MiB\n", mib);
+		exit(1);
+	}
+	for (uint64_t p = 0; p < pages; p++) {
+		fill_page(mem + p * PAGE_WORDS, p, 0);
+		if (p % 256 == 255)
+			usleep(10000);  /* a breath per MiB, as above */
+	}
+	printf("L2-CHURN ready pages=%llu\n", (unsigned long long)pages);
+	srandom(7);
+	for (unsigned pass = 1;; pass++) {
+		uint64_t bad = 0, first = 0;
+
+		for (unsigned b = 0; b < CHURN_VERIFY_EVERY; b++)
+			for (unsigned k = 0; k < CHURN_BATCH; k++) {
+				uint64_t p = (uint64_t)random() % pages;
+
+				fill_page(mem + p * PAGE_WORDS, p, ++gen[p]);
+			}
+		for (uint64_t p = 0; p < pages; p++)
+			for (unsigned i = 0; i < PAGE_WORDS; i++)
+				if (mem[p * PAGE_WORDS + i] != word(p * PAGE_WORDS + i, gen[p])) {
+					if (!bad++)
+						first = p;
+					break;
+				}
+		if (bad)
+			printf("L2-CHURN MISMATCH pages=%llu pass=%u first=%llu\n",
+			       (unsigned long long)bad, pass, (unsigned long long)first);
+		else
+			printf("L2-CHURN ok pass=%u batches=%u\n", pass, pass * CHURN_VERIFY_EVERY);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 4 && !strcmp(argv[1], "gap"))
@@ -351,6 +410,8 @@ int main(int argc, char **argv)
 		return offset(argv[2], true);
 	if (argc > 1 && !strcmp(argv[1], "pio"))
 		pio();
+	if (argc > 2 && !strcmp(argv[1], "churn"))
+		churn((unsigned)atoi(argv[2]));
 	if (argc > 2 && !strcmp(argv[1], "disk"))
 		disk(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "hog")) {

@@ -36,14 +36,23 @@ ctl query-status | grep -q '"status": "postmigrate"' || fail "not postmigrate af
 ctl query-migrate > /tmp/qm.out
 expect /tmp/qm.out '"status": "completed"' "query-migrate: completed"
 ok "snapshot: $(stat -c %s $SNAP) bytes, $(grep -o '"total-time": [0-9]*' /tmp/qm.out)"
+digests $SOCK /tmp/digest.saved          # what the file must give back exactly
 ctl quit > /dev/null
 ended $src "the source"
 expect_status 0
 sleep 5
 
-timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK --incoming file:$SNAP \
+# held (--paused) once restored: its RAM must be the saved guest's, exactly
+timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK --incoming file:$SNAP --paused \
 	-a "$BASE act=pattern" < /dev/null > /tmp/dst.raw 2> /tmp/dst.err &
 dst=$!
+i=0
+until $MERIDIAN ctl $SOCK query-status 2>/dev/null | grep -q '"status": "paused"'; do
+	i=$((i + 1)); [ $i -lt 300 ] || fail "the restored guest is not held paused"; sleep 0.2
+done
+digests $SOCK /tmp/digest.restored
+same_digests /tmp/digest.saved /tmp/digest.restored "snapshot save and restore"
+ctl cont > /dev/null || fail "cont after the restore"
 wait_for /tmp/dst.raw 'L2-PATTERN ok' 120 "the restored guest never verified its pattern"
 wait_for /tmp/dst.raw 'L2-RT' 30 "no clock line from the restored guest"
 after=$(offset /tmp/dst.raw)
