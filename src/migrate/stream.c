@@ -17,26 +17,25 @@ void mig_writer_init(struct mig_stream *w, int fd)
 	XXH64_reset(&w->sum, 0);
 }
 
-/* max_bytes_per_s: once this window's share is out, sleep to its end. */
+uint64_t mig_pace(uint64_t *due_us, uint64_t now_us, uint64_t bytes, uint64_t limit)
+{
+	if (!limit) {
+		*due_us = 0;
+		return 0;
+	}
+	if (*due_us < now_us)
+		*due_us = now_us;
+	*due_us += bytes * 1000000 / limit;
+	return *due_us > now_us + MIG_PACE_SLACK_US ? *due_us - now_us : 0;
+}
+
 static void rate_limit(struct mig_stream *w, size_t bytes)
 {
-	uint64_t limit = atomic_load(&w->max_bytes_per_s), now = monotonic_ms();
+	uint64_t wait_us = mig_pace(&w->pace_us, monotonic_us(), bytes,
+				    atomic_load(&w->max_bytes_per_s));
 
-	if (!limit)
-		return;
-	if (now - w->window_start_ms >= 100) {
-		w->window_start_ms = now;
-		w->window_bytes = 0;
-	}
-	w->window_bytes += bytes;
-	if (w->window_bytes >= limit / 10) {
-		uint64_t left_ms = w->window_start_ms + 100 - now;
-
-		if (left_ms <= 100)
-			usleep((useconds_t)(left_ms * 1000));
-		w->window_start_ms = monotonic_ms();
-		w->window_bytes = 0;
-	}
+	if (wait_us)
+		usleep((useconds_t)wait_us);
 }
 
 /* All of [p, p+len) to the descriptor, or the first error in w->error. */

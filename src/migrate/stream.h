@@ -45,11 +45,20 @@ struct mig_stream {
 	XXH64_state_t sum;      /* of every byte so far */
 	uint64_t bytes;         /* in all */
 	int error;              /* first errno, or -EPROTO for a broken stream */
-	/* writer: at most this many bytes a second (0: no limit), in 100 ms
-	 * windows; may change while it writes */
+	/* writer: at most this many bytes a second (0: no limit), on
+	 * average over any stretch (mig_pace); may change while it writes */
 	_Atomic uint64_t max_bytes_per_s;
-	uint64_t window_start_ms, window_bytes;
+	uint64_t pace_us;       /* when what went so far is due at that rate */
 };
+
+/* The bandwidth cap as a pace: *due_us is when the bytes sent so far
+ * would have gone out at limit bytes/s. Adds bytes to it and returns how
+ * long the sender must sleep first (0: go on). Time the sender spent
+ * idle is not banked (a burst after a pause is one share of
+ * MIG_PACE_SLACK_US at most), and a single write larger than the cap's
+ * 100 ms share waits its full time too. Pure, for tests. */
+#define MIG_PACE_SLACK_US 10000u
+uint64_t mig_pace(uint64_t *due_us, uint64_t now_us, uint64_t bytes, uint64_t limit);
 
 void mig_writer_init(struct mig_stream *w, int fd);
 void mig_put(struct mig_stream *w, const void *data, size_t len);

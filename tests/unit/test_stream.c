@@ -178,10 +178,46 @@ static void checksum_same_however_written(void **state)
 	assert_true(sum_written(big, sizeof(big), 4093) != whole);
 }
 
+/* The cap holds on average, whatever the size of each write: 100 runs of
+ * 1 MiB at 7 MB/s take 15 s of the sender's time (the 100 ms windows
+ * of before let one 1 MiB run through per window: 10.5 MB/s). */
+static void pace_holds_the_cap(void **state)
+{
+	uint64_t due = 0, now = 5000000, start = now, limit = 7000000;
+
+	for (int i = 0; i < 100; i++)
+		now += mig_pace(&due, now, 1 << 20, limit) + 50;        /* 50 us to write */
+	now = due > now ? due : now;            /* the last one's time */
+	assert_in_range((now - start) / 1000, 100 * (1 << 20) / 7000 - 20, 100 * (1 << 20) / 7000 + 20);
+	/* small writes too: 1000 of 64 KiB at 1 MB/s take 65.5 s */
+	due = 0;
+	start = now;
+	for (int i = 0; i < 1000; i++)
+		now += mig_pace(&due, now, 65536, 1000000);
+	now = due > now ? due : now;
+	assert_in_range((now - start) / 1000, 65536 - 20, 65536 + 20);
+}
+
+/* Idle time is not banked: after 10 s of nothing, a burst goes at the
+ * cap again after one slack's worth; no limit: never a wait. */
+static void pace_banks_no_idle_time(void **state)
+{
+	uint64_t due = 0, now = 1000000;
+
+	assert_int_equal(mig_pace(&due, now, 1000, 1000000), 0);        /* 1 ms of it */
+	now += 10000000;
+	assert_int_equal(mig_pace(&due, now, 10000, 1000000), 0);       /* 10 ms: the slack */
+	assert_int_equal(mig_pace(&due, now, 10000, 1000000), 20000);   /* now 20 ms ahead */
+	assert_int_equal(mig_pace(&due, now, 1 << 30, 0), 0);
+	assert_int_equal(due, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(checksum_same_however_written),
+		cmocka_unit_test(pace_holds_the_cap),
+		cmocka_unit_test(pace_banks_no_idle_time),
 		cmocka_unit_test(streams_round_trip_and_refuse_damage),
 		cmocka_unit_test(end_record_is_xxh64_of_all_before),
 		cmocka_unit_test(new_offset_keeps_the_guest_tsc),
