@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <asm/kvm_para.h>
 #include <linux/kvm.h>
 
 #include "core/le_bytes.h"
@@ -167,25 +168,45 @@ int vcpu_state_save(int fd, int kvm_fd, const struct msr_list *msrs, struct blob
 	return b->error;
 }
 
+/* A write of the wall clock MSR is an order, not a state: KVM writes a
+ * new pvclock_wall_clock (version + 2, seconds recomputed) into guest RAM
+ * right then, from the thread that loads, so the destination's RAM would
+ * no longer be the source's. The guest reads that structure only after
+ * writing the MSR itself (at boot and resume), so it is not carried. */
+static bool msr_is_an_order(uint32_t index)
+{
+	return index == MSR_KVM_WALL_CLOCK || index == MSR_KVM_WALL_CLOCK_NEW;
+}
+
+unsigned vcpu_msrs_to_load(const uint8_t *p, uint32_t len, bool deadline_only,
+			   struct kvm_msr_entry *out)
+{
+	unsigned total = len / sizeof(struct kvm_msr_entry), n = 0;
+
+	for (unsigned i = 0; i < total; i++) {
+		struct kvm_msr_entry e;
+
+		memcpy(&e, p + i * sizeof(e), sizeof(e));
+		if (msr_is_an_order(e.index))
+			continue;
+		if ((e.index == MSR_IA32_TSC_DEADLINE) == deadline_only)
+			out[n++] = e;
+	}
+	return n;
+}
+
 /* Writes the MSRs, one at a time where the batch stops, to name the one
  * this host refuses. */
 static int load_msrs(int fd, const uint8_t *p, uint32_t len, bool deadline_only, char *err,
 		     int err_len)
 {
-	unsigned total = len / sizeof(struct kvm_msr_entry), n = 0, done;
 	struct kvm_msrs *m = calloc(1, sizeof(*m) + len + sizeof(struct kvm_msr_entry));
+	unsigned n, done;
 	int r = 0;
 
 	if (!m)
 		return -1;
-	/* everything but TSC_DEADLINE, or only it */
-	for (unsigned i = 0; i < total; i++) {
-		struct kvm_msr_entry e;
-
-		memcpy(&e, p + i * sizeof(e), sizeof(e));
-		if ((e.index == MSR_IA32_TSC_DEADLINE) == deadline_only)
-			m->entries[n++] = e;
-	}
+	n = vcpu_msrs_to_load(p, len, deadline_only, m->entries);
 	m->nmsrs = n;
 	r = ioctl(fd, KVM_SET_MSRS, m);
 	done = r < 0 ? 0 : (unsigned)r;

@@ -6,8 +6,10 @@
 #ifndef MERIDIAN_VCPU_STATE_H
 #define MERIDIAN_VCPU_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/kvm.h>
 
 struct blob {
 	uint8_t *data;
@@ -29,6 +31,12 @@ void msr_list_free(struct msr_list *l);
 /* Appends the vCPU's state to b. Returns 0 or -errno (the failing ioctl in what). */
 int vcpu_state_save(int vcpu_fd, int kvm_fd, const struct msr_list *msrs, struct blob *b,
 		    const char **what);
+/* The MSR entries of a saved list (p, len bytes) to write back: those but
+ * TSC_DEADLINE, or (deadline_only) only it; never the wall clock MSRs,
+ * whose write makes KVM rewrite guest RAM. Into out (room for all);
+ * returns how many. */
+unsigned vcpu_msrs_to_load(const uint8_t *p, uint32_t len, bool deadline_only,
+			   struct kvm_msr_entry *out);
 /* Applies a blob made by vcpu_state_save. Returns 0 or -1 with err. */
 int vcpu_state_load(int vcpu_fd, const uint8_t *data, size_t len, char *err, int err_len);
 

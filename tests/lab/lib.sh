@@ -269,8 +269,8 @@ same_ram() {
 			$MERIDIAN ctl $side pmemsave "{\"val\": $((f << 12)), \"size\": 4096, \"filename\": \"/tmp/page.$(basename $side)\"}" > /dev/null
 		done
 		echo "page 0x$(printf %x $f), source | destination, the first differing 8-byte words (offset: words):"
-		hexdump -v -e '1/8 "%016x\n"' /tmp/page.$(basename $1) > /tmp/page.a
-		hexdump -v -e '1/8 "%016x\n"' /tmp/page.$(basename $2) > /tmp/page.b
+		od -v -An -t x8 /tmp/page.$(basename $1) | tr -s ' ' '\n' | sed '/^$/d' > /tmp/page.a
+		od -v -An -t x8 /tmp/page.$(basename $2) | tr -s ' ' '\n' | sed '/^$/d' > /tmp/page.b
 		paste -d' ' /tmp/page.a /tmp/page.b | awk '$1 != $2 { n++; if (n <= 6) printf "  +0x%03x: %s | %s\n", (NR - 1) * 8, $1, $2 } END { printf "  (%d of 512 words differ)\n", n }'
 	done
 	same_digests /tmp/digest.src /tmp/digest.dst "$3"
@@ -353,7 +353,7 @@ exact_migration() {
 	alive $dst /tmp/exact-dst.raw "the destination is gone"
 	m=$(tr -d '\r' < /tmp/exact-dst.raw | grep -c '^L2-CHURN ok')
 	[ $m -gt $n ] || stalled $dst_s /tmp/exact-dst.raw "$method: no verified pass on the destination in 60 s"
-	no_complaints 'MISMATCH|Oops|BUG:|WARNING:|Call Trace|NX-protected|general protection|segfault' \
+	no_complaints 'MISMATCH|Oops|BUG:|WARNING: CPU|cut here|Call Trace|NX-protected|general protection|segfault|Kernel panic' \
 		/tmp/exact-src.raw /tmp/exact-dst.raw
 	ok "$method: the destination ran 60 s: $((m - n)) verified passes there, no kernel complaint"
 	$MERIDIAN ctl $dst_s quit > /dev/null
