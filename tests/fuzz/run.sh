@@ -44,9 +44,11 @@ if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/vir
 	"$S/block/io_ring.c" "$S/core/evloop.c" "$S/core/log.c" "$S/kvm/guest_mem.c" \
 	"$S/kvm/irq_routes.c"; then
 	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
-if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c"; then run fuzz_qmp
+if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c" "$S/kvm/ram_digest.c"; then run fuzz_qmp
 else failed=$((failed + 1)); fi
 if build fuzz_ram_pages "$S/migrate/ram_pages.c" "$S/migrate/stream.c"; then run fuzz_ram_pages
+else failed=$((failed + 1)); fi
+if build fuzz_dirty_log "$S/kvm/dirty_log.c"; then run fuzz_dirty_log
 else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]

@@ -253,8 +253,16 @@ differing_ranges() {
 # MiB (RAM counted from 0; the 32-bit hole is not in these guests), and
 # in them the pages that differ
 same_ram() {
+	# twice each, 2 s apart: a stopped guest's RAM must stand still too
+	digests $1 /tmp/digest.src0
+	digests $2 /tmp/digest.dst0
+	sleep 2
 	digests $1 /tmp/digest.src
 	digests $2 /tmp/digest.dst
+	moved=$(differing_ranges /tmp/digest.src0 /tmp/digest.src)
+	[ -z "$moved" ] || echo "the source's RAM changed while it was stopped, at MiB: $moved"
+	moved2=$(differing_ranges /tmp/digest.dst0 /tmp/digest.dst)
+	[ -z "$moved2" ] || echo "the destination's RAM changed while it was held, at MiB: $moved2"
 	bad=$(differing_ranges /tmp/digest.src /tmp/digest.dst)
 	for mib in $bad; do
 		w="{\"range-bytes\": 4096, \"offset\": $((mib << 20)), \"length\": 2097152}"
@@ -262,6 +270,7 @@ same_ram() {
 		digests $2 /tmp/pages.dst "$w"
 		frames=$(paste -d' ' /tmp/pages.src /tmp/pages.dst | awk -v f=$((mib << 8)) \
 			'$1 != $2 { printf "%d ", f + NR - 1 }')
+		[ -n "$frames" ] || { echo "MiB $mib-$((mib + 2)): no page differs any more"; continue; }
 		echo "pages (frame numbers) that differ in MiB $mib-$((mib + 2)): $(printf '0x%x ' $frames)"
 		# the first of them, as each side has it: the words that differ
 		f=${frames%% *}
@@ -274,6 +283,7 @@ same_ram() {
 		paste -d' ' /tmp/page.a /tmp/page.b | awk '$1 != $2 { n++; if (n <= 6) printf "  +0x%03x: %s | %s\n", (NR - 1) * 8, $1, $2 } END { printf "  (%d of 512 words differ)\n", n }'
 	done
 	same_digests /tmp/digest.src /tmp/digest.dst "$3"
+	[ -z "$moved$moved2" ] || fail "$3: guest RAM changed while the guest was stopped"
 }
 # same_digests A B WHAT: two digests files (digests) agree
 same_digests() {
@@ -295,6 +305,8 @@ EXACT_BANDWIDTH=${EXACT_BANDWIDTH:-7000000}      # bytes/s: ~430 MiB of first pa
 exact_migration() {
 	method=$1 comp=$2 port=$3
 	src_s=/tmp/exact-src.sock dst_s=/tmp/exact-dst.sock
+	[ -z "${EXACT_THP:-}" ] || echo $EXACT_THP > /sys/kernel/mm/transparent_hugepage/enabled
+	echo "L1's transparent huge pages: $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 	args="-m 512M -c 2 --cpu host --dirty-tracking $method"
 	rm -f $src_s $dst_s
 	timeout 900 $MERIDIAN run -k $KERNEL -i $INITRD $args --api $src_s -a "$BASE act=churn" \

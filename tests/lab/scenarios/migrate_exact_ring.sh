@@ -4,4 +4,4 @@
 # exact_migration in lib.sh (a 400 MiB churn, over 60 s under a bandwidth
 # cap, digests of both sides compared, then 60 s of the guest there).
 . /lab/lib.sh
-exact_migration dirty-ring none 4461
+EXACT_THP=never exact_migration dirty-ring none 4461
