@@ -486,6 +486,9 @@ static int init_dirty_tracking(struct vm *vm)
 			       vm->env->cfg->cpus);
 
 	vm->dirty_ready = true;
+	if (!r && vm->dirty.method == DIRTY_RING)
+		log_once("--dirty-tracking dirty-ring: on Linux 6.1 with shadow paging it lost guest "
+			 "pages in live migrations (README); the default, dirty-log-clear, did not");
 	return r;
 }
 

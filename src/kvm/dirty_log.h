@@ -67,8 +67,8 @@ struct dirty_log {
 	uint64_t *slot_map;             /* scratch for KVM_GET_DIRTY_LOG */
 };
 
-/* Before any vCPU exists: picks the method (DIRTY_AUTO: the ring where
- * KVM has it, else DIRTY_LOG_CLEAR where it has that, else DIRTY_LOG) and
+/* Before any vCPU exists: picks the method (DIRTY_AUTO: DIRTY_LOG_CLEAR
+ * where KVM has it, else DIRTY_LOG; the ring only when asked for) and
  * enables the ring in KVM when it is the one. Returns 0 or -errno (-ENOTSUP:
  * the method asked for is not in this KVM). */
 int dirty_log_init(struct dirty_log *d, int vm_fd, const struct guest_mem *mem,

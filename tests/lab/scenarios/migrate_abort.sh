@@ -49,7 +49,7 @@ ctl1 migrate '{"uri": "udp:127.0.0.1:4444"}' > /tmp/p.out 2>&1 && fail "a udp: U
 expect /tmp/p.out "expected tcp:HOST:PORT or file:PATH" "a udp: URI refused"
 ctl1 query-status | grep -q '"status": "running"' || fail "the source guest is not running"
 ctl1 query-migrate-parameters > /tmp/p.out
-expect /tmp/p.out '"dirty-tracking": "dirty-ring"' "the source tracks with KVM's dirty ring"
+expect /tmp/p.out '"dirty-tracking": "dirty-log-clear"' "the source tracks with KVM's bitmap and chunked clears (the default)"
 
 # --- 2. --incoming defer, migrate-incoming, a cancelled migration
 timeout 100 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SD --incoming defer -a "$GA" \

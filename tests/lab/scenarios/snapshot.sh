@@ -22,6 +22,7 @@ A="-m 512M -c 2 --cpu host"
 ctl() { $MERIDIAN ctl $SOCK "$@"; }
 
 rm -f $SOCK $SNAP
+no_thp_in_l1                    # (the digests below: lib.sh says why)
 timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $SOCK -a "$BASE act=pattern" \
 	< /dev/null > /tmp/src.raw 2>&1 &
 src=$!
