@@ -39,9 +39,9 @@ ctl1 migrate-set-parameters '{"downtime-limit": -1}' > /tmp/p.out 2>&1 && fail "
 expect /tmp/p.out "downtime-limit' expects a value from 0" "downtime-limit -1 refused"
 ctl1 migrate-set-parameters '{"compression": "lz4"}' > /tmp/p.out 2>&1 && fail "compression lz4 accepted"
 expect /tmp/p.out "expects none or zstd" "compression lz4 refused"
-ctl1 migrate-set-parameters '{"dirty-tracking": "dirty-log"}' > /tmp/p.out 2>&1 &&
-	fail "a switch away from the dirty ring accepted"
-expect /tmp/p.out "set up \(or not\) when the VM is built" "dirty-log on a ring VM refused"
+ctl1 migrate-set-parameters '{"dirty-tracking": "dirty-ring"}' > /tmp/p.out 2>&1 &&
+	fail "a switch to the dirty ring accepted"
+expect /tmp/p.out "set up \(or not\) when the VM is built" "dirty-ring on a bitmap VM refused"
 ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "xbzrle", "state": true}]}' \
 	> /tmp/p.out 2>&1 && fail "capability xbzrle accepted"
 expect /tmp/p.out "only auto-converge" "capability xbzrle refused"
