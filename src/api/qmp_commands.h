@@ -22,8 +22,6 @@ struct qmp_error {
 	char desc[256];
 };
 
-/* What the commands need from the machine; every call happens on the
- * event loop's thread. Functions return 0, or -1 with err filled. */
 /* x-meridian-query-ram-digest's answer: XXH64 of each range of guest RAM */
 struct qmp_ram_digest {
 	uint64_t range_bytes, ram_bytes;
@@ -33,6 +31,8 @@ struct qmp_ram_digest {
 	bool running;                   /* the vCPUs may be writing RAM meanwhile */
 };
 
+/* What the commands need from the machine; every call happens on the
+ * event loop's thread. Functions return 0, or -1 with err filled. */
 struct qmp_target_ops {
 	const char *(*status)(struct qmp_target *t, bool *running);
 	int (*stop)(struct qmp_target *t, struct qmp_error *err);
