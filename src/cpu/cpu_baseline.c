@@ -6,23 +6,12 @@
 
 #include "cpu/cpu_baseline_tables.h"
 
-static struct kvm_cpuid2 *table_of(const struct kvm_cpuid_entry2 *entries, size_t n)
-{
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(*entries));
-
-	if (!c)
-		return NULL;
-	c->nent = (__u32)n;
-	memcpy(c->entries, entries, n * sizeof(*entries));
-	return c;
-}
-
 int cpu_baseline_host(struct cpu_host *host, bool *pv_enforce, bool *hv_enforce)
 {
 	memset(host, 0, sizeof(*host));
-	host->supported = table_of(baseline_cpuid, sizeof(baseline_cpuid) / sizeof(baseline_cpuid[0]));
-	host->hv_supported = table_of(baseline_hv_cpuid,
-				      sizeof(baseline_hv_cpuid) / sizeof(baseline_hv_cpuid[0]));
+	host->supported = cpuid_table_new(baseline_cpuid, sizeof(baseline_cpuid) / sizeof(baseline_cpuid[0]));
+	host->hv_supported = cpuid_table_new(baseline_hv_cpuid,
+					     sizeof(baseline_hv_cpuid) / sizeof(baseline_hv_cpuid[0]));
 	host->tsc_deadline = true;
 	*pv_enforce = *hv_enforce = true;
 	if (!host->supported || !host->hv_supported) {

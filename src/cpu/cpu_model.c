@@ -202,6 +202,17 @@ static uint32_t *reg_of(struct kvm_cpuid_entry2 *e, enum cpuid_reg r)
 	}
 }
 
+struct kvm_cpuid2 *cpuid_table_new(const struct kvm_cpuid_entry2 *entries, size_t n)
+{
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(*entries));
+
+	if (!c)
+		return NULL;
+	c->nent = (__u32)n;
+	memcpy(c->entries, entries, n * sizeof(*entries));
+	return c;
+}
+
 bool cpu_feature_on(const struct kvm_cpuid2 *cpuid, const struct cpu_feature *f)
 {
 	struct kvm_cpuid_entry2 *e = cpuid_find((struct kvm_cpuid2 *)cpuid, f->leaf, f->index);

@@ -4,6 +4,7 @@
 #define MERIDIAN_CPU_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 
@@ -52,6 +53,9 @@ int cpu_model_parse(const char *spec, struct cpu_model *m, char *err, int err_le
  * NULL with the reason in err (e.g. a feature the host lacks). */
 struct kvm_cpuid2 *cpu_model_build(const struct cpu_model *m, const struct cpu_host *host,
 				   char *err, int err_len);
+
+/* A malloc'd kvm_cpuid2 holding a copy of n entries, or NULL. */
+struct kvm_cpuid2 *cpuid_table_new(const struct kvm_cpuid_entry2 *entries, size_t n);
 
 /* Is the feature on in this table? */
 bool cpu_feature_on(const struct kvm_cpuid2 *cpuid, const struct cpu_feature *f);
