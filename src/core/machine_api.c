@@ -531,6 +531,17 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 	return machine_migrate_incoming(machine_of(t), uri, err);
 }
 
+/* Guest RAM is not the guest's until the incoming stream is all in.
+ * Also sets err's class for what follows. */
+static int not_arrived(struct machine *m, struct qmp_error *err)
+{
+	err->cls = QMP_GENERIC_ERROR;
+	if (!m->incoming_waiting)
+		return 0;
+	snprintf(err->desc, sizeof(err->desc), "the guest has not arrived yet (inmigrate)");
+	return -1;
+}
+
 /* A reply stays well inside the API's 1 MiB of queued output per client
  * (19 bytes a digest). */
 #define RAM_DIGEST_MAX_RANGES 32768u
@@ -540,9 +551,8 @@ static int api_ram_digest(struct qmp_target *t, struct qmp_ram_digest *d, struct
 	struct machine *m = machine_of(t);
 	const struct guest_mem *mem = &m->vm.mem;
 
-	err->cls = QMP_GENERIC_ERROR;
-	if (m->incoming_waiting)
-		return snprintf(err->desc, sizeof(err->desc), "the guest has not arrived yet (inmigrate)"), -1;
+	if (not_arrived(m, err))
+		return -1;
 	if (d->offset_bytes >= mem->total_bytes ||
 	    d->length_bytes > mem->total_bytes - d->offset_bytes)
 		return snprintf(err->desc, sizeof(err->desc), "offset %llu, length %llu: outside the "
@@ -572,9 +582,8 @@ static int api_pmemsave(struct qmp_target *t, uint64_t gpa, uint64_t size, const
 	const uint8_t *p = guest_mem_ptr(&m->vm.mem, gpa, size);
 	int fd;
 
-	err->cls = QMP_GENERIC_ERROR;
-	if (m->incoming_waiting)
-		return snprintf(err->desc, sizeof(err->desc), "the guest has not arrived yet (inmigrate)"), -1;
+	if (not_arrived(m, err))
+		return -1;
 	if (!p)
 		return snprintf(err->desc, sizeof(err->desc), "0x%llx+%llu: not all guest RAM",
 				(unsigned long long)gpa, (unsigned long long)size), -1;
