@@ -5,7 +5,7 @@
 #include "cli/cpu_explain.h"
 #include "cli/ctl.h"
 #include "cli/run_options.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/machine.h"
 #include "kvm/kvm_sys.h"
 

@@ -39,6 +39,15 @@ meson_suite() {
 	echo "$name: ${ok:-0} passed, ${bad:-1} failed" | tee -a "$log"
 }
 
+echo "== layering (lower layers never include upper ones)"
+if sh tests/layering.sh > "$LOGS/layering.log" 2>&1; then
+	echo "layering: 1 passed, 0 failed" >> "$LOGS/layering.log"
+else
+	echo "layering: 0 passed, 1 failed" >> "$LOGS/layering.log"
+fi
+cat "$LOGS/layering.log"
+tally layering "$LOGS/layering.log"
+
 echo "== unit tests (cmocka)"
 meson_suite unit "$BUILD"
 tally unit "$LOGS/unit.log"

@@ -10,7 +10,7 @@
 
 #include "api/qmp_commands.h"
 #include "api/qmp_session.h"
-#include "core/evloop.h"
+#include "base/evloop.h"
 
 #define QMP_MAX_CLIENTS 64
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cli/disk_spec.h"
+#include "config/disk_config.h"
 
 #define SECTOR_BYTES 512ull
 

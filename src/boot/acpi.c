@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "boot/aml.h"
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 #define OEM_ID "MRDIAN"
 #define OEM_TABLE_ID "MERIDIAN"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 int boot_file_read(const struct boot_file *f, uint64_t offset, void *dst, size_t len)
 {

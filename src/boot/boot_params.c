@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 #define E820_RAM 1
 #define E820_RESERVED 2

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 #define SETUP_HEADER_OFFSET 0x1f1
 #define HDRS_MAGIC 0x53726448   /* "HdrS" */

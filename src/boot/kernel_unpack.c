@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <zstd.h>
 
-#include "core/le_bytes.h"
+#include "base/le_bytes.h"
 
 #define LZ4_LEGACY_MAGIC 0x184c2102u
 #define LZ4_LEGACY_CHUNK_BYTES (8u << 20)

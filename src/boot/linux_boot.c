@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "boot/boot_params.h"
-#include "boot/layout.h"
+#include "kvm/layout.h"
 #include "boot/platform.h"
 
 #define MIB (1024 * 1024)

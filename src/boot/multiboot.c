@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "boot/boot_params.h"
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 #define MB_HEADER_MAGIC   0x1badb002u
 #define MB_SEARCH_BYTES   8192

@@ -3,7 +3,7 @@
 #include <errno.h>
 
 #include "boot/acpi.h"
-#include "boot/layout.h"
+#include "kvm/layout.h"
 #include "boot/x86_entry.h"
 
 int platform_tables_write(const struct guest_mem *mem, unsigned cpus, uint64_t *rsdp_gpa)

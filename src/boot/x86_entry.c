@@ -5,7 +5,7 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 #define PTE_PRESENT  (1ull << 0)
 #define PTE_RW       (1ull << 1)

@@ -1,4 +1,5 @@
 #include "cli/cpu_explain.h"
+#include "config/limits.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -8,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "cpu/cpu_baseline.h"
 #include "cpu/cpu_model.h"
 #include "cpu/explain.h"
@@ -105,8 +106,8 @@ int cmd_cpu_explain(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'c':
 			facts.cpus = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !facts.cpus || facts.cpus > MAX_CPUS_EXPLAIN) {
-				log_error("--cpus %s: expected a number from 1 to %d", optarg, MAX_CPUS_EXPLAIN);
+			if (*end || !facts.cpus || facts.cpus > MAX_VCPUS) {
+				log_error("--cpus %s: expected a number from 1 to %d", optarg, MAX_VCPUS);
 				return 1;
 			}
 			break;

@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 #define REPLY_TIMEOUT_MS 60000
 

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 static int parse_bool(const char *key, const char *v, bool *out)
 {

@@ -3,17 +3,7 @@
 #ifndef MERIDIAN_DISK_SPEC_H
 #define MERIDIAN_DISK_SPEC_H
 
-#include <stdbool.h>
-
-#define MAX_DISKS 8
-#define DISK_SERIAL_MAX 20      /* VIRTIO_BLK_ID_BYTES: GET_ID answers at most this */
-
-struct disk_config {
-	const char *path;
-	bool readonly;
-	bool cache_direct;              /* cache=none: O_DIRECT, the host page cache bypassed */
-	char serial[DISK_SERIAL_MAX + 1];
-};
+#include "config/disk_config.h"
 
 /* Parses one --disk value. Returns 0, or 1 after printing one line that
  * names the bad part. The path points into text, which must outlive cfg. */

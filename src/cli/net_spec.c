@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 int net_parse_mac(const char *text, uint8_t mac[6])
 {

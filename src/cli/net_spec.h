@@ -10,33 +10,9 @@
 #ifndef MERIDIAN_NET_SPEC_H
 #define MERIDIAN_NET_SPEC_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-#define MAX_NETS 4
-#define NET_IFNAME_MAX 15       /* IFNAMSIZ - 1 */
-
-#define MAX_HOSTFWDS 8
-
-enum net_backend { NET_TAP, NET_USER };
-enum net_vhost { NET_VHOST_AUTO, NET_VHOST_ON, NET_VHOST_OFF };
-
-/* hostfwd: connections to the host's addr:port go to the guest's */
-struct net_hostfwd {
-	bool udp;
-	uint32_t host_addr, guest_addr;         /* network order; host 0: any */
-	uint16_t host_port, guest_port;
-};
-
-struct net_config {
-	enum net_backend backend;
-	char ifname[NET_IFNAME_MAX + 1];        /* tap */
-	struct net_hostfwd fwd[MAX_HOSTFWDS];   /* user */
-	unsigned nr_fwd;
-	uint8_t mac[6];
-	bool mac_given;
-	enum net_vhost vhost;                   /* tap */
-};
+#include "config/net_config.h"
 
 /* Parses one --net value. Returns 0, or 1 after printing one line that
  * names the bad part. */

@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/disk_spec.h"
+#include "cli/net_spec.h"
 #include "cli/size.h"
-#include "core/log.h"
+#include "base/log.h"
 
 void run_options_usage(FILE *out)
 {
@@ -102,8 +104,8 @@ static int parse_cpus(const char *text, unsigned *cpus)
 
 	errno = 0;
 	v = strtol(text, &end, 10);
-	if (errno || *end || end == text || v < 1 || v > MAX_CPUS_CLI) {
-		log_error("--cpus %s: expected a number from 1 to %d", text, MAX_CPUS_CLI);
+	if (errno || *end || end == text || v < 1 || v > MAX_VCPUS_ARG) {
+		log_error("--cpus %s: expected a number from 1 to %d", text, MAX_VCPUS_ARG);
 		return 1;
 	}
 	*cpus = (unsigned)v;

@@ -8,7 +8,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 #define CTRL_A 0x01
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli/run_options.h"
+#include "config/vm_config.h"
 
 #define CONSOLE_INBUF_BYTES 4096
 

@@ -1,5 +1,6 @@
 #include "core/machine.h"
 
+#include <stdio.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -17,12 +18,12 @@
 #include "boot/linux_boot.h"
 #include "boot/multiboot.h"
 #include "core/console.h"
-#include "core/evloop.h"
-#include "core/log.h"
+#include "base/evloop.h"
+#include "base/log.h"
 #include "core/machine_priv.h"
 #include "net/tap.h"
-#include "core/vcpu.h"
-#include "core/vm.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
 #include "kvm/kvm_sys.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
@@ -427,10 +428,10 @@ int machine_run(const struct vm_config *cfg)
 		goto out;
 	if (kvm_host_open(&m->host, true))
 		goto out;
-	if (cfg->cpus > MAX_CPUS_XAPIC || (int)cfg->cpus > m->host.max_vcpus) {
+	if (cfg->cpus > MAX_VCPUS || (int)cfg->cpus > m->host.max_vcpus) {
 		log_error("--cpus %u: at most %d here (KVM allows %d, meridian's xAPIC tables %d)",
-			  cfg->cpus, m->host.max_vcpus < MAX_CPUS_XAPIC ? m->host.max_vcpus : MAX_CPUS_XAPIC,
-			  m->host.max_vcpus, MAX_CPUS_XAPIC);
+			  cfg->cpus, m->host.max_vcpus < MAX_VCPUS ? m->host.max_vcpus : MAX_VCPUS,
+			  m->host.max_vcpus, MAX_VCPUS);
 		goto out;
 	}
 	if (build_cpu_model(m))

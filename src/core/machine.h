@@ -3,7 +3,7 @@
 #ifndef MERIDIAN_MACHINE_H
 #define MERIDIAN_MACHINE_H
 
-#include "cli/run_options.h"
+#include "config/vm_config.h"
 
 /* Exit status: 0 powered off / reset with --no-reboot / quit, 1 config
  * error (nothing started), 2 the guest cannot continue. */

@@ -11,10 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/clock_now.h"
-#include "core/log.h"
+#include "base/clock_now.h"
+#include "base/log.h"
 #include "core/machine_priv.h"
-#include "core/vcpu.h"
+#include "vm/vcpu.h"
 #include "kvm/kvm_clock.h"
 #include "core/vcpu_view.h"
 #include "kvm/kvm_stats.h"

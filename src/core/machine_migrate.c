@@ -11,8 +11,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/clock_now.h"
-#include "core/log.h"
+#include "base/clock_now.h"
+#include "base/log.h"
 #include "core/machine_priv.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"

@@ -1,5 +1,6 @@
 #include "core/vcpu_view.h"
 
+#include <stdio.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdint.h>

@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define MAX_CPUS_EXPLAIN 254
 #include <linux/kvm.h>
 
 #include "cpu/hyperv.h"

@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include "boot/acpi.h"
-#include "migrate/vmstate.h"
+#include "base/vmstate.h"
 
 #define PM1_CNT_SCI_EN   (1u << 0)
 #define PM1_CNT_SLP_TYP(v) (((v) >> 10) & 7)

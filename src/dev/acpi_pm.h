@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/lifecycle.h"
+#include "base/lifecycle.h"
 
 struct acpi_pm {
 	pthread_mutex_t lock;

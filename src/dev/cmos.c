@@ -1,6 +1,6 @@
 #include "dev/cmos.h"
 
-#include "migrate/vmstate.h"
+#include "base/vmstate.h"
 
 #include <string.h>
 

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "core/lifecycle.h"
+#include "base/lifecycle.h"
 
 #define DEBUG_EXIT_PORT 0xf4
 #define DEBUG_EXIT_BYTES 4

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "core/lifecycle.h"
+#include "base/lifecycle.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT  0x64

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "core/le_bytes.h"
+#include "base/le_bytes.h"
 
 #define LATCH_ENABLE  0x80000000u
 #define HOST_BRIDGE_VENDOR 0x1b36       /* Red Hat: QEMU's "PCIe host bridge" */

@@ -2,7 +2,7 @@
 
 #include <stdio.h>
 
-#include "migrate/vmstate.h"
+#include "base/vmstate.h"
 
 #include <string.h>
 

@@ -53,7 +53,7 @@ void uart_view(struct uart *u, struct uart_view *v);
 uint32_t uart_io_read(void *opaque, uint16_t offset, unsigned size);
 void uart_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value);
 
-/* State for snapshots and migration (migrate/vmstate.h). */
+/* State for snapshots and migration (base/vmstate.h). */
 ssize_t uart_save(struct uart *u, uint8_t *buf, size_t cap);
 ssize_t uart_load(struct uart *u, const uint8_t *buf, size_t len, char *err, int err_len);
 

@@ -4,9 +4,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "core/le_bytes.h"
-#include "core/log.h"
-#include "migrate/vmstate.h"
+#include "base/le_bytes.h"
+#include "base/log.h"
+#include "base/vmstate.h"
 
 #define VIRTIO_ID_BALLOON 5
 #define PCI_CLASS_OTHER 0xff0000

@@ -8,9 +8,9 @@
 #include <sys/epoll.h>
 #include <linux/falloc.h>
 
-#include "core/le_bytes.h"
-#include "core/log.h"
-#include "migrate/vmstate.h"
+#include "base/le_bytes.h"
+#include "base/log.h"
+#include "base/vmstate.h"
 
 #define VIRTIO_ID_BLOCK 2
 #define PCI_CLASS_STORAGE_SCSI 0x010000

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "dev/virtio_net_hdr.h"
+#include "base/log.h"
+#include "net/virtio_net_hdr.h"
 #include "net/slirp_net.h"
 #include "net/tap.h"
 

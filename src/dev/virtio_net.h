@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cli/net_spec.h"
+#include "config/net_config.h"
 #include "dev/virtio_pci.h"
 #include "net/vhost_net.h"
 

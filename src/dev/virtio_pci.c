@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <linux/kvm.h>
 
-#include "core/le_bytes.h"
-#include "core/log.h"
+#include "base/le_bytes.h"
+#include "base/log.h"
 
 #define VIRTIO_PCI_VENDOR  0x1af4
 #define VIRTIO_PCI_DEVICE_BASE 0x1040   /* + device type: modern-only IDs */

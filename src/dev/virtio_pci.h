@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "core/evloop.h"
+#include "base/evloop.h"
 #include "dev/pci.h"
 #include "dev/virtqueue.h"
 #include "kvm/irq_routes.h"

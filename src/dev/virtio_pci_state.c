@@ -1,13 +1,13 @@
 /* Saving and loading the virtio PCI transport: PCI configuration space
  * (BAR addresses, MSI-X control), feature negotiation, status, every
  * queue's configuration and ring positions, the MSI-X table. Described
- * once as data (migrate/vmstate.h). Device models save this section plus
+ * once as data (base/vmstate.h). Device models save this section plus
  * their own. */
 #include "dev/virtio_pci.h"
 
 #include <string.h>
 
-#include "migrate/vmstate.h"
+#include "base/vmstate.h"
 
 #define NQ VIRTIO_MAX_QUEUES
 

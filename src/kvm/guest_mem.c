@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 void guest_mem_layout(struct guest_mem *mem, uint64_t total_bytes)
 {

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "core/clock_now.h"
+#include "base/clock_now.h"
 
 #define BRACKET_TRIES 5
 #define BRACKET_GOOD_NS 10000   /* tight enough: stop trying */

@@ -9,7 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 #define KVM_API_VERSION_EXPECTED 12
 #define CPUID_MAX_ENTRIES 512

@@ -6,8 +6,8 @@
 #include <sys/ioctl.h>
 #include <linux/kvm.h>
 
-#include "core/clock_now.h"
-#include "core/log.h"
+#include "base/clock_now.h"
+#include "base/log.h"
 #include "kvm/kvm_clock.h"
 
 #define SET_CLOCK_TRIES 4
@@ -28,7 +28,7 @@ int clock_xfer_save(int vm_fd, const int *vcpu_fds, unsigned n, struct clock_sta
 	uint64_t error_ns;
 	int r;
 
-	if (n > CLOCK_XFER_MAX_VCPUS)
+	if (n > MAX_VCPUS)
 		return -E2BIG;
 	memset(c, 0, sizeof(*c));
 	r = kvm_clock_get_realtime(vm_fd, &d, &error_ns);       /* k0 and r0 */

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define CLOCK_XFER_MAX_VCPUS 256
+#include "config/limits.h"
 
 struct clock_state {
 	bool by_offset;                 /* false: the MSR_IA32_TSC fallback */
@@ -22,8 +22,8 @@ struct clock_state {
 	uint32_t flags;                 /* KVM_GET_CLOCK's */
 	uint32_t tsc_khz;               /* the guest's TSC frequency */
 	unsigned nr_vcpus;
-	uint64_t offset[CLOCK_XFER_MAX_VCPUS];  /* off_n (by_offset) */
-	uint64_t guest_tsc[CLOCK_XFER_MAX_VCPUS];       /* for the fallback */
+	uint64_t offset[MAX_VCPUS];  /* off_n (by_offset) */
+	uint64_t guest_tsc[MAX_VCPUS];       /* for the fallback */
 };
 
 /* Step 6: a vCPU's offset on the destination. */

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/clock_now.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "base/clock_now.h"
+#include "base/log.h"
+#include "vm/vm.h"
 #include "migrate/ram_pages.h"
 #include "migrate/snapshot.h"
 #include "migrate/stream.h"

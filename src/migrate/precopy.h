@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "migrate/mig_params.h"
-#include "migrate/throttle.h"
+#include "vm/throttle.h"
 
 struct vm;
 

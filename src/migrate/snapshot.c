@@ -6,10 +6,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "core/clock_now.h"
-#include "core/le_bytes.h"
-#include "core/vcpu.h"
-#include "core/vm.h"
+#include "base/clock_now.h"
+#include "base/le_bytes.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
 #include "migrate/clock_xfer.h"
 #include "migrate/ram_pages.h"
 #include "migrate/stream.h"
@@ -223,7 +223,7 @@ static int get_clock(struct mig_stream *r, uint32_t len, struct clock_state *c)
 	    mig_get_u64(r, &c->kvmclock_ns) || mig_get_u64(r, &c->realtime_ns) ||
 	    mig_get_u32(r, &c->flags) || mig_get_u32(r, &c->tsc_khz) ||
 	    mig_get_u32(r, &c->nr_vcpus) || mig_get_u64(r, &reserved) ||
-	    c->nr_vcpus > CLOCK_XFER_MAX_VCPUS || len != 48 + c->nr_vcpus * 16)
+	    c->nr_vcpus > MAX_VCPUS || len != 48 + c->nr_vcpus * 16)
 		return -1;
 	c->by_offset = by_offset;
 	for (unsigned i = 0; i < c->nr_vcpus; i++)
@@ -301,9 +301,9 @@ void snap_put_begin(struct mig_stream *w, struct vm *vm)
 int snap_put_final(struct mig_stream *w, struct vm *vm, char *err, int err_len)
 {
 	struct clock_state *clock = calloc(1, sizeof(*clock));
-	int fds[CLOCK_XFER_MAX_VCPUS], r;
+	int fds[MAX_VCPUS], r;
 
-	if (!clock || vm->nr_vcpus > CLOCK_XFER_MAX_VCPUS) {
+	if (!clock || vm->nr_vcpus > MAX_VCPUS) {
 		snprintf(err, err_len, "out of memory");
 		free(clock);
 		return -1;
@@ -356,13 +356,13 @@ struct loaded {
 	struct clock_state clock;
 	struct kvm_irqchip chip[3];
 	struct kvm_pit_state2 pit;
-	struct blob vcpu[CLOCK_XFER_MAX_VCPUS];
+	struct blob vcpu[MAX_VCPUS];
 	struct blob dev[DEV_END];
 };
 
 static void loaded_free(struct loaded *l)
 {
-	for (unsigned i = 0; i < CLOCK_XFER_MAX_VCPUS; i++)
+	for (unsigned i = 0; i < MAX_VCPUS; i++)
 		blob_free(&l->vcpu[i]);
 	for (unsigned i = 0; i < DEV_END; i++)
 		blob_free(&l->dev[i]);
@@ -426,7 +426,7 @@ static int read_section(struct mig_stream *r, struct vm *vm, struct loaded *l, u
 /* Everything read and checked: now into KVM and the devices. */
 static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
 {
-	int fds[CLOCK_XFER_MAX_VCPUS];
+	int fds[MAX_VCPUS];
 
 	if (!l->config || !l->clock_seen || l->chips_seen != 7 || !l->pit_seen) {
 		snprintf(err, err_len, "the stream lacks its %s section", !l->config ? "configuration" :

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/clock_now.h"
-#include "core/le_bytes.h"
+#include "base/clock_now.h"
+#include "base/le_bytes.h"
 
 /* --- writing --- */
 

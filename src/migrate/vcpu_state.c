@@ -9,7 +9,7 @@
 #include <asm/kvm_para.h>
 #include <linux/kvm.h>
 
-#include "core/le_bytes.h"
+#include "base/le_bytes.h"
 #include "kvm/kvm_clock.h"
 
 #define KVM_XSAVE_BYTES 4096    /* struct kvm_xsave without KVM_CAP_XSAVE2 */

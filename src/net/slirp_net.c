@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "dev/virtio_net_hdr.h"
+#include "base/log.h"
+#include "net/virtio_net_hdr.h"
 
 #define MAX_POLL 256
 #define MAX_TIMERS 8

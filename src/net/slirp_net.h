@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "cli/net_spec.h"
+#include "config/net_config.h"
 
 struct slirp_net;
 

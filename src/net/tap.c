@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "dev/virtio_net_hdr.h"
+#include "net/virtio_net_hdr.h"
 
 /* By index, not /sys/class/net: the caller's network namespace counts. */
 int tap_check(const char *ifname, char *err, int err_len)

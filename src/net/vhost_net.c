@@ -3,18 +3,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vhost.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "dev/virtio_net_hdr.h"
-#include "dev/virtio_pci.h"
+#include "net/virtio_net_hdr.h"
 
 /* The ring and header features the kernel must implement for the guest:
  * offloads are the tap's business (its vnet header), not vhost's. */
-#define RING_FEATURES (1ull << VIRTIO_F_INDIRECT_DESC | 1ull << VIRTIO_F_RING_EVENT_IDX | \
+#define RING_FEATURES (1ull << VIRTIO_RING_F_INDIRECT_DESC | 1ull << VIRTIO_RING_F_EVENT_IDX | \
 		       1ull << VIRTIO_F_VERSION_1 | 1ull << VIRTIO_NET_F_MRG_RXBUF)
 
 int vhost_net_open(struct vhost_net *vh, const char *dev, char *err, int err_len)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/le_bytes.h"
+#include "base/le_bytes.h"
 #include "dev/virtio_blk.h"
 
 #define RAM_BYTES (64 * 1024)

@@ -34,14 +34,14 @@ run() {     # run NAME: seeds from tests/fuzz/seeds/NAME, new inputs kept in bui
 
 S=$ROOT/src
 if build fuzz_boot "$S/boot/bzimage.c" "$S/boot/kernel_unpack.c" "$S/boot/boot_file.c" \
-	"$S/boot/multiboot.c" "$S/boot/boot_params.c" "$S/kvm/guest_mem.c" "$S/core/log.c"; then run fuzz_boot; else failed=$((failed + 1)); fi
+	"$S/boot/multiboot.c" "$S/boot/boot_params.c" "$S/kvm/guest_mem.c" "$S/base/log.c"; then run fuzz_boot; else failed=$((failed + 1)); fi
 if build fuzz_cpu_spec "$S/cpu/cpu_model.c" "$S/cpu/cpu_features.c" "$S/cpu/hyperv.c" \
 	"$S/cpu/cpuid_topology.c"; then run fuzz_cpu_spec; else failed=$((failed + 1)); fi
 if build fuzz_virtqueue "$S/dev/virtqueue.c" "$S/kvm/guest_mem.c"; then run fuzz_virtqueue
 else failed=$((failed + 1)); fi
 if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/virtio_pci_state.c" \
-	"$S/dev/virtqueue.c" "$S/dev/pci.c" "$S/migrate/vmstate.c" "$S/block/disk_image.c" \
-	"$S/block/io_ring.c" "$S/core/evloop.c" "$S/core/log.c" "$S/kvm/guest_mem.c" \
+	"$S/dev/virtqueue.c" "$S/dev/pci.c" "$S/base/vmstate.c" "$S/block/disk_image.c" \
+	"$S/block/io_ring.c" "$S/base/evloop.c" "$S/base/log.c" "$S/kvm/guest_mem.c" \
 	"$S/kvm/irq_routes.c"; then
 	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
 if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c" "$S/kvm/ram_digest.c"; then run fuzz_qmp

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 
 #include "boot/acpi.h"
-#include "boot/layout.h"
+#include "kvm/layout.h"
 
 #define BASE 0xe0000ull
 static uint8_t blob[0x20000];

@@ -13,7 +13,7 @@
 #include "boot/boot_file.h"
 #include "boot/boot_params.h"
 #include "boot/bzimage.h"
-#include "boot/layout.h"
+#include "kvm/layout.h"
 #include "boot/linux_boot.h"
 
 #define MIB (1ull << 20)

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 #include "kvm/guest_mem.h"
 
 static void small_ram_is_one_region(void **state)

@@ -6,7 +6,7 @@
 #include <elf.h>
 #include <string.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 #include "boot/multiboot.h"
 
 #define MB_MAGIC 0x1badb002u

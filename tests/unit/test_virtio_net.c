@@ -15,8 +15,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cli/net_spec.h"
 #include "dev/virtio_net.h"
-#include "dev/virtio_net_hdr.h"
+#include "net/virtio_net_hdr.h"
 #include "virtio_test_driver.h"
 
 #define QSIZE 8

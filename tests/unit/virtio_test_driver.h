@@ -3,7 +3,7 @@
 #ifndef MERIDIAN_VIRTIO_TEST_DRIVER_H
 #define MERIDIAN_VIRTIO_TEST_DRIVER_H
 
-#include "core/le_bytes.h"
+#include "base/le_bytes.h"
 #include "dev/virtio_pci.h"
 
 /* the transport's BAR layout (virtio_pci.c) */

@@ -1,10 +1,10 @@
-#include "migrate/throttle.h"
+#include "vm/throttle.h"
 
 #include <errno.h>
 #include <unistd.h>
 
-#include "core/vcpu.h"
-#include "core/vm.h"
+#include "vm/vcpu.h"
+#include "vm/vm.h"
 
 static void *throttle_thread(void *arg)
 {

@@ -1,4 +1,4 @@
-#include "core/vcpu.h"
+#include "vm/vcpu.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -9,12 +9,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
-#include "core/log.h"
-#include "core/vm.h"
+#include "kvm/layout.h"
+#include "base/log.h"
+#include "vm/vm.h"
 #include "cpu/cpuid_topology.h"
 #include "kvm/kvm_stats.h"
-#include "migrate/throttle.h"
+#include "vm/throttle.h"
 
 #define SIG_VCPU_KICK SIGUSR1
 

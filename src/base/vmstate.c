@@ -1,9 +1,9 @@
-#include "migrate/vmstate.h"
+#include "base/vmstate.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "core/le_bytes.h"
+#include "base/le_bytes.h"
 
 static size_t payload_bytes(const struct vmstate_desc *desc)
 {

@@ -12,8 +12,8 @@
 
 #include "boot/boot_file.h"
 #include "boot/bzimage.h"
-#include "cli/run_options.h"
-#include "core/lifecycle.h"
+#include "config/vm_config.h"
+#include "base/lifecycle.h"
 #include "dev/acpi_pm.h"
 #include "boot/multiboot.h"
 #include "dev/cmos.h"

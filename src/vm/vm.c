@@ -1,4 +1,4 @@
-#include "core/vm.h"
+#include "vm/vm.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -6,13 +6,13 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "boot/layout.h"
+#include "kvm/layout.h"
 #include "boot/boot_params.h"
 #include "boot/linux_boot.h"
 #include "boot/platform.h"
 #include "boot/x86_entry.h"
-#include "core/log.h"
-#include "core/vcpu.h"
+#include "base/log.h"
+#include "vm/vcpu.h"
 
 
 void vm_set_irq(struct vm *vm, unsigned gsi, int level)
