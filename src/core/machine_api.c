@@ -14,6 +14,7 @@
 #include "base/clock_now.h"
 #include "base/log.h"
 #include "core/machine_priv.h"
+#include "dev/virtio_balloon.h"
 #include "vm/vcpu.h"
 #include "kvm/kvm_clock.h"
 #include "core/vcpu_view.h"
@@ -425,9 +426,15 @@ static struct json_object *api_vcpus(struct qmp_target *t, struct qmp_error *err
 
 /* --- the balloon --- */
 
+/* The VM's balloon, or NULL (no --balloon). */
+static struct virtio_balloon *balloon_of(struct machine *m)
+{
+	return device_table_get(&m->vm.devices, "virtio-balloon.0");
+}
+
 static uint64_t balloon_actual_bytes(struct machine *m)
 {
-	uint64_t out = (uint64_t)m->vm.balloon.actual_pages * GUEST_PAGE_BYTES;
+	uint64_t out = (uint64_t)balloon_of(m)->actual_pages * GUEST_PAGE_BYTES;
 
 	return m->cfg->mem_bytes > out ? m->cfg->mem_bytes - out : 0;
 }
@@ -437,7 +444,7 @@ static uint64_t balloon_actual_bytes(struct machine *m)
  * statistics (asked for afresh by each query: the next one shows them). */
 static struct json_object *balloon_info(struct machine *m)
 {
-	struct virtio_balloon *b = &m->vm.balloon;
+	struct virtio_balloon *b = balloon_of(m);
 	struct json_object *o = json_object_new_object(), *st = json_object_new_object();
 
 	pthread_mutex_lock(&b->vp.lock);
@@ -463,7 +470,7 @@ static struct json_object *api_balloon(struct qmp_target *t, long long *target_b
 	struct machine *m = machine_of(t);
 	uint64_t want;
 
-	if (!m->vm.has_balloon) {
+	if (!balloon_of(m)) {
 		err->cls = QMP_DEVICE_NOT_ACTIVE;
 		snprintf(err->desc, sizeof(err->desc), "No balloon device has been activated");
 		return NULL;
@@ -473,16 +480,17 @@ static struct json_object *api_balloon(struct qmp_target *t, long long *target_b
 	/* as QEMU: a target above the guest's RAM means no balloon */
 	want = (uint64_t)*target_bytes < m->cfg->mem_bytes ? (uint64_t)*target_bytes :
 							     m->cfg->mem_bytes;
-	virtio_balloon_set_target(&m->vm.balloon,
+	virtio_balloon_set_target(balloon_of(m),
 				  (uint32_t)((m->cfg->mem_bytes - want) / GUEST_PAGE_BYTES));
 	return json_object_new_object();
 }
 
 void machine_api_balloon_poll(struct machine *m)
 {
+	struct virtio_balloon *b = balloon_of(m);
 	struct json_object *d;
 
-	if (!atomic_exchange(&m->vm.balloon_changed, false) || !m->api_open)
+	if (!b || !atomic_exchange(&b->actual_changed, false) || !m->api_open)
 		return;
 	d = json_object_new_object();
 	json_object_object_add(d, "actual", json_u64(balloon_actual_bytes(m)));

@@ -3,6 +3,7 @@
  * query-migrate, migrate_cancel, the parameters and capabilities, and the
  * destination's side: waiting for the stream (--incoming, migrate-incoming)
  * on a thread while the event loop answers the API. */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>

@@ -147,3 +147,17 @@ ssize_t acpi_pm_load(struct acpi_pm *pm, const uint8_t *buf, size_t len, char *e
 	pthread_mutex_unlock(&pm->lock);
 	return n;
 }
+
+/* --- in the device table --- */
+
+static ssize_t device_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return acpi_pm_save(dev, buf, cap);
+}
+
+static ssize_t device_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return acpi_pm_load(dev, buf, len, err, err_len);
+}
+
+const struct device_ops acpi_pm_device_ops = { .save = device_save, .load = device_load };

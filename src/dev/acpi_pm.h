@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "base/lifecycle.h"
+#include "dev/device.h"
 
 struct acpi_pm {
 	pthread_mutex_t lock;
@@ -35,5 +36,8 @@ uint32_t acpi_pm_tmr_read(void *opaque, uint16_t offset, unsigned size);
 /* State for snapshots and migration. */
 ssize_t acpi_pm_save(struct acpi_pm *pm, uint8_t *buf, size_t cap);
 ssize_t acpi_pm_load(struct acpi_pm *pm, const uint8_t *buf, size_t len, char *err, int err_len);
+
+/* Its state in a VM's device table. */
+extern const struct device_ops acpi_pm_device_ops;
 
 #endif

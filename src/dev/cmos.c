@@ -146,3 +146,17 @@ ssize_t cmos_load(struct cmos *c, const uint8_t *buf, size_t len, char *err, int
 	pthread_mutex_unlock(&c->lock);
 	return n;
 }
+
+/* --- in the device table --- */
+
+static ssize_t device_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return cmos_save(dev, buf, cap);
+}
+
+static ssize_t device_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return cmos_load(dev, buf, len, err, err_len);
+}
+
+const struct device_ops cmos_device_ops = { .save = device_save, .load = device_load };

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
+#include "dev/device.h"
 
 #define CMOS_PORT 0x70
 #define CMOS_BYTES 128
@@ -28,5 +29,8 @@ void cmos_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
 /* State (NVRAM and registers) for snapshots and migration. */
 ssize_t cmos_save(struct cmos *c, uint8_t *buf, size_t cap);
 ssize_t cmos_load(struct cmos *c, const uint8_t *buf, size_t len, char *err, int err_len);
+
+/* Its state in a VM's device table. */
+extern const struct device_ops cmos_device_ops;
 
 #endif

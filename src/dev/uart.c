@@ -276,3 +276,17 @@ ssize_t uart_load(struct uart *u, const uint8_t *buf, size_t len, char *err, int
 	pthread_mutex_unlock(&u->lock);
 	return n;
 }
+
+/* --- in the device table --- */
+
+static ssize_t device_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return uart_save(dev, buf, cap);
+}
+
+static ssize_t device_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return uart_load(dev, buf, len, err, err_len);
+}
+
+const struct device_ops uart_device_ops = { .save = device_save, .load = device_load };

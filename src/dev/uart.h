@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "dev/device.h"
 
 #define UART_COM1_PORT 0x3f8
 #define UART_COM1_IRQ  4
@@ -56,5 +57,8 @@ void uart_io_write(void *opaque, uint16_t offset, unsigned size, uint32_t value)
 /* State for snapshots and migration (base/vmstate.h). */
 ssize_t uart_save(struct uart *u, uint8_t *buf, size_t cap);
 ssize_t uart_load(struct uart *u, const uint8_t *buf, size_t len, char *err, int err_len);
+
+/* Its state in a VM's device table. */
+extern const struct device_ops uart_device_ops;
 
 #endif

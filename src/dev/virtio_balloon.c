@@ -1,6 +1,8 @@
 #include "dev/virtio_balloon.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -287,3 +289,100 @@ ssize_t virtio_balloon_load(struct virtio_balloon *b, const uint8_t *buf, size_t
 	pthread_mutex_unlock(&b->vp.lock);
 	return (ssize_t)pci_bytes + m;
 }
+
+/* --- in the device table --- */
+
+static void balloon_freeze(void *dev, bool frozen)
+{
+	virtio_pci_freeze(&((struct virtio_balloon *)dev)->vp, frozen);
+}
+
+/* Its configuration: whether free page reporting is on (a fourth queue). */
+static ssize_t balloon_save_config(void *dev, uint8_t *buf, size_t cap)
+{
+	struct virtio_balloon *b = dev;
+
+	if (cap < 1)
+		return -1;
+	buf[0] = b->ops.nr_queues == 4;
+	return 1;
+}
+
+static int balloon_check_config(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	struct virtio_balloon *b = dev;
+	bool mine = b->ops.nr_queues == 4;
+
+	if (len != 1 || buf[0] > 1)
+		return snprintf(err, err_len, "virtio-balloon: malformed configuration"), -1;
+	if (buf[0] != mine)
+		return snprintf(err, err_len, "virtio-balloon: the saved one %s free page reporting, "
+				"this one %s (--balloon)", buf[0] ? "has" : "has no",
+				mine ? "has" : "has none"), -1;
+	return 0;
+}
+
+static ssize_t balloon_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return virtio_balloon_save(dev, buf, cap);
+}
+
+static ssize_t balloon_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_balloon_load(dev, buf, len, err, err_len);
+}
+
+static void balloon_destroy(void *dev)
+{
+	virtio_balloon_destroy(dev);
+	free(dev);
+}
+
+static const struct device_ops balloon_device_ops = {
+	.freeze = balloon_freeze, .save_config = balloon_save_config,
+	.check_config = balloon_check_config, .save = balloon_save, .load = balloon_load,
+	.destroy = balloon_destroy,
+};
+
+static unsigned balloon_count(const struct vm_config *cfg)
+{
+	return cfg->balloon ? 1 : 0;
+}
+
+/* From a vCPU thread (the driver wrote "actual"): the event loop tells
+ * the API's clients (BALLOON_CHANGE). */
+static void balloon_moved(void *ctx, uint64_t actual_pages)
+{
+	struct virtio_balloon *b = ctx;
+
+	atomic_store(&b->actual_changed, true);
+	b->wake(b->wake_ctx);
+}
+
+/* --balloon, aiming at its starting target */
+static int balloon_create(const struct device_host *host, unsigned index, struct device *d)
+{
+	const struct vm_config *cfg = host->cfg;
+	struct virtio_balloon *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	r = virtio_balloon_init(b, &host->virtio, host->take_bar(host->ctx, false),
+				cfg->balloon_reporting);
+	if (r) {
+		free(b);
+		return r;
+	}
+	d->ops = &balloon_device_ops;
+	d->dev = b;
+	b->on_actual = balloon_moved;
+	b->ctx = b;
+	b->wake = host->wake;
+	b->wake_ctx = host->ctx;
+	if (cfg->balloon_target_bytes)
+		b->target_pages = (uint32_t)((cfg->mem_bytes - cfg->balloon_target_bytes) / PAGE);
+	return host->plug(host->ctx, &b->vp.pci);
+}
+
+const struct device_kind virtio_balloon_kind = { "virtio-balloon", balloon_count, balloon_create };

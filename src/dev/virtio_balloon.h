@@ -8,11 +8,13 @@
 #ifndef MERIDIAN_VIRTIO_BALLOON_H
 #define MERIDIAN_VIRTIO_BALLOON_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "dev/balloon_pages.h"
+#include "dev/device.h"
 #include "dev/virtio_pci.h"
 
 #define BALLOON_NR_STATS 10     /* the tags virtio 1.1 defines */
@@ -36,6 +38,10 @@ struct virtio_balloon {
 	uint64_t bad_pfns;              /* inflate/deflate entries outside RAM */
 	void (*on_actual)(void *ctx, uint64_t actual_pages);    /* BALLOON_CHANGE */
 	void *ctx;
+	/* in a VM's device table: "actual" moved since the event loop looked */
+	_Atomic bool actual_changed;
+	void (*wake)(void *ctx);
+	void *wake_ctx;
 };
 
 int virtio_balloon_init(struct virtio_balloon *b, const struct virtio_host *host,
@@ -51,5 +57,8 @@ const char *virtio_balloon_stat_name(unsigned tag);
 ssize_t virtio_balloon_save(struct virtio_balloon *b, uint8_t *buf, size_t cap);
 ssize_t virtio_balloon_load(struct virtio_balloon *b, const uint8_t *buf, size_t len,
 			    char *err, int err_len);
+
+/* --balloon: one, in the device table */
+extern const struct device_kind virtio_balloon_kind;
 
 #endif

@@ -401,33 +401,31 @@ void virtio_blk_drain(struct virtio_blk *blk)
 
 ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap)
 {
-	struct blk_state st = state_of(blk);
-	ssize_t n, m;
-
 	/* requests in flight finish (and reach the used rings) first: the
 	 * state then holds none, and nothing is lost or done twice */
 	virtio_blk_drain(blk);
-	n = virtio_pci_save(&blk->vp, buf, cap);
-	if (n < 0)
-		return -1;
-	m = vmstate_save(&blk_desc, &st, buf + n, cap - (size_t)n);
-	return m < 0 ? -1 : n + m;
+	return virtio_pci_save(&blk->vp, buf, cap);
 }
 
 ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
 			int err_len)
 {
-	struct blk_state mine = state_of(blk), theirs;
-	size_t pci_bytes = virtio_pci_state_bytes();
-	ssize_t m;
+	return virtio_pci_load(&blk->vp, buf, len, err, err_len);
+}
 
-	/* the disk section is checked before the transport changes anything */
-	if (len < pci_bytes) {
-		snprintf(err, err_len, "virtio-blk: %zu bytes of state, %zu needed", len, pci_bytes);
-		return -1;
-	}
-	m = vmstate_load(&blk_desc, &theirs, buf + pci_bytes, len - pci_bytes, err, err_len);
-	if (m < 0)
+ssize_t virtio_blk_save_config(struct virtio_blk *blk, uint8_t *buf, size_t cap)
+{
+	struct blk_state st = state_of(blk);
+
+	return vmstate_save(&blk_desc, &st, buf, cap);
+}
+
+int virtio_blk_check_config(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
+			    int err_len)
+{
+	struct blk_state mine = state_of(blk), theirs;
+
+	if (vmstate_load(&blk_desc, &theirs, buf, len, err, err_len) < 0)
 		return -1;
 	if (mine.capacity_sectors != theirs.capacity_sectors || mine.readonly != theirs.readonly ||
 	    mine.nr_queues != theirs.nr_queues) {
@@ -438,7 +436,69 @@ ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, 
 			 mine.readonly ? " (read-only)" : "", mine.nr_queues);
 		return -1;
 	}
-	if (virtio_pci_load(&blk->vp, buf, pci_bytes, err, err_len) < 0)
-		return -1;
-	return (ssize_t)pci_bytes + m;
+	return 0;
 }
+
+/* --- in the device table --- */
+
+static void blk_freeze(void *dev, bool frozen)
+{
+	struct virtio_blk *blk = dev;
+
+	virtio_pci_freeze(&blk->vp, frozen);
+	if (frozen)
+		virtio_blk_drain(blk);
+}
+
+static ssize_t blk_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return virtio_blk_save(dev, buf, cap);
+}
+
+static ssize_t blk_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_blk_load(dev, buf, len, err, err_len);
+}
+
+static ssize_t blk_save_config(void *dev, uint8_t *buf, size_t cap)
+{
+	return virtio_blk_save_config(dev, buf, cap);
+}
+
+static int blk_check_config(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_blk_check_config(dev, buf, len, err, err_len);
+}
+
+static void blk_destroy(void *dev)
+{
+	virtio_blk_destroy(dev);
+	free(dev);
+}
+
+static const struct device_ops blk_device_ops = {
+	.freeze = blk_freeze, .save_config = blk_save_config, .check_config = blk_check_config,
+	.save = blk_save, .load = blk_load, .destroy = blk_destroy,
+};
+
+static unsigned blk_count(const struct vm_config *cfg)
+{
+	return cfg->nr_disks;
+}
+
+/* One per --disk, in order; a request queue per vCPU; its BAR above RAM. */
+static int blk_create(const struct device_host *host, unsigned index, struct device *d)
+{
+	struct virtio_blk *blk = calloc(1, sizeof(*blk));
+	int r;
+
+	if (!blk)
+		return -ENOMEM;
+	r = virtio_blk_init(blk, &host->disks[index], host->cfg->cpus, &host->virtio,
+			    host->take_bar(host->ctx, true));
+	d->ops = &blk_device_ops;       /* destroy frees what init made, even half */
+	d->dev = blk;
+	return r ? r : host->plug(host->ctx, &blk->vp.pci);
+}
+
+const struct device_kind virtio_blk_kind = { "virtio-blk", blk_count, blk_create };

@@ -11,6 +11,7 @@
 
 #include "block/disk_image.h"
 #include "block/io_ring.h"
+#include "dev/device.h"
 #include "dev/virtio_pci.h"
 
 #define VIRTIO_BLK_CONFIG_BYTES 60
@@ -37,13 +38,20 @@ int virtio_blk_init(struct virtio_blk *blk, const struct disk_image *img, unsign
 /* Waits for the requests in flight, then frees everything. */
 void virtio_blk_destroy(struct virtio_blk *blk);
 
-/* Device state (transport + disk), for migration and snapshots: save
- * waits for the requests in flight first; load refuses a state saved for
- * a different disk. Same returns as virtio_pci_save/load. vCPUs stopped. */
 /* Waits for the requests in flight and puts them in the used rings. */
 void virtio_blk_drain(struct virtio_blk *blk);
+/* Device state, for migration and snapshots (vCPUs stopped): the
+ * transport's (save waits for the requests in flight first); and the
+ * disk it was saved for (size, read-only, queues), which a destination's
+ * disk must match. Same returns as virtio_pci_save/load. */
 ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap);
 ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
 			int err_len);
+ssize_t virtio_blk_save_config(struct virtio_blk *blk, uint8_t *buf, size_t cap);
+int virtio_blk_check_config(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
+			    int err_len);
+
+/* --disk: one per disk, in the device table */
+extern const struct device_kind virtio_blk_kind;
 
 #endif

@@ -607,32 +607,122 @@ void virtio_net_destroy(struct virtio_net *net)
 
 ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap)
 {
-	ssize_t n = virtio_pci_save(&net->vp, buf, cap);
-
-	if (n < 0 || (size_t)n + 6 > cap)
-		return -1;
-	memcpy(buf + n, net->cfg.mac, 6);
-	return n + 6;
+	return virtio_pci_save(&net->vp, buf, cap);
 }
 
 ssize_t virtio_net_load(struct virtio_net *net, const uint8_t *buf, size_t len, char *err,
 			int err_len)
 {
-	size_t pci_bytes = virtio_pci_state_bytes();
-	const uint8_t *mac;
+	return virtio_pci_load(&net->vp, buf, len, err, err_len);
+}
 
-	if (len < pci_bytes + 6) {
-		snprintf(err, err_len, "virtio-net: %zu bytes of state, %zu needed", len, pci_bytes + 6);
+int virtio_net_check_config(struct virtio_net *net, const uint8_t *mac, size_t len, char *err,
+			    int err_len)
+{
+	if (len != 6) {
+		snprintf(err, err_len, "virtio-net: %zu bytes of configuration, 6 expected", len);
 		return -1;
 	}
-	mac = buf + pci_bytes;
 	if (memcmp(mac, net->cfg.mac, 6)) {
 		snprintf(err, err_len, "virtio-net %s: the saved device has MAC "
 			 "%02x:%02x:%02x:%02x:%02x:%02x, this one another (--net mac=)",
 			 net->cfg.ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 		return -1;
 	}
-	if (virtio_pci_load(&net->vp, buf, pci_bytes, err, err_len) < 0)
-		return -1;
-	return (ssize_t)pci_bytes + 6;
+	return 0;
 }
+
+/* --- in the device table --- */
+
+static void net_freeze(void *dev, bool frozen)
+{
+	virtio_net_freeze(dev, frozen);
+}
+
+static ssize_t net_save_config(void *dev, uint8_t *buf, size_t cap)
+{
+	struct virtio_net *net = dev;
+
+	if (cap < 6)
+		return -1;
+	memcpy(buf, net->cfg.mac, 6);
+	return 6;
+}
+
+static int net_check_config(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_net_check_config(dev, buf, len, err, err_len);
+}
+
+static ssize_t net_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return virtio_net_save(dev, buf, cap);
+}
+
+static ssize_t net_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_net_load(dev, buf, len, err, err_len);
+}
+
+static void net_dirty_logging(void *dev, bool on)
+{
+	virtio_net_allow_kernel_path(dev, !on);
+}
+
+static int net_attach(void *dev, unsigned wait_ms)
+{
+	struct virtio_net *net = dev;
+	char err[200];
+
+	if (net->tap_fd >= 0)
+		return 0;
+	if (virtio_net_attach(net, wait_ms, err, sizeof(err))) {
+		log_error("--net: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void net_release(void *dev)
+{
+	virtio_net_detach(dev);
+}
+
+static void net_destroy(void *dev)
+{
+	virtio_net_destroy(dev);
+	free(dev);
+}
+
+static const struct device_ops net_device_ops = {
+	.freeze = net_freeze, .save_config = net_save_config, .check_config = net_check_config,
+	.save = net_save, .load = net_load, .dirty_logging = net_dirty_logging,
+	.attach = net_attach, .release = net_release, .destroy = net_destroy,
+};
+
+static unsigned net_count(const struct vm_config *cfg)
+{
+	return cfg->nr_nets;
+}
+
+/* One per --net; its backend opened now, or (incoming) once the guest
+ * has arrived. A backend that cannot be opened is said here, once. */
+static int net_create(const struct device_host *host, unsigned index, struct device *d)
+{
+	struct virtio_net *net = calloc(1, sizeof(*net));
+	char err[200];
+
+	if (!net)
+		return -ENOMEM;
+	if (virtio_net_init(net, &host->cfg->nets[index], &host->virtio,
+			    host->take_bar(host->ctx, false), !host->incoming, err, sizeof(err))) {
+		free(net);
+		log_error("--net: %s", err);
+		return -ECANCELED;
+	}
+	d->ops = &net_device_ops;
+	d->dev = net;
+	return host->plug(host->ctx, &net->vp.pci);
+}
+
+const struct device_kind virtio_net_kind = { "virtio-net", net_count, net_create };

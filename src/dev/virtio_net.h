@@ -26,6 +26,7 @@
 #include <sys/types.h>
 
 #include "config/net_config.h"
+#include "dev/device.h"
 #include "dev/virtio_pci.h"
 #include "net/vhost_net.h"
 
@@ -72,9 +73,15 @@ void virtio_net_allow_kernel_path(struct virtio_net *net, bool allowed);
 /* The kernel's data path is moving the frames now. */
 bool virtio_net_vhost_running(struct virtio_net *net);
 
-/* The transport's state and the MAC (a destination with another MAC refuses). */
+/* The transport's state; the configuration a destination must match is
+ * the MAC (check_config: 0, or -1 with err for another MAC). */
 ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap);
 ssize_t virtio_net_load(struct virtio_net *net, const uint8_t *buf, size_t len, char *err,
 			int err_len);
+int virtio_net_check_config(struct virtio_net *net, const uint8_t *mac, size_t len, char *err,
+			    int err_len);
+
+/* --net: one per option, in the device table */
+extern const struct device_kind virtio_net_kind;
 
 #endif

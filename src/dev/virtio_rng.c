@@ -1,5 +1,7 @@
 #include "dev/virtio_rng.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <sys/random.h>
 
 #define VIRTIO_ID_RNG 4
@@ -76,3 +78,50 @@ ssize_t virtio_rng_load(struct virtio_rng *rng, const uint8_t *buf, size_t len, 
 {
 	return virtio_pci_load(&rng->vp, buf, len, err, err_len);
 }
+
+/* --- in the device table --- */
+
+static void rng_freeze(void *dev, bool frozen)
+{
+	virtio_pci_freeze(&((struct virtio_rng *)dev)->vp, frozen);
+}
+
+static ssize_t rng_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return virtio_rng_save(dev, buf, cap);
+}
+
+static ssize_t rng_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_rng_load(dev, buf, len, err, err_len);
+}
+
+static void rng_destroy(void *dev)
+{
+	virtio_rng_destroy(dev);
+	free(dev);
+}
+
+static const struct device_ops rng_device_ops = {
+	.freeze = rng_freeze, .save = rng_save, .load = rng_load, .destroy = rng_destroy,
+};
+
+static unsigned rng_count(const struct vm_config *cfg)
+{
+	return cfg->rng ? 1 : 0;
+}
+
+static int rng_create(const struct device_host *host, unsigned index, struct device *d)
+{
+	struct virtio_rng *rng = calloc(1, sizeof(*rng));
+	int r;
+
+	if (!rng)
+		return -ENOMEM;
+	r = virtio_rng_init(rng, &host->virtio, host->take_bar(host->ctx, false));
+	d->ops = &rng_device_ops;       /* destroy frees what init made, even half */
+	d->dev = rng;
+	return r ? r : host->plug(host->ctx, &rng->vp.pci);
+}
+
+const struct device_kind virtio_rng_kind = { "virtio-rng", rng_count, rng_create };

@@ -3,6 +3,7 @@
 #ifndef MERIDIAN_VIRTIO_RNG_H
 #define MERIDIAN_VIRTIO_RNG_H
 
+#include "dev/device.h"
 #include "dev/virtio_pci.h"
 
 struct virtio_rng {
@@ -17,5 +18,8 @@ void virtio_rng_destroy(struct virtio_rng *rng);
 ssize_t virtio_rng_save(struct virtio_rng *rng, uint8_t *buf, size_t cap);
 ssize_t virtio_rng_load(struct virtio_rng *rng, const uint8_t *buf, size_t len, char *err,
 			int err_len);
+
+/* --rng: one, in the device table */
+extern const struct device_kind virtio_rng_kind;
 
 #endif

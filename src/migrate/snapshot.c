@@ -11,29 +11,21 @@
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 #include "migrate/clock_xfer.h"
+#include "migrate/device_sections.h"
 #include "migrate/ram_pages.h"
 #include "migrate/stream.h"
 #include "migrate/vcpu_state.h"
 
-#define DEV_STATE_MAX 8192u
-
-enum device_id { DEV_UART = 1, DEV_ACPI_PM, DEV_CMOS, DEV_RNG, DEV_BALLOON, DEV_BLK0 = 16,
-		 DEV_NET0 = DEV_BLK0 + MAX_DISKS, DEV_END = DEV_NET0 + MAX_NETS };
-
 /* --- the configuration the destination must match --- */
 
+/* The machine's: the devices' follow, one section each (device_sections.h). */
 struct mig_config {
 	uint64_t mem_bytes;
-	uint32_t cpus, tsc_khz, rng, nr_disks;
-	uint64_t disk_sectors[MAX_DISKS];
-	uint8_t disk_readonly[MAX_DISKS];
-	uint32_t nr_nets;
-	uint8_t mac[MAX_NETS][6];
-	uint32_t balloon;               /* 0 none, 1 on, 2 with free page reporting */
+	uint32_t cpus, tsc_khz;
 	char cpu_spec[256];
 };
 
-#define CONFIG_FIXED_BYTES (8 + 4 * 4 + MAX_DISKS * 9 + 4 + MAX_NETS * 6 + 4 + 4)
+#define CONFIG_FIXED_BYTES (8 + 4 * 2 + 4)
 
 static void config_of(const struct vm *vm, struct mig_config *c)
 {
@@ -43,16 +35,6 @@ static void config_of(const struct vm *vm, struct mig_config *c)
 	c->mem_bytes = cfg->mem_bytes;
 	c->cpus = cfg->cpus;
 	c->tsc_khz = cfg->cpu.tsc_khz;
-	c->rng = cfg->rng;
-	c->nr_disks = vm->env->nr_disks;
-	for (unsigned i = 0; i < vm->env->nr_disks; i++) {
-		c->disk_sectors[i] = vm->env->disks[i].size_bytes / 512;
-		c->disk_readonly[i] = cfg->disks[i].readonly;
-	}
-	c->balloon = cfg->balloon ? 1 + cfg->balloon_reporting : 0;
-	c->nr_nets = cfg->nr_nets;
-	for (unsigned i = 0; i < cfg->nr_nets; i++)
-		memcpy(c->mac[i], cfg->nets[i].mac, 6);
 	snprintf(c->cpu_spec, sizeof(c->cpu_spec), "%s", cfg->cpu_spec);
 }
 
@@ -64,15 +46,6 @@ static void put_config(struct mig_stream *w, const struct mig_config *c)
 	mig_put_u64(w, c->mem_bytes);
 	mig_put_u32(w, c->cpus);
 	mig_put_u32(w, c->tsc_khz);
-	mig_put_u32(w, c->rng);
-	mig_put_u32(w, c->nr_disks);
-	for (unsigned i = 0; i < MAX_DISKS; i++) {
-		mig_put_u64(w, c->disk_sectors[i]);
-		mig_put(w, &c->disk_readonly[i], 1);
-	}
-	mig_put_u32(w, c->nr_nets);
-	mig_put(w, c->mac, sizeof(c->mac));
-	mig_put_u32(w, c->balloon);
 	mig_put_u32(w, spec_len);
 	mig_put(w, c->cpu_spec, spec_len);
 }
@@ -92,34 +65,6 @@ static int compare_config(const struct mig_config *saved, const struct mig_confi
 	if (strcmp(saved->cpu_spec, here->cpu_spec) || saved->tsc_khz != here->tsc_khz)
 		return snprintf(err, err_len, "the snapshot's CPU model is \"%s\", this one \"%s\" (--cpu)",
 				saved->cpu_spec, here->cpu_spec), -1;
-	if (saved->rng != here->rng)
-		return snprintf(err, err_len, "the snapshot %s a virtio-rng, this guest %s (--rng)",
-				saved->rng ? "has" : "has no", here->rng ? "has" : "has none"), -1;
-	if (saved->nr_disks != here->nr_disks)
-		return snprintf(err, err_len, "the snapshot has %u disks, this guest %u (--disk)",
-				saved->nr_disks, here->nr_disks), -1;
-	if (saved->balloon != here->balloon)
-		return snprintf(err, err_len, "the snapshot's balloon is %s, this guest's %s (--balloon)",
-				saved->balloon == 2 ? "on with free page reporting" :
-				saved->balloon ? "on" : "absent", here->balloon == 2 ?
-				"on with free page reporting" : here->balloon ? "on" : "absent"), -1;
-	if (saved->nr_nets != here->nr_nets)
-		return snprintf(err, err_len, "the snapshot has %u network devices, this guest %u "
-				"(--net)", saved->nr_nets, here->nr_nets), -1;
-	for (unsigned i = 0; i < saved->nr_nets; i++)
-		if (memcmp(saved->mac[i], here->mac[i], 6))
-			return snprintf(err, err_len, "network device %u: the snapshot's MAC is "
-					"%02x:%02x:%02x:%02x:%02x:%02x, this one another (--net mac=)",
-					i, saved->mac[i][0], saved->mac[i][1], saved->mac[i][2],
-					saved->mac[i][3], saved->mac[i][4], saved->mac[i][5]), -1;
-	for (unsigned i = 0; i < saved->nr_disks; i++)
-		if (saved->disk_sectors[i] != here->disk_sectors[i] ||
-		    saved->disk_readonly[i] != here->disk_readonly[i])
-			return snprintf(err, err_len, "disk %u: the snapshot's has %llu sectors%s, this "
-					"one %llu%s", i, (unsigned long long)saved->disk_sectors[i],
-					saved->disk_readonly[i] ? " (read-only)" : "",
-					(unsigned long long)here->disk_sectors[i],
-					here->disk_readonly[i] ? " (read-only)" : ""), -1;
 	return 0;
 }
 
@@ -129,69 +74,12 @@ static int get_config(struct mig_stream *r, uint32_t len, struct mig_config *c)
 
 	memset(c, 0, sizeof(*c));
 	if (len < CONFIG_FIXED_BYTES || mig_get_u64(r, &c->mem_bytes) ||
-	    mig_get_u32(r, &c->cpus) || mig_get_u32(r, &c->tsc_khz) || mig_get_u32(r, &c->rng) ||
-	    mig_get_u32(r, &c->nr_disks) || c->nr_disks > MAX_DISKS)
-		return -1;
-	for (unsigned i = 0; i < MAX_DISKS; i++)
-		if (mig_get_u64(r, &c->disk_sectors[i]) || mig_get(r, &c->disk_readonly[i], 1))
-			return -1;
-	if (mig_get_u32(r, &c->nr_nets) || c->nr_nets > MAX_NETS || mig_get(r, c->mac, sizeof(c->mac)) ||
-	    mig_get_u32(r, &c->balloon))
+	    mig_get_u32(r, &c->cpus) || mig_get_u32(r, &c->tsc_khz))
 		return -1;
 	if (mig_get_u32(r, &spec_len) || spec_len >= sizeof(c->cpu_spec) ||
 	    spec_len != len - CONFIG_FIXED_BYTES || mig_get(r, c->cpu_spec, spec_len))
 		return -1;
 	return 0;
-}
-
-/* --- devices --- */
-
-static void put_device(struct mig_stream *w, uint32_t id, ssize_t n, const uint8_t *buf)
-{
-	if (n < 0) {
-		w->error = w->error ? w->error : -ENOSPC;
-		return;
-	}
-	mig_put_section(w, MIG_SEC_DEVICE, id, 1, (uint32_t)n);
-	mig_put(w, buf, (size_t)n);
-}
-
-static void put_devices(struct mig_stream *w, struct vm *vm)
-{
-	uint8_t buf[DEV_STATE_MAX];
-
-	put_device(w, DEV_UART, uart_save(&vm->uart, buf, sizeof(buf)), buf);
-	put_device(w, DEV_ACPI_PM, acpi_pm_save(&vm->pm, buf, sizeof(buf)), buf);
-	put_device(w, DEV_CMOS, cmos_save(vm->env->cmos, buf, sizeof(buf)), buf);
-	if (vm->has_rng)
-		put_device(w, DEV_RNG, virtio_rng_save(&vm->rng, buf, sizeof(buf)), buf);
-	if (vm->has_balloon)
-		put_device(w, DEV_BALLOON, virtio_balloon_save(&vm->balloon, buf, sizeof(buf)), buf);
-	for (unsigned i = 0; i < vm->nr_blk; i++)
-		put_device(w, DEV_BLK0 + i, virtio_blk_save(&vm->blk[i], buf, sizeof(buf)), buf);
-	for (unsigned i = 0; i < vm->nr_net; i++)
-		put_device(w, DEV_NET0 + i, virtio_net_save(&vm->net[i], buf, sizeof(buf)), buf);
-}
-
-static ssize_t load_device(struct vm *vm, uint32_t id, const uint8_t *p, size_t len, char *err,
-			   int err_len)
-{
-	if (id == DEV_UART)
-		return uart_load(&vm->uart, p, len, err, err_len);
-	if (id == DEV_ACPI_PM)
-		return acpi_pm_load(&vm->pm, p, len, err, err_len);
-	if (id == DEV_CMOS)
-		return cmos_load(vm->env->cmos, p, len, err, err_len);
-	if (id == DEV_RNG && vm->has_rng)
-		return virtio_rng_load(&vm->rng, p, len, err, err_len);
-	if (id == DEV_BALLOON && vm->has_balloon)
-		return virtio_balloon_load(&vm->balloon, p, len, err, err_len);
-	if (id >= DEV_BLK0 && id < DEV_NET0 && id - DEV_BLK0 < vm->nr_blk)
-		return virtio_blk_load(&vm->blk[id - DEV_BLK0], p, len, err, err_len);
-	if (id >= DEV_NET0 && id < DEV_END && id - DEV_NET0 < vm->nr_net)
-		return virtio_net_load(&vm->net[id - DEV_NET0], p, len, err, err_len);
-	snprintf(err, err_len, "state of device %u, which this guest does not have", id);
-	return -1;
 }
 
 /* --- clock --- */
@@ -296,6 +184,7 @@ void snap_put_begin(struct mig_stream *w, struct vm *vm)
 	mig_put_header(w);
 	config_of(vm, &cfg);
 	put_config(w, &cfg);
+	devsec_put_configs(w, &vm->devices);
 }
 
 int snap_put_final(struct mig_stream *w, struct vm *vm, char *err, int err_len)
@@ -320,7 +209,7 @@ int snap_put_final(struct mig_stream *w, struct vm *vm, char *err, int err_len)
 	free(clock);
 	if (save_irqchip(w, vm, err, err_len) || save_vcpus(w, vm, err, err_len))
 		return -1;
-	put_devices(w, vm);
+	devsec_put_states(w, &vm->devices);
 	return 0;
 }
 
@@ -351,21 +240,20 @@ int snapshot_save(struct vm *vm, int fd, int zstd_level, struct snapshot_stats *
 /* --- loading --- */
 
 struct loaded {
-	bool config, clock_seen, pit_seen;
+	bool config, devices_checked, clock_seen, pit_seen;
 	unsigned chips_seen;
 	struct clock_state clock;
 	struct kvm_irqchip chip[3];
 	struct kvm_pit_state2 pit;
 	struct blob vcpu[MAX_VCPUS];
-	struct blob dev[DEV_END];
+	struct devsec_loaded dev;
 };
 
 static void loaded_free(struct loaded *l)
 {
 	for (unsigned i = 0; i < MAX_VCPUS; i++)
 		blob_free(&l->vcpu[i]);
-	for (unsigned i = 0; i < DEV_END; i++)
-		blob_free(&l->dev[i]);
+	devsec_loaded_free(&l->dev);
 	free(l);
 }
 
@@ -409,10 +297,10 @@ static int read_section(struct mig_stream *r, struct vm *vm, struct loaded *l, u
 		if (id >= vm->nr_vcpus)
 			return -1;
 		return read_blob(r, &l->vcpu[id], len);
+	case MIG_SEC_DEVICE_CONFIG:
+		return devsec_get_config(r, &vm->devices, len, &l->dev, err, err_len);
 	case MIG_SEC_DEVICE:
-		if (id >= DEV_END)
-			return -1;
-		return read_blob(r, &l->dev[id], len);
+		return devsec_get_state(r, &vm->devices, len, &l->dev, err, err_len);
 	case MIG_SEC_RAM:
 	case MIG_SEC_RAM_ZERO:
 	case MIG_SEC_RAM_ZSTD:
@@ -452,14 +340,7 @@ static int apply(struct vm *vm, struct loaded *l, char *err, int err_len)
 	}
 	/* the guest was stopped for a while: its watchdogs must not count it */
 	vm_tell_guest_paused(vm);
-	for (unsigned id = 0; id < DEV_END; id++) {
-		char why[200];
-
-		if (l->dev[id].data &&
-		    load_device(vm, id, l->dev[id].data, l->dev[id].len, why, sizeof(why)) < 0)
-			return snprintf(err, err_len, "%s", why), -1;
-	}
-	return 0;
+	return devsec_apply(&vm->devices, &l->dev, err, err_len);
 }
 
 int snapshot_load(struct vm *vm, int fd, uint64_t *apply_ms, char *err, int err_len)
@@ -492,6 +373,13 @@ int snapshot_load(struct vm *vm, int fd, uint64_t *apply_ms, char *err, int err_
 		if (type != MIG_SEC_CONFIG && !l->config) {
 			snprintf(err, err_len, "the stream does not start with its configuration");
 			goto out;
+		}
+		/* the devices' configurations follow the machine's: all of them
+		 * named before anything else arrives */
+		if (type != MIG_SEC_CONFIG && type != MIG_SEC_DEVICE_CONFIG && !l->devices_checked) {
+			if (devsec_check_configured(&vm->devices, &l->dev, err, err_len))
+				goto out;
+			l->devices_checked = true;
 		}
 		s = read_section(&r, vm, l, type, id, len, err, err_len);
 		if (s == -1 && r.error) {

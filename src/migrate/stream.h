@@ -21,7 +21,7 @@
 #include <xxhash.h>
 
 #define MIG_MAGIC "MRDNSNAP"
-#define MIG_STREAM_VERSION 2
+#define MIG_STREAM_VERSION 3     /* 3: devices named by instance id */
 
 enum mig_section {
 	MIG_SEC_CONFIG = 1,     /* what the destination must match */
@@ -30,9 +30,10 @@ enum mig_section {
 	MIG_SEC_IRQCHIP = 4,
 	MIG_SEC_PIT = 5,
 	MIG_SEC_CLOCK = 6,
-	MIG_SEC_DEVICE = 7,     /* id: device (enum in snapshot.c) */
+	MIG_SEC_DEVICE = 7,     /* a device's state (device_sections.h) */
 	MIG_SEC_RAM_ZERO = 8,   /* a run of pages that are zero now */
 	MIG_SEC_RAM_ZSTD = 9,   /* a run of pages, one zstd frame */
+	MIG_SEC_DEVICE_CONFIG = 10,     /* what a device needs of the destination */
 	MIG_SEC_END = 0xffffffffu,
 };
 

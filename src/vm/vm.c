@@ -12,6 +12,7 @@
 #include "boot/platform.h"
 #include "boot/x86_entry.h"
 #include "base/log.h"
+#include "vm/board.h"
 #include "vm/vcpu.h"
 
 
@@ -79,11 +80,6 @@ void vm_resume(struct vm *vm)
 	pthread_mutex_unlock(&vm->run_lock);
 }
 
-static void vm_set_sci(void *opaque, bool level)
-{
-	vm_set_irq(opaque, ACPI_SCI_IRQ, level);
-}
-
 static int set_memslots(struct vm *vm, uint32_t flags)
 {
 	for (unsigned i = 0; i < vm->mem.nr_regions; i++) {
@@ -104,13 +100,13 @@ int vm_set_dirty_logging(struct vm *vm, bool on)
 	int r;
 
 	/* a kernel data path (vhost) writes guest RAM unseen by the dirty log */
-	for (unsigned i = 0; on && i < vm->nr_net; i++)
-		virtio_net_allow_kernel_path(&vm->net[i], false);
+	if (on)
+		device_table_dirty_logging(&vm->devices, true);
 	r = set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 	if (!r && on)
 		r = dirty_log_begin(&vm->dirty);
-	for (unsigned i = 0; !on && i < vm->nr_net; i++)
-		virtio_net_allow_kernel_path(&vm->net[i], true);
+	if (!on)
+		device_table_dirty_logging(&vm->devices, false);
 	return r;
 }
 
@@ -127,247 +123,17 @@ int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
 
 void vm_freeze_devices(struct vm *vm, bool frozen)
 {
-	if (vm->has_rng)
-		virtio_pci_freeze(&vm->rng.vp, frozen);
-	for (unsigned i = 0; i < vm->nr_blk; i++) {
-		virtio_pci_freeze(&vm->blk[i].vp, frozen);
-		if (frozen)
-			virtio_blk_drain(&vm->blk[i]);
-	}
-	for (unsigned i = 0; i < vm->nr_net; i++)
-		virtio_net_freeze(&vm->net[i], frozen);
-	if (vm->has_balloon)
-		virtio_pci_freeze(&vm->balloon.vp, frozen);
-}
-
-static void uart_set_irq(void *opaque, bool level)
-{
-	vm_set_irq(opaque, UART_COM1_IRQ, level);
-}
-
-/* The UART's interrupt goes to this VM; its bytes go to the console. */
-static void uart_tx(void *opaque, uint8_t byte)
-{
-	struct vm *vm = opaque;
-
-	vm->env->uart_ops->tx(vm->env->uart_ctx, byte);
-}
-
-static void uart_rx_room(void *opaque)
-{
-	struct vm *vm = opaque;
-
-	vm->env->uart_ops->rx_room(vm->env->uart_ctx);
-}
-
-static const struct uart_ops vm_uart_ops = {
-	.tx = uart_tx, .set_irq = uart_set_irq, .rx_room = uart_rx_room,
-};
-
-/* The next virtio BAR: in the 32-bit window below 4 GiB, or (high) in the
- * 64-bit window above RAM, which keeps the hole for 32-bit-only guests.
- * 0 when the window is full. */
-static uint64_t take_bar(struct vm *vm, bool high)
-{
-	uint64_t *next = high ? &vm->next_bar64_gpa : &vm->next_bar_gpa;
-	uint64_t end = high ? PCI_MMIO64_END : PCI_MMIO32_END, gpa = *next;
-
-	if (gpa + VIRTIO_BAR_BYTES > end)
-		return 0;
-	*next += VIRTIO_BAR_BYTES;
-	return gpa;
-}
-
-/* A PCI device's INTx: slots share the eight lines (PCI_INTX_GSI), so a
- * line is up while any of its slots holds it up. */
-static void pci_set_intx(void *opaque, struct pci_device *dev, bool level)
-{
-	struct vm *vm = opaque;
-	int slot = pci_bus_slot_of(&vm->pci, dev);
-	unsigned gsi, line;
-
-	if (slot < 0)
-		return;
-	gsi = PCI_INTX_GSI(slot);
-	line = gsi - PCI_INTX_GSI(0);
-	pthread_mutex_lock(&vm->intx_lock);
-	if (level)
-		vm->intx_slots[line] |= 1u << slot;
-	else
-		vm->intx_slots[line] &= ~(1u << slot);
-	vm_set_irq(vm, gsi, vm->intx_slots[line] != 0);
-	pthread_mutex_unlock(&vm->intx_lock);
-}
-
-static struct virtio_host virtio_host_of(struct vm *vm)
-{
-	return (struct virtio_host){ .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop,
-				     .routes = &vm->routes, .set_intx = pci_set_intx, .intx_ctx = vm };
-}
-
-/* Puts a device on the bus and tells it its interrupt line. */
-static int plug(struct vm *vm, struct pci_device *dev)
-{
-	int slot = pci_bus_add(&vm->pci, dev);
-
-	if (slot < 0)
-		return -ENOSPC;
-	dev->config[PCI_INTERRUPT_LINE] = (uint8_t)PCI_INTX_GSI(slot);
-	return 0;
-}
-
-/* virtio-rng on PCI */
-static int add_rng(struct vm *vm)
-{
-	const struct virtio_host host = virtio_host_of(vm);
-	int r = virtio_rng_init(&vm->rng, &host, take_bar(vm, false));
-
-	vm->has_rng = true;
-	return r ? r : plug(vm, &vm->rng.vp.pci);
-}
-
-/* One virtio-blk per --disk, in order; a request queue per vCPU; BARs
- * above RAM. */
-static int add_disks(struct vm *vm)
-{
-	const struct virtio_host host = virtio_host_of(vm);
-
-	for (unsigned i = 0; i < vm->env->nr_disks; i++) {
-		struct virtio_blk *blk = &vm->blk[i];
-		int r = virtio_blk_init(blk, &vm->env->disks[i], vm->env->cfg->cpus, &host,
-					take_bar(vm, true));
-
-		vm->nr_blk++;
-		if (r || (r = plug(vm, &blk->vp.pci)))
-			return r;
-	}
-	return 0;
-}
-
-/* From a vCPU thread (the driver wrote "actual"): the event loop tells
- * the API's clients (BALLOON_CHANGE). */
-static void balloon_actual(void *opaque, uint64_t actual_pages)
-{
-	struct vm *vm = opaque;
-	uint64_t one = 1;
-
-	atomic_store(&vm->balloon_changed, true);
-	if (write(vm->env->wake_fd, &one, sizeof(one)) < 0)
-		log_error("cannot wake the event loop: %s", strerror(errno));
-}
-
-/* virtio-balloon (--balloon), aiming at its starting target */
-static int add_balloon(struct vm *vm)
-{
-	const struct vm_config *cfg = vm->env->cfg;
-	const struct virtio_host host = virtio_host_of(vm);
-	int r = virtio_balloon_init(&vm->balloon, &host, take_bar(vm, false), cfg->balloon_reporting);
-
-	if (r)
-		return r;
-	vm->has_balloon = true;
-	vm->balloon.on_actual = balloon_actual;
-	vm->balloon.ctx = vm;
-	if (cfg->balloon_target_bytes)
-		vm->balloon.target_pages =
-			(uint32_t)((cfg->mem_bytes - cfg->balloon_target_bytes) / GUEST_PAGE_BYTES);
-	return plug(vm, &vm->balloon.vp.pci);
-}
-
-/* One virtio-net per --net; its tap opened now, or (incoming) once the
- * guest has arrived. A tap that cannot be opened is said here, once. */
-static int add_nets(struct vm *vm)
-{
-	const struct virtio_host host = virtio_host_of(vm);
-	char err[200];
-
-	for (unsigned i = 0; i < vm->env->cfg->nr_nets; i++) {
-		struct virtio_net *net = &vm->net[i];
-
-		if (virtio_net_init(net, &vm->env->cfg->nets[i], &host, take_bar(vm, false),
-				    !vm->env->incoming, err, sizeof(err))) {
-			log_error("--net: %s", err);
-			return -ECANCELED;
-		}
-		vm->nr_net++;
-		if (plug(vm, &net->vp.pci))
-			return -ENOSPC;
-	}
-	return 0;
+	device_table_freeze(&vm->devices, frozen);
 }
 
 int vm_attach_backends(struct vm *vm, unsigned wait_ms)
 {
-	char err[200];
-
-	for (unsigned i = 0; i < vm->nr_net; i++)
-		if (vm->net[i].tap_fd < 0 && virtio_net_attach(&vm->net[i], wait_ms, err, sizeof(err))) {
-			log_error("--net: %s", err);
-			return -1;
-		}
-	return 0;
+	return device_table_attach(&vm->devices, wait_ms);
 }
 
 void vm_release_backends(struct vm *vm)
 {
-	for (unsigned i = 0; i < vm->nr_net; i++)
-		virtio_net_detach(&vm->net[i]);
-}
-
-/* fw_cfg tells the guest its RAM, CPUs, command line and e820 map. */
-static int setup_fw_cfg(struct vm *vm)
-{
-	struct boot_e820_entry e820[8];
-	unsigned n_e820 = e820_build(&vm->mem, e820, 8);
-	const struct fw_cfg_machine fw = {
-		.ram_bytes = vm->mem.total_bytes, .cpus = (uint16_t)vm->env->cfg->cpus,
-		.cmdline = vm->env->cfg->cmdline, .e820 = e820, .e820_bytes = n_e820 * sizeof(e820[0]),
-	};
-
-	return fw_cfg_init(&vm->fw_cfg, &fw);
-}
-
-static int add_devices(struct vm *vm)
-{
-	const struct io_dev devs[] = {
-		{ "uart", UART_COM1_PORT, 8, &vm->uart, uart_io_read, uart_io_write },
-		{ "i8042", I8042_DATA_PORT, 5, &vm->kbc, i8042_io_read, i8042_io_write },
-		{ "cmos", CMOS_PORT, 2, vm->env->cmos, cmos_io_read, cmos_io_write },
-		{ "pm1-evt", PORT_ACPI_PM1_EVT, 4, &vm->pm, acpi_pm_evt_read, acpi_pm_evt_write },
-		{ "pm1-cnt", PORT_ACPI_PM1_CNT, 2, &vm->pm, acpi_pm_cnt_read, acpi_pm_cnt_write },
-		{ "pm-tmr", PORT_ACPI_PM_TMR, 4, &vm->pm, acpi_pm_tmr_read, NULL },
-		{ "fw_cfg", FW_CFG_PORT_SEL, 2, &vm->fw_cfg, fw_cfg_io_read, fw_cfg_io_write },
-		{ "pci-config", PCI_CONFIG_ADDRESS_PORT, 8, &vm->pci, pci_io_read, pci_io_write },
-	};
-
-	const struct io_dev exit_dev = { "debug-exit", DEBUG_EXIT_PORT, DEBUG_EXIT_BYTES,
-					 &vm->debug_exit, NULL, debug_exit_io_write };
-	int r;
-
-	if (setup_fw_cfg(vm))
-		return -E2BIG;
-	vm->debug_exit = (struct debug_exit){ .stop = vm_request_stop, .stop_ctx = vm };
-	if (vm->env->cfg->debug_exit && io_bus_add(&vm->pio, &exit_dev))
-		return -EEXIST;
-	uart_init(&vm->uart, &vm_uart_ops, vm);
-	pci_bus_init(&vm->pci);
-	pthread_mutex_init(&vm->intx_lock, NULL);
-	vm->devices_ready = true;
-	vm->next_bar_gpa = PCI_MMIO32_GPA;
-	vm->next_bar64_gpa = PCI_MMIO64_GPA;
-	if (vm->env->cfg->rng && add_rng(vm))
-		return -ENODEV;
-	r = add_disks(vm);
-	if (r || (r = add_nets(vm)) || (vm->env->cfg->balloon && (r = add_balloon(vm))))
-		return r;
-	vm->kbc = (struct i8042){ .stop = vm_request_stop, .stop_ctx = vm };
-	acpi_pm_init(&vm->pm, vm_request_stop, vm);
-	vm->pm.set_sci = vm_set_sci;
-	vm->pm.sci_ctx = vm;
-	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
-		if (io_bus_add(&vm->pio, &devs[i]))
-			return -EEXIST;
-	return 0;
+	device_table_release(&vm->devices);
 }
 
 static int create_vcpus(struct vm *vm)
@@ -500,7 +266,7 @@ static const struct {
 	{ "irqchip, PIT and interrupt routing", create_platform },
 	{ "guest memory", map_memory },
 	{ "dirty page tracking (--dirty-tracking)", init_dirty_tracking },
-	{ "devices", add_devices },
+	{ "devices", board_create },
 	{ "vCPUs", create_vcpus },
 	{ "loading the kernel", load_guest },
 };
@@ -561,23 +327,9 @@ void vm_destroy(struct vm *vm)
 	if (vm->dirty_ready)
 		dirty_log_destroy(&vm->dirty);
 	vm->dirty_ready = false;
-	if (vm->has_rng)
-		virtio_rng_destroy(&vm->rng);
-	vm->has_rng = false;
-	for (unsigned i = 0; i < vm->nr_blk; i++)
-		virtio_blk_destroy(&vm->blk[i]);
-	vm->nr_blk = 0;
-	for (unsigned i = 0; i < vm->nr_net; i++)
-		virtio_net_destroy(&vm->net[i]);
-	vm->nr_net = 0;
-	if (vm->has_balloon)
-		virtio_balloon_destroy(&vm->balloon);
-	vm->has_balloon = false;
-	if (vm->devices_ready) {
-		uart_destroy(&vm->uart);
-		pci_bus_destroy(&vm->pci);
-		pthread_mutex_destroy(&vm->intx_lock);
-	}
+	device_table_destroy(&vm->devices);
+	if (vm->devices_ready)
+		board_destroy(vm);
 	vm->devices_ready = false;
 	vm->nr_vcpus = 0;
 	if (vm->routes_ready)

@@ -18,15 +18,12 @@
 #include "boot/multiboot.h"
 #include "dev/cmos.h"
 #include "dev/debug_exit.h"
+#include "dev/device.h"
 #include "dev/fw_cfg.h"
 #include "dev/i8042.h"
 #include "dev/io_bus.h"
 #include "dev/pci.h"
 #include "dev/uart.h"
-#include "dev/virtio_balloon.h"
-#include "dev/virtio_blk.h"
-#include "dev/virtio_net.h"
-#include "dev/virtio_rng.h"
 #include "kvm/dirty_log.h"
 #include "kvm/guest_mem.h"
 #include "kvm/kvm_sys.h"
@@ -68,15 +65,7 @@ struct vm {
 	struct acpi_pm pm;
 	struct fw_cfg fw_cfg;
 	struct pci_bus pci;
-	struct virtio_rng rng;
-	bool has_rng;
-	struct virtio_blk blk[MAX_DISKS];
-	unsigned nr_blk;                /* initialized (to destroy) */
-	struct virtio_net net[MAX_NETS];
-	unsigned nr_net;
-	struct virtio_balloon balloon;
-	bool has_balloon;
-	_Atomic bool balloon_changed;   /* the driver moved "actual": an event is due */
+	struct device_table devices;    /* every device with state (board.c) */
 	uint64_t next_bar_gpa;          /* PCI BARs are handed out upward from here, */
 	uint64_t next_bar64_gpa;        /* and in the 64-bit window from here */
 	struct irq_routes routes;       /* GSI routing: PC lines + MSI routes for irqfds */

@@ -92,7 +92,7 @@ static void streams_round_trip_and_refuse_damage(void **state)
 	assert_int_equal(round_trip(cut_short, payload), -1);
 	assert_non_null(strstr(err, "the stream ends early"));
 	assert_int_equal(round_trip(wrong_version, payload), -1);
-	assert_non_null(strstr(err, "stream version 9; this meridian reads version 2"));
+	assert_non_null(strstr(err, "stream version 9; this meridian reads version 3"));
 	assert_int_equal(round_trip(wrong_magic, payload), -1);
 	assert_non_null(strstr(err, "not a meridian snapshot"));
 }

@@ -428,8 +428,13 @@ static void bad_state_is_refused(void **state)
 	small_cfg.path = small_path;
 	assert_int_equal(disk_image_open(&small, &small_cfg, err, sizeof(err)), 0);
 	assert_int_equal(virtio_blk_init(&other, &small, 1, &host, 0xc0008000), 0);
-	assert_int_equal(virtio_blk_load(&other, buf, (size_t)n, err, sizeof(err)), -1);
+	/* the disk is the device's configuration, checked before any state */
+	n = virtio_blk_save_config(&blk, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(virtio_blk_check_config(&blk, buf, (size_t)n, err, sizeof(err)), 0);
+	assert_int_equal(virtio_blk_check_config(&other, buf, (size_t)n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "the saved disk had 2048 sectors and 1 queues, this one 1024 and 1"));
+	assert_int_equal(virtio_blk_check_config(&blk, buf, (size_t)n - 1, err, sizeof(err)), -1);
 	assert_int_equal(bar_r(COMMON + 0x14, 1), 1 | 2 | 8 | 4);      /* the original is fine */
 	virtio_blk_destroy(&other);
 	disk_image_close(&small);
