@@ -213,78 +213,63 @@ static int bad(struct qmp_error *err, const char *fmt, ...)
 	return -1;
 }
 
-/* An integer argument in [lo, hi], if given. 1: given (in *v), 0: not. */
-static int int_arg(struct json_object *args, const char *name, long long lo, long long hi,
-		   long long *v, struct qmp_error *err)
+/* An integer argument, if given: true with its value in *v. */
+static bool int_arg(struct json_object *args, const char *name, long long *v)
 {
 	struct json_object *o;
 
 	if (!json_object_object_get_ex(args, name, &o))
-		return 0;
+		return false;
 	*v = json_object_get_int64(o);
-	if (*v < lo || *v > hi)
-		return bad(err, "Parameter '%s' expects a value from %lld to %lld (got %lld)", name,
-			   lo, hi, *v);
-	return 1;
+	return true;
+}
+
+/* The arguments into an update; the rules are mig_params_check's. */
+static int parse_update(struct json_object *args, struct mig_params_update *u,
+			struct qmp_error *err)
+{
+	struct json_object *o;
+
+	memset(u, 0, sizeof(*u));
+	u->has_downtime_limit = int_arg(args, "downtime-limit", &u->downtime_limit_ms);
+	u->has_max_bandwidth = int_arg(args, "max-bandwidth", &u->max_bandwidth);
+	u->has_compression_level = int_arg(args, "compression-level", &u->compression_level);
+	u->has_throttle_initial = int_arg(args, "cpu-throttle-initial", &u->throttle_initial_pct);
+	u->has_throttle_increment = int_arg(args, "cpu-throttle-increment",
+					    &u->throttle_increment_pct);
+	if (json_object_object_get_ex(args, "compression", &o)) {
+		const char *c = json_object_get_string(o);
+
+		if (strcmp(c, "none") && strcmp(c, "zstd"))
+			return bad(err, "Parameter 'compression' expects none or zstd");
+		u->has_compression = true;
+		u->compression = strcmp(c, "zstd") ? MIG_COMPRESS_NONE : MIG_COMPRESS_ZSTD;
+	}
+	if (json_object_object_get_ex(args, "dirty-tracking", &o)) {
+		u->has_dirty = true;
+		if (dirty_method_parse(json_object_get_string(o), &u->dirty))
+			return bad(err, "Parameter 'dirty-tracking' expects auto, dirty-ring, dirty-log "
+				   "or dirty-log-clear");
+	}
+	return 0;
 }
 
 /* Everything checked first; then all of it takes effect, or none. */
 int machine_migrate_set_parameters(struct machine *m, struct json_object *args,
 				   struct qmp_error *err)
 {
-	long long downtime = 0, bw = 0, level = 0, initial = 0, inc = 0;
-	int has_downtime, has_bw, has_level, has_initial, has_inc;
-	enum mig_compression comp = m->params.compression;
-	enum dirty_method dirty = m->params.dirty;
-	struct json_object *o;
+	const struct mig_params_context ctx = {
+		.migration_running = m->precopy_running, .vm_dirty = m->vm.dirty.method,
+		.clear_supported = m->vm.dirty.clear_supported,
+	};
+	struct mig_params_update u;
 
-	if ((has_downtime = int_arg(args, "downtime-limit", 0, MIG_MAX_DOWNTIME_MS, &downtime, err)) < 0 ||
-	    (has_bw = int_arg(args, "max-bandwidth", 0, (long long)1 << 50, &bw, err)) < 0 ||
-	    (has_level = int_arg(args, "compression-level", 1, 19, &level, err)) < 0 ||
-	    (has_initial = int_arg(args, "cpu-throttle-initial", 1, MIG_MAX_THROTTLE_PCT, &initial,
-				   err)) < 0 ||
-	    (has_inc = int_arg(args, "cpu-throttle-increment", 1, MIG_MAX_THROTTLE_PCT, &inc, err)) < 0)
+	err->cls = QMP_GENERIC_ERROR;
+	if (parse_update(args, &u, err) ||
+	    mig_params_apply(&m->params, &u, &ctx, err->desc, sizeof(err->desc)))
 		return -1;
-	if (json_object_object_get_ex(args, "compression", &o)) {
-		const char *c = json_object_get_string(o);
-
-		if (strcmp(c, "none") && strcmp(c, "zstd"))
-			return bad(err, "Parameter 'compression' expects none or zstd");
-		comp = strcmp(c, "zstd") ? MIG_COMPRESS_NONE : MIG_COMPRESS_ZSTD;
-	}
-	if ((json_object_object_get_ex(args, "compression", NULL) ||
-	     json_object_object_get_ex(args, "dirty-tracking", NULL) || has_level) &&
-	    m->precopy_running)
-		return bad(err, "compression and dirty-tracking cannot change while a migration "
-			   "runs (downtime-limit and max-bandwidth can)");
-	if (json_object_object_get_ex(args, "dirty-tracking", &o)) {
-		const char *d = json_object_get_string(o);
-
-		if (dirty_method_parse(d, &dirty))
-			return bad(err, "Parameter 'dirty-tracking' expects auto, dirty-ring, dirty-log "
-				   "or dirty-log-clear");
-		if ((dirty == DIRTY_RING) != (m->vm.dirty.method == DIRTY_RING) && dirty != DIRTY_AUTO)
-			return bad(err, "dirty-tracking: the dirty ring is set up (or not) when the VM "
-				   "is built: --dirty-tracking on the command line");
-		if (dirty == DIRTY_LOG_CLEAR && m->vm.dirty.method == DIRTY_LOG &&
-		    dirty_log_set_method(&m->vm.dirty, DIRTY_LOG_CLEAR) < 0)
-			return bad(err, "dirty-tracking: this KVM has no "
-				   "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2");
-	}
-	if (has_downtime)
-		atomic_store(&m->params.downtime_limit_ms, (uint64_t)downtime);
-	if (has_bw)
-		atomic_store(&m->params.max_bandwidth, (uint64_t)bw);
-	if (has_initial)
-		atomic_store(&m->params.throttle_initial_pct, (unsigned)initial);
-	if (has_inc)
-		atomic_store(&m->params.throttle_increment_pct, (unsigned)inc);
-	if (has_level)
-		m->params.compression_level = (int)level;
-	m->params.compression = comp;
-	if (dirty != m->params.dirty && dirty != DIRTY_AUTO)
-		dirty_log_set_method(&m->vm.dirty, dirty);
-	m->params.dirty = dirty;
+	if (u.has_dirty && u.dirty != DIRTY_AUTO)
+		dirty_log_set_method(&m->vm.dirty, u.dirty);
 	return 0;
 }
 

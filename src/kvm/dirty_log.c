@@ -136,6 +136,7 @@ int dirty_log_init(struct dirty_log *d, int vm_fd, const struct guest_mem *mem,
 	memset(d, 0, sizeof(*d));
 	d->vm_fd = vm_fd;
 	d->mem = mem;
+	d->clear_supported = has_clear;
 	pthread_mutex_init(&d->lock, NULL);
 	for (unsigned i = 0; i < mem->nr_regions; i++)
 		if (mem->regions[i].size_bytes / GUEST_PAGE_BYTES / 64 + 1 > max_slot_words)

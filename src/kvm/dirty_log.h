@@ -60,6 +60,7 @@ struct dirty_log {
 	int vm_fd;
 	const struct guest_mem *mem;
 	bool ring_ready;                /* ring enabled in KVM (VM built with it) */
+	bool clear_supported;           /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	struct dirty_ring *rings;       /* per vCPU, for DIRTY_RING */
 	unsigned nr_rings;
 	pthread_mutex_t lock;           /* harvests and the pending bitmap */

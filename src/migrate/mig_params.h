@@ -29,16 +29,35 @@ struct mig_params {
 	enum dirty_method dirty;                /* DIRTY_AUTO: the VM's */
 };
 
-static inline void mig_params_init(struct mig_params *p)
-{
-	atomic_store(&p->downtime_limit_ms, MIG_DEFAULT_DOWNTIME_MS);
-	atomic_store(&p->max_bandwidth, 0);
-	atomic_store(&p->auto_converge, false);
-	atomic_store(&p->throttle_initial_pct, MIG_DEFAULT_THROTTLE_INITIAL);
-	atomic_store(&p->throttle_increment_pct, MIG_DEFAULT_THROTTLE_INCREMENT);
-	p->compression = MIG_COMPRESS_NONE;
-	p->compression_level = 1;
-	p->dirty = DIRTY_AUTO;
-}
+void mig_params_init(struct mig_params *p);
+
+/* One migrate-set-parameters as asked: each knob given or not, its value
+ * as the client wrote it (bounds are the rules' business). */
+struct mig_params_update {
+	bool has_downtime_limit, has_max_bandwidth, has_compression_level;
+	bool has_throttle_initial, has_throttle_increment, has_compression, has_dirty;
+	long long downtime_limit_ms, max_bandwidth, compression_level;
+	long long throttle_initial_pct, throttle_increment_pct;
+	enum mig_compression compression;
+	enum dirty_method dirty;
+};
+
+/* What the rules need to know of the machine. */
+struct mig_params_context {
+	bool migration_running;
+	enum dirty_method vm_dirty;             /* how the VM tracks now */
+	bool clear_supported;                   /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+};
+
+#define MIG_MAX_BANDWIDTH (1ll << 50)
+#define MIG_MAX_COMPRESSION_LEVEL 19
+
+/* The rules, a pure function: 0 when the whole update may take effect,
+ * or -1 with one line in err (QEMU's wording for a bound). */
+int mig_params_check(const struct mig_params_update *u, const struct mig_params_context *ctx,
+		     char *err, int err_len);
+/* Checks, then applies all of the update, or (-1, err) none of it. */
+int mig_params_apply(struct mig_params *p, const struct mig_params_update *u,
+		     const struct mig_params_context *ctx, char *err, int err_len);
 
 #endif

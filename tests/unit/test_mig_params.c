@@ -1,0 +1,134 @@
+/* The migration parameters' rules (migrate/mig_params.c): every bound of
+ * every knob, the knobs that cannot change while a migration runs, the
+ * dirty-tracking rules, and that an update takes effect whole or not at all. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "migrate/mig_params.h"
+
+static char err[256];
+static const struct mig_params_context idle = { .vm_dirty = DIRTY_LOG_CLEAR,
+						.clear_supported = true };
+
+/* One knob at value v: the rules' answer. */
+static int one(const char *knob, long long v)
+{
+	struct mig_params_update u = { 0 };
+
+	if (!strcmp(knob, "downtime-limit"))
+		u.has_downtime_limit = true, u.downtime_limit_ms = v;
+	else if (!strcmp(knob, "max-bandwidth"))
+		u.has_max_bandwidth = true, u.max_bandwidth = v;
+	else if (!strcmp(knob, "compression-level"))
+		u.has_compression_level = true, u.compression_level = v;
+	else if (!strcmp(knob, "cpu-throttle-initial"))
+		u.has_throttle_initial = true, u.throttle_initial_pct = v;
+	else
+		u.has_throttle_increment = true, u.throttle_increment_pct = v;
+	err[0] = '\0';
+	return mig_params_check(&u, &idle, err, sizeof(err));
+}
+
+static void every_bound(void **state)
+{
+	static const struct { const char *knob; long long lo, hi; } k[] = {
+		{ "downtime-limit", 0, MIG_MAX_DOWNTIME_MS },
+		{ "max-bandwidth", 0, MIG_MAX_BANDWIDTH },
+		{ "compression-level", 1, MIG_MAX_COMPRESSION_LEVEL },
+		{ "cpu-throttle-initial", 1, MIG_MAX_THROTTLE_PCT },
+		{ "cpu-throttle-increment", 1, MIG_MAX_THROTTLE_PCT },
+	};
+
+	for (unsigned i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+		char want[200];
+
+		assert_int_equal(one(k[i].knob, k[i].lo), 0);
+		assert_int_equal(one(k[i].knob, k[i].hi), 0);
+		assert_int_equal(one(k[i].knob, k[i].lo - 1), -1);
+		snprintf(want, sizeof(want), "Parameter '%s' expects a value from %lld to %lld (got %lld)",
+			 k[i].knob, k[i].lo, k[i].hi, k[i].lo - 1);
+		assert_string_equal(err, want);
+		assert_int_equal(one(k[i].knob, k[i].hi + 1), -1);
+		assert_non_null(strstr(err, k[i].knob));
+	}
+	assert_int_equal(MIG_MAX_DOWNTIME_MS, 2000000);
+	assert_int_equal(MIG_MAX_THROTTLE_PCT, 99);
+}
+
+static void all_or_nothing(void **state)
+{
+	struct mig_params p;
+	struct mig_params_update u = {
+		.has_downtime_limit = true, .downtime_limit_ms = 50,
+		.has_max_bandwidth = true, .max_bandwidth = 1 << 20,
+		.has_compression = true, .compression = MIG_COMPRESS_ZSTD,
+		.has_compression_level = true, .compression_level = 20,     /* one bad knob */
+	};
+
+	mig_params_init(&p);
+	assert_int_equal(mig_params_apply(&p, &u, &idle, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "compression-level"));
+	assert_int_equal(atomic_load(&p.downtime_limit_ms), MIG_DEFAULT_DOWNTIME_MS);
+	assert_int_equal(atomic_load(&p.max_bandwidth), 0);
+	assert_int_equal(p.compression, MIG_COMPRESS_NONE);
+	assert_int_equal(p.compression_level, 1);
+	/* the same without the bad knob: all of it */
+	u.compression_level = 19;
+	assert_int_equal(mig_params_apply(&p, &u, &idle, err, sizeof(err)), 0);
+	assert_int_equal(atomic_load(&p.downtime_limit_ms), 50);
+	assert_int_equal(atomic_load(&p.max_bandwidth), 1 << 20);
+	assert_int_equal(p.compression, MIG_COMPRESS_ZSTD);
+	assert_int_equal(p.compression_level, 19);
+	assert_int_equal(atomic_load(&p.throttle_initial_pct), MIG_DEFAULT_THROTTLE_INITIAL);
+}
+
+static void while_running(void **state)
+{
+	struct mig_params_context running = idle;
+	struct mig_params_update bw = { .has_max_bandwidth = true, .max_bandwidth = 1000,
+					.has_downtime_limit = true, .downtime_limit_ms = 10 };
+	struct mig_params_update level = { .has_compression_level = true, .compression_level = 3 };
+	struct mig_params_update dirty = { .has_dirty = true, .dirty = DIRTY_LOG };
+
+	running.migration_running = true;
+	assert_int_equal(mig_params_check(&bw, &running, err, sizeof(err)), 0);
+	assert_int_equal(mig_params_check(&level, &running, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot change while a migration runs"));
+	assert_int_equal(mig_params_check(&dirty, &running, err, sizeof(err)), -1);
+	assert_int_equal(mig_params_check(&dirty, &idle, err, sizeof(err)), 0);
+}
+
+static void dirty_tracking_rules(void **state)
+{
+	struct mig_params_update ring = { .has_dirty = true, .dirty = DIRTY_RING };
+	struct mig_params_update clear = { .has_dirty = true, .dirty = DIRTY_LOG_CLEAR };
+	struct mig_params_update autom = { .has_dirty = true, .dirty = DIRTY_AUTO };
+	struct mig_params_context on_ring = { .vm_dirty = DIRTY_RING, .clear_supported = true };
+	struct mig_params_context old_kvm = { .vm_dirty = DIRTY_LOG, .clear_supported = false };
+
+	assert_int_equal(mig_params_check(&ring, &idle, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "when the VM is built"));
+	assert_int_equal(mig_params_check(&clear, &on_ring, err, sizeof(err)), -1);
+	assert_int_equal(mig_params_check(&ring, &on_ring, err, sizeof(err)), 0);
+	assert_int_equal(mig_params_check(&clear, &old_kvm, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2"));
+	assert_int_equal(mig_params_check(&autom, &on_ring, err, sizeof(err)), 0);
+	assert_int_equal(mig_params_check(&autom, &old_kvm, err, sizeof(err)), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(every_bound),
+		cmocka_unit_test(all_or_nothing),
+		cmocka_unit_test(while_running),
+		cmocka_unit_test(dirty_tracking_rules),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
