@@ -8,6 +8,7 @@
 #include "cli/disk_spec.h"
 #include "cli/net_spec.h"
 #include "cli/size.h"
+#include "migrate/mig_uri.h"
 #include "base/log.h"
 
 void run_options_usage(FILE *out)
@@ -174,8 +175,10 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	char err[128];
+	char err[MIG_URI_MAX];
 	int opt;
+
+	struct mig_uri uri;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->cmdline = DEFAULT_CMDLINE;
@@ -222,10 +225,9 @@ int run_options_parse(int argc, char **argv, struct vm_config *cfg)
 			}
 			break;
 		case OPT_INCOMING:
-			if ((strncmp(optarg, "file:", 5) || !optarg[5]) &&
-			    (strncmp(optarg, "tcp:", 4) || !optarg[4]) && strcmp(optarg, "defer")) {
-				log_error("--incoming %s: expected file:PATH, tcp:HOST:PORT or defer",
-					  optarg);
+			if (mig_uri_parse(optarg, MIG_URI_FILE | MIG_URI_TCP | MIG_URI_DEFER, &uri,
+					  err, sizeof(err))) {
+				log_error("--incoming %s", err);
 				return 1;
 			}
 			cfg->incoming_path = optarg;

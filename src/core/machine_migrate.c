@@ -46,10 +46,10 @@ static void resume(struct machine *m)
 
 /* tcp:HOST:PORT: a live migration on a thread of its own; this returns
  * at once and MIGRATION events tell how it goes. */
-static int migrate_live(struct machine *m, const char *host_port, struct qmp_error *err)
+static int migrate_live(struct machine *m, const struct mig_uri *u, struct qmp_error *err)
 {
 	char why[256];
-	int fd = mig_connect_tcp(host_port, why, sizeof(why));
+	int fd = mig_connect_tcp(u, why, sizeof(why));
 
 	if (fd < 0) {
 		snprintf(err->desc, sizeof(err->desc), "%s", why);
@@ -82,8 +82,10 @@ static int migrate_live(struct machine *m, const char *host_port, struct qmp_err
 int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 {
 	struct snapshot_stats st;
+	struct mig_uri u;
 	uint64_t t0 = monotonic_ms();
 	bool was_running = !m->paused;
+	char why[256];
 	int fd, r;
 
 	err->cls = QMP_GENERIC_ERROR;
@@ -92,16 +94,15 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 			 "a migration is in progress" : "the guest has not arrived yet (inmigrate)");
 		return -1;
 	}
-	if (!strncmp(uri, "tcp:", 4))
-		return migrate_live(m, uri + 4, err);
-	if (strncmp(uri, "file:", 5) || !uri[5]) {
-		snprintf(err->desc, sizeof(err->desc), "uri %.100s: expected tcp:HOST:PORT or file:PATH",
-			 uri);
+	if (mig_uri_parse(uri, MIG_URI_FILE | MIG_URI_TCP, &u, why, sizeof(why))) {
+		snprintf(err->desc, sizeof(err->desc), "uri %.200s", why);
 		return -1;
 	}
-	fd = open(uri + 5, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (u.kind == MIG_URI_TCP)
+		return migrate_live(m, &u, err);
+	fd = open(u.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(err->desc, sizeof(err->desc), "%.150s: %s", uri + 5, strerror(errno));
+		snprintf(err->desc, sizeof(err->desc), "%.150s: %s", u.path, strerror(errno));
 		return -1;
 	}
 	memset(&m->migration, 0, sizeof(m->migration));
@@ -130,7 +131,7 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 	m->migration.ram_pages = st.ram.normal_pages;
 	m->migration.zero_pages = st.ram.zero_pages;
 	if (r) {
-		unlink(uri + 5);
+		unlink(u.path);
 		migration_event(m, "failed");
 		if (was_running)
 			resume(m);
@@ -139,7 +140,7 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 	}
 	m->post_migrate = true;
 	migration_event(m, "completed");
-	log_info("guest saved to %s (%llu MiB in %llu ms); it stays stopped", uri + 5,
+	log_info("guest saved to %s (%llu MiB in %llu ms); it stays stopped", u.path,
 		 (unsigned long long)(st.bytes >> 20), (unsigned long long)m->migration.total_ms);
 	return 0;
 }
@@ -338,7 +339,7 @@ static void *incoming_thread(void *arg)
 	int fd = in->fd, r = -1;
 	uint64_t one = 1;
 
-	if (in->tcp) {
+	if (in->uri.kind == MIG_URI_TCP) {
 		in->conn = accept4(in->fd, NULL, NULL, SOCK_CLOEXEC);
 		if (in->conn < 0) {
 			snprintf(in->err, sizeof(in->err), "accept: %s", strerror(errno));
@@ -351,7 +352,7 @@ static void *incoming_thread(void *arg)
 	}
 	r = snapshot_load(&m->vm, fd, &in->apply_ms, in->err, sizeof(in->err));
 	in->t_read_ms = monotonic_ms() - in->apply_ms;
-	if (!r && in->tcp && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
+	if (!r && in->uri.kind == MIG_URI_TCP && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
 		snprintf(in->err, sizeof(in->err), "cannot confirm to the source: %s", strerror(errno));
 		r = -1;
 	}
@@ -379,15 +380,13 @@ int machine_incoming_open(struct machine *m, const char *uri, char *err, int err
 {
 	struct incoming *in = &m->incoming;
 
-	in->tcp = !strncmp(uri, "tcp:", 4);
-	snprintf(in->uri, sizeof(in->uri), "%s", uri);
-	if (in->tcp) {
-		in->fd = mig_listen_tcp(uri + 4, err, err_len);
+	if (mig_uri_parse(uri, MIG_URI_FILE | MIG_URI_TCP, &in->uri, err, err_len))
+		return -1;
+	if (in->uri.kind == MIG_URI_TCP) {
+		in->fd = mig_listen_tcp(&in->uri, err, err_len);
 		return in->fd < 0 ? -1 : 0;
 	}
-	if (strncmp(uri, "file:", 5) || !uri[5])
-		return snprintf(err, err_len, "%s: expected file:PATH or tcp:HOST:PORT", uri), -1;
-	in->fd = open(uri + 5, O_RDONLY | O_CLOEXEC);
+	in->fd = open(in->uri.path, O_RDONLY | O_CLOEXEC);
 	if (in->fd < 0)
 		return snprintf(err, err_len, "%s: %s", uri, strerror(errno)), -1;
 	return 0;
@@ -397,8 +396,8 @@ static int incoming_start(struct machine *m)
 {
 	struct incoming *in = &m->incoming;
 
-	if (in->tcp)
-		log_info("waiting for the migration on %s", in->uri);
+	if (in->uri.kind == MIG_URI_TCP)
+		log_info("waiting for the migration on %s", in->uri.text);
 	migration_event(m, "setup");
 	in->conn = -1;
 	if (pthread_create(&in->tid, NULL, incoming_thread, m)) {
@@ -442,7 +441,7 @@ static void incoming_poll(struct machine *m)
 	incoming_close(in);
 	m->incoming_waiting = false;
 	if (in->result) {
-		log_error("--incoming %s: %s", in->uri, in->err);
+		log_error("--incoming %s: %s", in->uri.text, in->err);
 		snprintf(m->migration.error, sizeof(m->migration.error), "%.250s", in->err);
 		migration_event(m, "failed");
 		vm_request_stop(&m->vm, VM_SETUP_ERROR);
@@ -455,7 +454,7 @@ static void incoming_poll(struct machine *m)
 	vm_start(&m->vm);
 	/* where this side's part of the downtime went: for whoever tunes it */
 	log_info("resumed the guest from %s (its state applied in %llu ms; running %llu ms "
-		 "after the stream's last byte)", in->uri, (unsigned long long)in->apply_ms,
+		 "after the stream's last byte)", in->uri.text, (unsigned long long)in->apply_ms,
 		 (unsigned long long)(monotonic_ms() - in->t_read_ms));
 }
 

@@ -17,6 +17,7 @@
 #include "vm/vm.h"
 #include "kvm/kvm_sys.h"
 #include "migrate/mig_params.h"
+#include "migrate/mig_uri.h"
 #include "migrate/precopy.h"
 
 struct machine {
@@ -52,8 +53,7 @@ struct machine {
 	 * thread while the event loop answers the API) instead of booting */
 	bool incoming_waiting;
 	struct incoming {
-		char uri[256];
-		bool tcp;
+		struct mig_uri uri;
 		int fd;                 /* the file or the listening socket; -1 */
 		int conn;               /* the accepted connection; -1 */
 		pthread_t tid;

@@ -10,32 +10,23 @@
 #include <linux/sockios.h>
 #include <unistd.h>
 
-/* "HOST:PORT" (the last colon splits) into getaddrinfo's results. */
-static struct addrinfo *resolve(const char *host_port, bool passive, char *err, int err_len)
+/* The URI's host and port into getaddrinfo's results. */
+static struct addrinfo *resolve(const struct mig_uri *u, bool passive, char *err, int err_len)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = passive ? AI_PASSIVE : 0 }, *res = NULL;
-	char host[256];
-	const char *colon = strrchr(host_port, ':');
-	int r;
+	int r = getaddrinfo(u->host, u->port, &hints, &res);
 
-	if (!colon || colon == host_port || !colon[1] || (size_t)(colon - host_port) >= sizeof(host)) {
-		snprintf(err, err_len, "tcp:%s: expected tcp:HOST:PORT", host_port);
-		return NULL;
-	}
-	memcpy(host, host_port, (size_t)(colon - host_port));
-	host[colon - host_port] = '\0';
-	r = getaddrinfo(host, colon + 1, &hints, &res);
 	if (r) {
-		snprintf(err, err_len, "tcp:%s: %s", host_port, gai_strerror(r));
+		snprintf(err, err_len, "%s: %s", u->text, gai_strerror(r));
 		return NULL;
 	}
 	return res;
 }
 
-int mig_connect_tcp(const char *host_port, char *err, int err_len)
+int mig_connect_tcp(const struct mig_uri *u, char *err, int err_len)
 {
-	struct addrinfo *res = resolve(host_port, false, err, err_len), *a;
+	struct addrinfo *res = resolve(u, false, err, err_len), *a;
 	int fd = -1, e = 0;
 
 	for (a = res; a && fd < 0; a = a->ai_next) {
@@ -47,14 +38,14 @@ int mig_connect_tcp(const char *host_port, char *err, int err_len)
 		}
 	}
 	if (res && fd < 0)
-		snprintf(err, err_len, "tcp:%s: %s", host_port, strerror(e ? e : ECONNREFUSED));
+		snprintf(err, err_len, "%s: %s", u->text, strerror(e ? e : ECONNREFUSED));
 	freeaddrinfo(res);
 	return fd;
 }
 
-int mig_listen_tcp(const char *host_port, char *err, int err_len)
+int mig_listen_tcp(const struct mig_uri *u, char *err, int err_len)
 {
-	struct addrinfo *res = resolve(host_port, true, err, err_len), *a;
+	struct addrinfo *res = resolve(u, true, err, err_len), *a;
 	int fd = -1, e = 0, one = 1;
 
 	for (a = res; a && fd < 0; a = a->ai_next) {
@@ -69,7 +60,7 @@ int mig_listen_tcp(const char *host_port, char *err, int err_len)
 		}
 	}
 	if (res && fd < 0)
-		snprintf(err, err_len, "tcp:%s: %s", host_port, strerror(e));
+		snprintf(err, err_len, "%s: %s", u->text, strerror(e));
 	freeaddrinfo(res);
 	return fd;
 }

@@ -3,13 +3,15 @@
 #ifndef MERIDIAN_TRANSPORT_H
 #define MERIDIAN_TRANSPORT_H
 
+#include "migrate/mig_uri.h"
+
 #define MIG_ACK "MRDNDONE"      /* the destination has everything and runs the guest */
 #define MIG_ACK_BYTES 8
 
 /* The source's side: a connected socket, or -1 with err. */
-int mig_connect_tcp(const char *host_port, char *err, int err_len);
+int mig_connect_tcp(const struct mig_uri *u, char *err, int err_len);
 /* The destination's: a listening socket (bind errors show at start), or -1. */
-int mig_listen_tcp(const char *host_port, char *err, int err_len);
+int mig_listen_tcp(const struct mig_uri *u, char *err, int err_len);
 
 /* Bytes written to a TCP socket that the peer has not acknowledged yet
  * (SIOCOUTQ); 0 where that cannot be told. */

@@ -46,7 +46,7 @@ ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "xbzrle", "state
 	> /tmp/p.out 2>&1 && fail "capability xbzrle accepted"
 expect /tmp/p.out "only auto-converge" "capability xbzrle refused"
 ctl1 migrate '{"uri": "udp:127.0.0.1:4444"}' > /tmp/p.out 2>&1 && fail "a udp: URI accepted"
-expect /tmp/p.out "expected tcp:HOST:PORT or file:PATH" "a udp: URI refused"
+expect /tmp/p.out "expected file:PATH or tcp:HOST:PORT" "a udp: URI refused"
 ctl1 query-status | grep -q '"status": "running"' || fail "the source guest is not running"
 ctl1 query-migrate-parameters > /tmp/p.out
 expect /tmp/p.out '"dirty-tracking": "dirty-log-clear"' "the source tracks with KVM's bitmap and chunked clears (the default)"
