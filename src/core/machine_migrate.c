@@ -18,16 +18,25 @@
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
 
-static void migration_event(struct machine *m, const char *status)
+/* The session's status moves (migrate/session.h); a move is told to the
+ * API's clients (MIGRATION), as QEMU does. */
+static void migration_step(struct machine *m, enum mig_event ev)
 {
-	struct json_object *d = json_object_new_object();
+	int next = mig_status_after(m->migration_status, ev);
+	struct json_object *d;
 
-	m->migration_status = status;
-	if (!m->api_open) {
-		json_object_put(d);
+	if (next < 0) {
+		log_error("migration: event %d in status %s (a meridian bug)", (int)ev,
+			  mig_status_name(m->migration_status));
 		return;
 	}
-	json_object_object_add(d, "status", json_object_new_string(status));
+	if ((enum mig_status)next == m->migration_status)
+		return;
+	m->migration_status = (enum mig_status)next;
+	if (!m->api_open)
+		return;
+	d = json_object_new_object();
+	json_object_object_add(d, "status", json_object_new_string(mig_status_name(m->migration_status)));
 	qmp_server_event(&m->api, "MIGRATION", d);
 }
 
@@ -64,15 +73,15 @@ static int migrate_live(struct machine *m, const struct mig_uri *u, struct qmp_e
 	m->precopy.zstd_level = zstd_level(m);
 	m->precopy.guest_was_paused = m->paused;
 	atomic_store(&m->precopy.status, PRECOPY_ACTIVE);
-	migration_event(m, "setup");
+	migration_step(m, MIG_EV_START);
 	if (pthread_create(&m->precopy_tid, NULL, precopy_thread, &m->precopy)) {
 		close(fd);
-		migration_event(m, "failed");
+		migration_step(m, MIG_EV_FAIL);
 		snprintf(err->desc, sizeof(err->desc), "cannot start the migration thread");
 		return -1;
 	}
 	m->precopy_running = true;
-	migration_event(m, "active");
+	migration_step(m, MIG_EV_RUNNING);
 	return 0;
 }
 
@@ -106,13 +115,13 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 		return -1;
 	}
 	memset(&m->migration, 0, sizeof(m->migration));
-	migration_event(m, "setup");
+	migration_step(m, MIG_EV_START);
 	if (was_running) {
 		vm_pause(&m->vm, false);
 		m->paused = true;
 		qmp_server_event(&m->api, "STOP", NULL);
 	}
-	migration_event(m, "active");
+	migration_step(m, MIG_EV_RUNNING);
 	/* no device may write guest RAM while it is being saved (and the
 	 * disks' requests in flight are finished first) */
 	vm_freeze_devices(&m->vm, true);
@@ -132,14 +141,14 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 	m->migration.zero_pages = st.ram.zero_pages;
 	if (r) {
 		unlink(u.path);
-		migration_event(m, "failed");
+		migration_step(m, MIG_EV_FAIL);
 		if (was_running)
 			resume(m);
 		snprintf(err->desc, sizeof(err->desc), "%s", m->migration.error);
 		return -1;
 	}
 	m->post_migrate = true;
-	migration_event(m, "completed");
+	migration_step(m, MIG_EV_DONE);
 	log_info("guest saved to %s (%llu MiB in %llu ms); it stays stopped", u.path,
 		 (unsigned long long)(st.bytes >> 20), (unsigned long long)m->migration.total_ms);
 	return 0;
@@ -151,10 +160,10 @@ struct json_object *machine_query_migrate(struct machine *m)
 	bool live = m->precopy.vm != NULL;
 	struct precopy *pc = &m->precopy;
 
-	if (!m->migration_status)
+	if (m->migration_status == MIG_STATUS_NONE)
 		return o;
 	ram = json_object_new_object();
-	json_object_object_add(o, "status", json_object_new_string(m->migration_status));
+	json_object_object_add(o, "status", json_object_new_string(mig_status_name(m->migration_status)));
 	/* while it runs: the time so far, as QEMU says */
 	json_object_object_add(o, "total-time", json_u64(m->precopy_running && pc->start_ms ?
 							 monotonic_ms() - pc->start_ms :
@@ -195,8 +204,10 @@ struct json_object *machine_query_migrate(struct machine *m)
 
 int machine_migrate_cancel(struct machine *m, struct qmp_error *err)
 {
-	if (m->precopy_running)
+	if (m->precopy_running) {
 		atomic_store(&m->precopy.cancel, 1);
+		migration_step(m, MIG_EV_CANCEL);
+	}
 	return 0;
 }
 
@@ -346,10 +357,11 @@ static void *incoming_thread(void *arg)
 			goto out;
 		}
 		fd = in->conn;
-		atomic_store(&in->connected, true);
-		if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
-			log_error("event loop wake-up: %s", strerror(errno));
 	}
+	/* the stream flows: "active" (a file's at once) */
+	atomic_store(&in->connected, true);
+	if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
+		log_error("event loop wake-up: %s", strerror(errno));
 	r = snapshot_load(&m->vm, fd, &in->apply_ms, in->err, sizeof(in->err));
 	in->t_read_ms = monotonic_ms() - in->apply_ms;
 	if (!r && in->uri.kind == MIG_URI_TCP && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
@@ -398,7 +410,7 @@ static int incoming_start(struct machine *m)
 
 	if (in->uri.kind == MIG_URI_TCP)
 		log_info("waiting for the migration on %s", in->uri.text);
-	migration_event(m, "setup");
+	migration_step(m, MIG_EV_START);
 	in->conn = -1;
 	if (pthread_create(&in->tid, NULL, incoming_thread, m)) {
 		incoming_close(in);
@@ -432,7 +444,7 @@ static void incoming_poll(struct machine *m)
 		return;
 	if (atomic_load(&in->connected) && !in->said_active) {
 		in->said_active = true;
-		migration_event(m, "active");
+		migration_step(m, MIG_EV_RUNNING);
 	}
 	if (!atomic_load(&in->done))
 		return;
@@ -443,11 +455,11 @@ static void incoming_poll(struct machine *m)
 	if (in->result) {
 		log_error("--incoming %s: %s", in->uri.text, in->err);
 		snprintf(m->migration.error, sizeof(m->migration.error), "%.250s", in->err);
-		migration_event(m, "failed");
+		migration_step(m, MIG_EV_FAIL);
 		vm_request_stop(&m->vm, VM_SETUP_ERROR);
 		return;
 	}
-	migration_event(m, "completed");
+	migration_step(m, MIG_EV_DONE);
 	/* the source lets its taps go once it has our word */
 	if (vm_attach_backends(&m->vm, 5000))
 		log_error("the guest runs on without that network backend");
@@ -514,7 +526,7 @@ void machine_api_poll(struct machine *m)
 	} else {
 		log_error("migration failed: %s (the guest runs on here)", m->precopy.error);
 	}
-	migration_event(m, status == PRECOPY_COMPLETED ? "completed" :
-				   status == PRECOPY_CANCELLED ? "cancelled" : "failed");
+	migration_step(m, status == PRECOPY_COMPLETED ? MIG_EV_DONE :
+			  status == PRECOPY_CANCELLED ? MIG_EV_CANCELLED : MIG_EV_FAIL);
 }
 

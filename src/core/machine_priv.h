@@ -18,6 +18,7 @@
 #include "kvm/kvm_sys.h"
 #include "migrate/mig_params.h"
 #include "migrate/mig_uri.h"
+#include "migrate/session.h"
 #include "migrate/precopy.h"
 
 struct machine {
@@ -68,7 +69,7 @@ struct machine {
 	struct precopy precopy; /* live migration (tcp:) */
 	pthread_t precopy_tid;
 	bool precopy_running;
-	const char *migration_status;   /* query-migrate: none, active, completed, failed */
+	enum mig_status migration_status;       /* query-migrate, MIGRATION events */
 	struct migrate_info {
 		uint64_t total_ms, bytes, ram_pages, zero_pages;
 		char error[256];
