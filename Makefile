@@ -3,7 +3,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps check unit unit-asan cli fuzz lab demo bench clean
+.PHONY: all deps check unit unit-asan tsan cli fuzz lab demo bench clean
 
 all: $(BUILD)/meridian
 
@@ -30,6 +30,9 @@ unit-asan: $(ASAN_BUILD)/build.ninja
 	@ninja -C $(ASAN_BUILD) >/dev/null || ninja -C $(ASAN_BUILD)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C $(ASAN_BUILD) --suite unit --print-errorlogs
+
+tsan: deps
+	sh tests/tsan/run.sh
 
 cli: $(BUILD)/meridian
 	sh tests/cli/test_cli.sh

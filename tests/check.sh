@@ -56,6 +56,10 @@ echo "== unit tests under ASan+UBSan"
 meson_suite unit-asan "$ASAN_BUILD"
 tally unit-asan "$LOGS/unit-asan.log"
 
+echo "== concurrency under ThreadSanitizer"
+sh tests/tsan/run.sh 2>&1 | tee "$LOGS/tsan.log"
+tally tsan "$LOGS/tsan.log"
+
 echo "== fuzzing the parsers (libFuzzer, ASan+UBSan)"
 sh tests/fuzz/run.sh 2>&1 | tee "$LOGS/fuzz.log"
 tally fuzz "$LOGS/fuzz.log"

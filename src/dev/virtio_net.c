@@ -49,11 +49,6 @@ static void poll_tap(struct virtio_net *net, bool on)
 
 /* --- receive: tap -> guest --- */
 
-struct rx_used {
-	uint16_t head;
-	uint32_t len;
-};
-
 /* Copies frame bytes from *off into the chain's writable buffers. */
 static uint32_t fill_chain(struct virtio_net *net, const struct virtq_chain *c, size_t *off,
 			   uint8_t **num_buffers)
@@ -83,7 +78,7 @@ static uint32_t fill_chain(struct virtio_net *net, const struct virtq_chain *c, 
  * chains taken are given back), -1: the queue broke. */
 static int deliver(struct virtio_net *net)
 {
-	static struct rx_used used[VIRTIO_QUEUE_SIZE];
+	struct virtio_net_rx_used *used = net->rx_used;
 	struct virtq *vq = &net->vp.vq[RXQ];
 	bool mrg = negotiated(net, VIRTIO_NET_F_MRG_RXBUF);
 	uint8_t *num_buffers[2] = { NULL, NULL };

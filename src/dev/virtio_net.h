@@ -32,6 +32,12 @@
 
 #define VIRTIO_NET_FRAME_MAX (65536 + 12)       /* a GSO frame and its header */
 
+/* A chain a frame filled, held until the whole frame is in. */
+struct virtio_net_rx_used {
+	uint16_t head;
+	uint32_t len;
+};
+
 struct virtio_net {
 	struct virtio_pci vp;
 	struct virtio_device_ops ops;   /* the features depend on the backend */
@@ -44,6 +50,9 @@ struct virtio_net {
 	uint8_t *frame;                 /* a frame read from the tap, not yet delivered */
 	size_t frame_len;
 	struct virtq_chain chain;
+	/* the chains of the frame being delivered: this device's own, for
+	 * two devices receive at once (under their own vp.lock each) */
+	struct virtio_net_rx_used rx_used[VIRTIO_QUEUE_SIZE];
 	struct vhost_net vhost;         /* fd -1: the userspace path only */
 	struct ev_handler vhost_call[VHOST_NET_QUEUES];     /* its interrupts, relayed */
 	int vhost_call_fd[VHOST_NET_QUEUES];    /* what it signals: an irqfd or vhost_call */
