@@ -17,6 +17,7 @@
 #include "core/machine_priv.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
+#include "base/thread.h"
 
 /* The session's status moves (migrate/session.h); a move is told to the
  * API's clients (MIGRATION), as QEMU does. */
@@ -74,7 +75,7 @@ static int migrate_live(struct machine *m, const struct mig_uri *u, struct qmp_e
 	m->precopy.guest_was_paused = m->paused;
 	atomic_store(&m->precopy.status, PRECOPY_ACTIVE);
 	migration_step(m, MIG_EV_START);
-	if (pthread_create(&m->precopy_tid, NULL, precopy_thread, &m->precopy)) {
+	if (thread_start(&m->precopy_tid, ROLE_MIGRATION, 0, precopy_thread, &m->precopy)) {
 		close(fd);
 		migration_step(m, MIG_EV_FAIL);
 		snprintf(err->desc, sizeof(err->desc), "cannot start the migration thread");
@@ -412,7 +413,7 @@ static int incoming_start(struct machine *m)
 		log_info("waiting for the migration on %s", in->uri.text);
 	migration_step(m, MIG_EV_START);
 	in->conn = -1;
-	if (pthread_create(&in->tid, NULL, incoming_thread, m)) {
+	if (thread_start(&in->tid, ROLE_INCOMING, 0, incoming_thread, m)) {
 		incoming_close(in);
 		return -1;
 	}

@@ -16,6 +16,7 @@
 
 #include "base/log.h"
 #include "net/virtio_net_hdr.h"
+#include "base/thread.h"
 
 #define MAX_POLL 256
 #define MAX_TIMERS 8
@@ -252,7 +253,7 @@ struct slirp_net *slirp_net_start(const struct net_config *cfg, int *device_fd, 
 	}
 	if (add_forwards(s, cfg, err, err_len))
 		goto fail;
-	if (pthread_create(&s->thread, NULL, slirp_thread, s)) {
+	if (thread_start(&s->thread, ROLE_SLIRP, 0, slirp_thread, s)) {
 		snprintf(err, err_len, "user: cannot start its thread");
 		goto fail;
 	}

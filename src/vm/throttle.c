@@ -5,6 +5,7 @@
 
 #include "vm/vcpu.h"
 #include "vm/vm.h"
+#include "base/thread.h"
 
 static void *throttle_thread(void *arg)
 {
@@ -32,9 +33,9 @@ int throttle_set(struct throttle *t, struct vm *vm, unsigned pct)
 		return 0;
 	t->vm = vm;
 	atomic_store(&t->stop, false);
-	r = pthread_create(&t->thread, NULL, throttle_thread, t);
+	r = thread_start(&t->thread, ROLE_THROTTLE, 0, throttle_thread, t);
 	if (r)
-		return -r;
+		return r;
 	t->started = true;
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include "cpu/cpuid_topology.h"
 #include "kvm/kvm_stats.h"
 #include "vm/throttle.h"
+#include "base/thread.h"
 
 #define SIG_VCPU_KICK SIGUSR1
 
@@ -266,10 +267,7 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	bool exit_open = false;         /* an exit handled, not yet completed by KVM */
-	char name[16];
 
-	snprintf(name, sizeof(name), "vcpu%u", vcpu->index);
-	pthread_setname_np(pthread_self(), name);
 	atomic_store(&vcpu->tid, (int)gettid());
 	while (atomic_load(&vcpu->vm->stop_reason) == VM_RUNNING) {
 		if (atomic_load(&vcpu->vm->pause_requested)) {
@@ -307,10 +305,10 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *vcpu)
 {
-	int r = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	int r = thread_start(&vcpu->thread, ROLE_VCPU, vcpu->index, vcpu_thread, vcpu);
 
 	if (r)
-		return -r;
+		return r;
 	vcpu->started = true;
 	return 0;
 }

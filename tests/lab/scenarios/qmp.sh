@@ -19,6 +19,10 @@ pid=$!
 seen $OUT.raw L2-QMP-READY 120 || stalled $SOCK $OUT.raw "the guest never got ready"
 [ "$(stat -c %a $SOCK)" = 600 ] || fail "socket mode $(stat -c %a $SOCK), not 600"
 ok "the socket is mode 0600"
+# every thread named for its role (base/thread.h): the event loop, then vcpu0, vcpu1
+threads=$(cat /proc/$pid/task/*/comm | sort | tr '\n' ' ')
+echo "$threads" | grep -q 'vcpu0 vcpu1' || fail "threads named $threads, not vcpu0 and vcpu1"
+ok "threads by role: $threads"
 # a client that only listens: the events (its output does not hold ours open)
 (echo '{"execute":"qmp_capabilities"}'; sleep 200) 2>/dev/null |
 	socat - UNIX-CONNECT:$SOCK > /tmp/events.log 2>&1 &

@@ -1,0 +1,30 @@
+/* Every thread of meridian starts here, under a role that names what it
+ * does. The role is the thread's name (/proc/PID/task/TID/comm: "vcpu1",
+ * "migration") and is known to the thread itself (thread_role_self), so
+ * a per-role sandbox (issue 25: a seccomp filter per role) has one place
+ * to go: thread_start's trampoline, before the thread's own code. */
+#ifndef MERIDIAN_THREAD_H
+#define MERIDIAN_THREAD_H
+
+#include <pthread.h>
+
+enum thread_role {
+	ROLE_MAIN,              /* the event loop: API, console, devices' fds, reset */
+	ROLE_VCPU,              /* KVM_RUN and the exits it brings (port I/O, MMIO) */
+	ROLE_MIGRATION,         /* a live migration's sender (precopy) */
+	ROLE_INCOMING,          /* the destination's reader of a stream */
+	ROLE_THROTTLE,          /* auto-converge: kicks the vCPUs to sleep */
+	ROLE_SLIRP,             /* user-mode networking's stack */
+	ROLE_COUNT,
+};
+
+/* Starts fn(arg) on a new thread of role (index: which vCPU, else 0).
+ * 0 or -errno. */
+int thread_start(pthread_t *thread, enum thread_role role, unsigned index,
+		 void *(*fn)(void *), void *arg);
+/* The calling thread's role: ROLE_MAIN for any thread thread_start did
+ * not start. */
+enum thread_role thread_role_self(void);
+const char *thread_role_name(enum thread_role role);
+
+#endif
