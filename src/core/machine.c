@@ -294,16 +294,26 @@ static int open_disks(struct machine *m)
 
 /* The taps named by --net exist (opening them is the VM's: a migration's
  * destination takes them over later). */
-static int check_nets(struct machine *m)
+/* The network backends, before anything starts: held from now on, across
+ * guest resets. An incoming guest's taps are still the source's: only
+ * checked now, taken once the guest has arrived (machine_migrate.c). */
+static int open_nets(struct machine *m)
 {
 	char err[200];
 
-	for (unsigned i = 0; i < m->cfg->nr_nets; i++)
-		if (m->cfg->nets[i].backend == NET_TAP &&
-		    tap_check(m->cfg->nets[i].ifname, err, sizeof(err))) {
+	for (unsigned i = 0; i < m->cfg->nr_nets; i++) {
+		const struct net_config *cfg = &m->cfg->nets[i];
+		int r;
+
+		if (m->cfg->incoming_path)
+			r = cfg->backend == NET_TAP ? tap_check(cfg->ifname, err, sizeof(err)) : 0;
+		else
+			r = netdev_open(&m->nets[i], 0, err, sizeof(err));
+		if (r) {
 			log_error("--net: %s", err);
 			return -1;
 		}
+	}
 	return 0;
 }
 
@@ -313,6 +323,8 @@ static void teardown(struct machine *m)
 	machine_incoming_abort(m);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		disk_image_close(&m->disks[i]);
+	for (unsigned i = 0; i < m->cfg->nr_nets; i++)
+		netdev_close(&m->nets[i]);
 	evloop_destroy(&m->loop);
 	if (m->wake_h.fd > 0)
 		close(m->wake_h.fd);
@@ -420,11 +432,13 @@ int machine_run(const struct vm_config *cfg)
 	m->loop.epfd = -1;
 	m->kernel_file.fd = m->initrd_file.fd = -1;
 	m->incoming.fd = m->incoming.conn = -1;
+	for (unsigned i = 0; i < cfg->nr_nets; i++)
+		netdev_init(&m->nets[i], &cfg->nets[i]);
 	mig_params_init(&m->params);
 	m->paused = cfg->start_paused;
 	log_set_quiet(cfg->quiet);
 	signal(SIGPIPE, SIG_IGN);       /* a migration peer that goes away is an error, not death */
-	if (load_kernel(m) || open_disks(m) || check_nets(m) || open_incoming(m))
+	if (load_kernel(m) || open_disks(m) || open_nets(m) || open_incoming(m))
 		goto out;
 	if (kvm_host_open(&m->host, true))
 		goto out;
@@ -452,7 +466,7 @@ int machine_run(const struct vm_config *cfg)
 		.multiboot_cmdline = m->multiboot_cmdline,
 		.cmos = &m->cmos, .uart_ops = &console_uart_ops, .uart_ctx = m,
 		.wake_fd = m->wake_h.fd, .loop = &m->loop,
-		.disks = m->disks, .nr_disks = m->nr_disks,
+		.disks = m->disks, .nr_disks = m->nr_disks, .nets = m->nets,
 	};
 	if (machine_api_open(m))
 		goto out;

@@ -16,6 +16,7 @@
 #include "base/evloop.h"
 #include "vm/vm.h"
 #include "kvm/kvm_sys.h"
+#include "net/netdev.h"
 #include "migrate/mig_params.h"
 #include "migrate/mig_uri.h"
 #include "migrate/session.h"
@@ -41,6 +42,7 @@ struct machine {
 	struct vm_env env;
 	struct kvm_cpuid2 *cpuid;
 	struct disk_image disks[MAX_DISKS];
+	struct netdev nets[MAX_NETS];     /* opened once, lent to each VM instance */
 	unsigned nr_disks;
 	int exit_status;        /* what the guest wrote to the debug-exit port */
 	/* the control API (--api) */

@@ -19,6 +19,7 @@
 #include "block/disk_image.h"
 #include "config/vm_config.h"
 #include "dev/virtio_pci.h"
+#include "net/netdev.h"
 
 #define DEVICE_ID_MAX 32        /* "virtio-balloon.0" and a NUL, with room */
 #define DEVICE_TABLE_MAX (4 + 4 + MAX_DISKS + MAX_NETS)
@@ -66,7 +67,7 @@ struct device_host {
 	struct virtio_host virtio;
 	const struct vm_config *cfg;
 	const struct disk_image *disks;         /* --disk, opened, in order */
-	bool incoming;                          /* backends attach once the guest arrived */
+	struct netdev *nets;               /* --net's backends, in order (the machine's) */
 	/* the next PCI BAR: below 4 GiB, or (high) above RAM; 0 when full */
 	uint64_t (*take_bar)(void *ctx, bool high);
 	/* puts a PCI device on the bus; 0 or -ENOSPC */

@@ -13,7 +13,7 @@
 
 #include "base/log.h"
 #include "net/virtio_net_hdr.h"
-#include "net/slirp_net.h"
+#include "net/netdev.h"
 #include "net/tap.h"
 
 #define VIRTIO_ID_NET 1
@@ -482,7 +482,6 @@ int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len)
 	net->tap_polled = false;
 	if (evloop_add(net->vp.host.loop, &net->tap_h, 0)) {
 		snprintf(err, err_len, "tap %s: epoll: %s", net->cfg.ifname, strerror(errno));
-		close(fd);
 		net->tap_fd = -1;
 		pthread_mutex_unlock(&net->vp.lock);
 		return -1;
@@ -495,24 +494,13 @@ int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len)
 
 int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int err_len)
 {
-	/* the source lets the tap go right after the destination's word: a
-	 * short step, for it is the guest's pause that waits here */
-	struct timespec pause = { .tv_nsec = 1000000 };
-	unsigned waited = 0;
-	int fd;
-
-	if (net->cfg.backend == NET_USER) {
-		net->slirp = slirp_net_start(&net->cfg, &fd, err, err_len);
-		if (!net->slirp)
-			return -1;
-		return virtio_net_attach_fd(net, fd, err, err_len);
-	}
-	while ((fd = tap_open(net->cfg.ifname, err, err_len)) < 0 && strstr(err, "another process") &&
-	       waited < wait_ms) {
-		nanosleep(&pause, NULL);
-		waited += 1;
-	}
-	return fd < 0 ? -1 : virtio_net_attach_fd(net, fd, err, err_len);
+	if (!net->backend)
+		return snprintf(err, err_len, "virtio-net %s: no backend", net->cfg.ifname), -1;
+	if (net->tap_fd >= 0)
+		return 0;
+	if (netdev_open(net->backend, wait_ms, err, err_len))
+		return -1;
+	return virtio_net_attach_fd(net, net->backend->fd, err, err_len);
 }
 
 void virtio_net_detach(struct virtio_net *net)
@@ -523,17 +511,21 @@ void virtio_net_detach(struct virtio_net *net)
 			vhost_end(net);         /* (it may watch the tap again) */
 		evloop_del(net->vp.host.loop, &net->tap_h);
 		net->tap_polled = false;
-		close(net->tap_fd);
 	}
 	net->tap_fd = -1;
 	pthread_mutex_unlock(&net->vp.lock);
-	slirp_net_stop(net->slirp);
-	net->slirp = NULL;
+}
+
+void virtio_net_release(struct virtio_net *net)
+{
+	virtio_net_detach(net);
+	if (net->backend)
+		netdev_close(net->backend);
 }
 
 int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
-		    const struct virtio_host *host, uint64_t bar_gpa, bool attach, char *err,
-		    int err_len)
+		    struct netdev *backend, const struct virtio_host *host, uint64_t bar_gpa,
+		    char *err, int err_len)
 {
 	int r;
 
@@ -542,6 +534,7 @@ int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
 		net->vhost_call[q].fd = -1;
 	net->cfg = *cfg;
+	net->backend = backend;
 	net->tap_fd = -1;
 	memcpy(net->config, cfg->mac, 6);
 	net->config[6] = VIRTIO_NET_S_LINK_UP;
@@ -558,7 +551,8 @@ int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
 		free(net->frame);
 		return snprintf(err, err_len, "virtio-net: %s", strerror(-r)), -1;
 	}
-	if (vhost_setup(net, err, err_len) || (attach && virtio_net_attach(net, 0, err, err_len))) {
+	if (vhost_setup(net, err, err_len) || (backend && backend->fd >= 0 &&
+	    virtio_net_attach_fd(net, backend->fd, err, err_len))) {
 		virtio_net_destroy(net);
 		return -1;
 	}
@@ -680,7 +674,7 @@ static int net_attach(void *dev, unsigned wait_ms)
 
 static void net_release(void *dev)
 {
-	virtio_net_detach(dev);
+	virtio_net_release(dev);
 }
 
 static void net_destroy(void *dev)
@@ -700,8 +694,8 @@ static unsigned net_count(const struct vm_config *cfg)
 	return cfg->nr_nets;
 }
 
-/* One per --net; its backend opened now, or (incoming) once the guest
- * has arrived. A backend that cannot be opened is said here, once. */
+/* One per --net, on the machine's backend for it (held already, or
+ * taken by attach once an incoming guest has arrived). */
 static int net_create(const struct device_host *host, unsigned index, struct device *d)
 {
 	struct virtio_net *net = calloc(1, sizeof(*net));
@@ -709,8 +703,8 @@ static int net_create(const struct device_host *host, unsigned index, struct dev
 
 	if (!net)
 		return -ENOMEM;
-	if (virtio_net_init(net, &host->cfg->nets[index], &host->virtio,
-			    host->take_bar(host->ctx, false), !host->incoming, err, sizeof(err))) {
+	if (virtio_net_init(net, &host->cfg->nets[index], &host->nets[index], &host->virtio,
+			    host->take_bar(host->ctx, false), err, sizeof(err))) {
 		free(net);
 		log_error("--net: %s", err);
 		return -ECANCELED;

@@ -28,6 +28,7 @@
 #include "config/net_config.h"
 #include "dev/device.h"
 #include "dev/virtio_pci.h"
+#include "net/netdev.h"
 #include "net/vhost_net.h"
 
 #define VIRTIO_NET_FRAME_MAX (65536 + 12)       /* a GSO frame and its header */
@@ -42,9 +43,9 @@ struct virtio_net {
 	struct virtio_pci vp;
 	struct virtio_device_ops ops;   /* the features depend on the backend */
 	struct net_config cfg;          /* (ifname "user" for user networking) */
-	struct slirp_net *slirp;        /* user networking's stack, or NULL */
+	struct netdev *backend;    /* the machine's (tap or user-mode): lent */
 	uint8_t config[10];             /* mac, status, max_virtqueue_pairs */
-	int tap_fd;                     /* -1: not attached */
+	int tap_fd;                     /* the backend's fd while attached, else -1 */
 	struct ev_handler tap_h;
 	bool tap_polled;                /* tap_h is watched for input */
 	uint8_t *frame;                 /* a frame read from the tap, not yet delivered */
@@ -61,19 +62,21 @@ struct virtio_net {
 	bool tx_error_logged, rx_error_logged;
 };
 
-/* Sets up the device; with attach, opens its tap now. Returns 0 or -1
- * with err. */
+/* Sets up the device on the machine's backend (NULL: none, tests attach
+ * an fd), attached at once if the backend is held. 0 or -1 with err. */
 int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
-		    const struct virtio_host *host, uint64_t bar_gpa, bool attach, char *err,
-		    int err_len);
+		    struct netdev *backend, const struct virtio_host *host, uint64_t bar_gpa,
+		    char *err, int err_len);
 void virtio_net_destroy(struct virtio_net *net);
-/* Opens the tap, waiting up to wait_ms while another process still holds
- * it (the source of a migration). 0 or -1 with err. */
+/* Takes the backend (netdev_open: waiting up to wait_ms while the
+ * source of a migration still holds the tap) and reads from it. 0 or -1. */
 int virtio_net_attach(struct virtio_net *net, unsigned wait_ms, char *err, int err_len);
 /* The same with an fd already open (tests give a datagram socket). */
 int virtio_net_attach_fd(struct virtio_net *net, int fd, char *err, int err_len);
-/* Lets the tap go (any thread). */
+/* Stops reading from the backend (any thread); the backend stays held. */
 void virtio_net_detach(struct virtio_net *net);
+/* And lets the backend go: the guest went to a destination. */
+void virtio_net_release(struct virtio_net *net);
 /* Freezes the device (virtio_pci_freeze), the kernel's data path too. */
 void virtio_net_freeze(struct virtio_net *net, bool frozen);
 /* Whether the kernel's data path may run (off while guest RAM is dirty

@@ -23,26 +23,31 @@ int tap_check(const char *ifname, char *err, int err_len)
 int tap_open(const char *ifname, char *err, int err_len)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR };
-	int hdr = TAP_VNET_HDR_BYTES, fd;
+	int hdr = TAP_VNET_HDR_BYTES, fd, e;
 
 	if (tap_check(ifname, err, err_len))
-		return -1;
+		return -ENODEV;
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return snprintf(err, err_len, "tap %s: /dev/net/tun: %s", ifname, strerror(errno)), -1;
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, err_len, "tap %s: /dev/net/tun: %s", ifname, strerror(e));
+		return -e;
+	}
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		snprintf(err, err_len, "tap %s: %s%s", ifname, strerror(errno),
-			 errno == EBUSY ? " (another process has it)" :
-			 errno == EPERM ? " (its owner or CAP_NET_ADMIN is needed)" :
-			 errno == EINVAL ? " (not a tap, or a multi-queue one)" : "");
+		e = errno;
+		snprintf(err, err_len, "tap %s: %s%s", ifname, strerror(e),
+			 e == EBUSY ? " (another process has it)" :
+			 e == EPERM ? " (its owner or CAP_NET_ADMIN is needed)" :
+			 e == EINVAL ? " (not a tap, or a multi-queue one)" : "");
 		close(fd);
-		return -1;
+		return -e;
 	}
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0) {
-		snprintf(err, err_len, "tap %s: TUNSETVNETHDRSZ: %s", ifname, strerror(errno));
+		e = errno;
+		snprintf(err, err_len, "tap %s: TUNSETVNETHDRSZ: %s", ifname, strerror(e));
 		close(fd);
-		return -1;
+		return -e;
 	}
 	return fd;
 }

@@ -11,8 +11,8 @@
 /* Does the interface exist? 0, or -1 with err. (Whether it is a tap,
  * tap_open finds out.) */
 int tap_check(const char *ifname, char *err, int err_len);
-/* Attaches to the existing tap ifname. Returns a non-blocking fd or -1
- * with err. */
+/* Attaches to the existing tap ifname. Returns a non-blocking fd, or
+ * -errno with err (-EBUSY: another process has it). */
 int tap_open(const char *ifname, char *err, int err_len);
 /* What the host kernel may hand the guest: TUN_F_* from the guest's
  * negotiated offload features (VIRTIO_NET_F_GUEST_*). 0 or -errno. */

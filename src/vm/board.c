@@ -99,7 +99,7 @@ static struct device_host device_host_of(struct vm *vm)
 	return (struct device_host){
 		.virtio = { .vm_fd = vm->fd, .mem = &vm->mem, .loop = vm->env->loop,
 			    .routes = &vm->routes, .set_intx = pci_set_intx, .intx_ctx = vm },
-		.cfg = vm->env->cfg, .disks = vm->env->disks, .incoming = vm->env->incoming,
+		.cfg = vm->env->cfg, .disks = vm->env->disks, .nets = vm->env->nets,
 		.take_bar = take_bar, .plug = plug, .wake = wake_loop, .ctx = vm,
 	};
 }

@@ -50,6 +50,7 @@ struct vm_env {
 	struct evloop *loop;               /* where device fds (queue kicks) are watched */
 	const struct disk_image *disks;    /* --disk, opened */
 	unsigned nr_disks;
+	struct netdev *nets;          /* --net's backends (held, or taken once a guest arrived) */
 	bool incoming;                     /* the state comes from a stream: no kernel load */
 };
 

@@ -55,7 +55,7 @@ static void start(struct side *s, unsigned index)
 	net_default_mac(index, cfg.mac);
 	if (guest_mem_map(&s->mem, RAM_BYTES) || evloop_init(&s->loop) ||
 	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) ||
-	    virtio_net_init(&s->net, &cfg, &host, 0xc0000000 + 0x8000 * index, false, err,
+	    virtio_net_init(&s->net, &cfg, NULL, &host, 0xc0000000 + 0x8000 * index, err,
 			    sizeof(err)) ||
 	    virtio_net_attach_fd(&s->net, sv[0], err, sizeof(err))) {
 		fprintf(stderr, "device %u: cannot start\n", index);

@@ -29,6 +29,6 @@ run() {
 run net_rx_two_devices "$S/dev/virtio_net.c" "$S/dev/virtio_pci.c" "$S/dev/virtio_pci_state.c" \
 	"$S/dev/virtqueue.c" "$S/dev/pci.c" "$S/base/vmstate.c" "$S/base/evloop.c" "$S/base/log.c" \
 	"$S/kvm/guest_mem.c" "$S/kvm/irq_routes.c" "$S/net/tap.c" "$S/net/slirp_net.c" \
-	"$S/net/vhost_net.c" "$S/cli/net_spec.c" "$S/base/thread.c"
+	"$S/net/vhost_net.c" "$S/net/netdev.c" "$S/cli/net_spec.c" "$S/base/thread.c"
 echo "tsan: $pass passed, $failed failed"
 [ $failed = 0 ]

@@ -37,6 +37,7 @@ static struct guest_mem mem;
 static struct evloop loop;
 static struct virtio_net net;
 static int peer;                /* the host's end of the "tap" */
+static int dev_end;             /* the device's (the machine's backend would own it) */
 static uint16_t rx_next, tx_next;
 
 static void *gp(uint64_t gpa, uint64_t len) { return guest_mem_ptr(&mem, gpa, len); }
@@ -67,10 +68,11 @@ static int start(bool mrg)
 	rx_next = tx_next = 0;
 	net_default_mac(0, cfg.mac);
 	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, sv) || evloop_init(&loop) ||
-	    virtio_net_init(&net, &cfg, &host, 0xc0000000, false, err, sizeof(err)) ||
+	    virtio_net_init(&net, &cfg, NULL, &host, 0xc0000000, err, sizeof(err)) ||
 	    virtio_net_attach_fd(&net, sv[0], err, sizeof(err)))
 		return -1;
 	peer = sv[1];
+	dev_end = sv[0];
 	driver_init(mrg);
 	return 0;
 }
@@ -83,6 +85,7 @@ static int teardown(void **state)
 	virtio_net_destroy(&net);
 	evloop_destroy(&loop);
 	close(peer);
+	close(dev_end);
 	return 0;
 }
 

@@ -2,7 +2,9 @@
 # needed. The guest gets 10.0.2.15 by DHCP, fetches 8 MiB from a TCP
 # server on the lab host (10.0.2.2 is the host), and a hostfwd rule
 # (tcp::7022-:22) brings the host to a server in the guest: sha256 match
-# both ways. Then a malformed hostfwd and a port already taken.
+# both ways. The backend is the machine's: a guest reset keeps it (the
+# same slirp thread). Then a malformed hostfwd
+# and a port already taken.
 . /lab/lib.sh
 ip link set lo up 2>/dev/null
 dd if=/dev/urandom of=/tmp/file bs=1M count=8 2>/dev/null
@@ -27,6 +29,24 @@ served=$(sed -n 's/^L2-SERVING //p' /tmp/nu.out)
 	fail "hostfwd: what came from the guest does not match its sha256"
 ok "hostfwd tcp::7022-:22: 4 MiB from a server in the guest, sha256 matches"
 wait $srv
+
+# --- a guest reset keeps the backend (issue 17: the machine owns it)
+SOCK=/tmp/nu.sock
+rm -f $SOCK
+timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD -m 256M --net user --api $SOCK \
+	-a "$BASE act=qmp" < /dev/null > /tmp/nr.raw 2>&1 &
+vm=$!
+wait_for /tmp/nr.raw 'L2-QMP-READY' 120 "the guest never got ready"
+slirp_tid() { for t in /proc/$vm/task/*; do [ "$(cat $t/comm)" = slirp ] && basename $t; done; }
+before=$(slirp_tid)
+[ -n "$before" ] || fail "no thread named slirp: $(cat /proc/$vm/task/*/comm | tr '\n' ' ')"
+$MERIDIAN ctl $SOCK system_reset > /dev/null || fail "system_reset"
+grows /tmp/nr.raw 'L2-QMP-READY' 120 || fail "the guest did not come back after the reset"
+after=$(slirp_tid)
+[ "$before" = "$after" ] || fail "the slirp thread was $before before the reset, $after after"
+ok "a guest reset kept user-mode networking: the same slirp thread ($after)"
+$MERIDIAN ctl $SOCK quit > /dev/null
+wait $vm
 
 run_guest /tmp/bad.out --net user,hostfwd=tcp::notaport-:22 -a "$BASE"
 expect_status 1
