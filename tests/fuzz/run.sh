@@ -50,5 +50,9 @@ if build fuzz_ram_pages "$S/migrate/ram_pages.c" "$S/migrate/stream.c"; then run
 else failed=$((failed + 1)); fi
 if build fuzz_dirty_log "$S/kvm/dirty_log.c"; then run fuzz_dirty_log
 else failed=$((failed + 1)); fi
+if build fuzz_device_sections "$S/migrate/device_sections.c" "$S/migrate/stream.c" \
+	"$S/migrate/vcpu_state.c" "$S/dev/device.c" "$S/dev/uart.c" "$S/dev/cmos.c" \
+	"$S/base/vmstate.c" "$S/kvm/kvm_clock.c" "$S/base/log.c"; then run fuzz_device_sections
+else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]
