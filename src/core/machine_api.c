@@ -13,11 +13,12 @@
 
 #include "base/clock_now.h"
 #include "base/log.h"
+#include "api/diag_json.h"
+#include "api/qmp_json.h"
 #include "core/machine_priv.h"
 #include "dev/virtio_balloon.h"
 #include "vm/vcpu.h"
 #include "kvm/kvm_clock.h"
-#include "core/vcpu_view.h"
 #include "kvm/kvm_stats.h"
 #include "kvm/ram_digest.h"
 #include "migrate/snapshot.h"
@@ -207,220 +208,58 @@ fail:
 	return NULL;
 }
 
-/* --- x-meridian-query-clock --- */
-
-struct json_object *json_u64(uint64_t v)
-{
-	return json_object_new_uint64(v);
-}
-
-/* The guest's kvmclock page at the MSR's address: its flags say whether
- * the guest may trust the TSC across vCPUs (PVCLOCK_TSC_STABLE_BIT). */
-static struct json_object *pvclock_of(struct machine *m, uint64_t msr)
-{
-	struct json_object *o = json_object_new_object();
-	const uint8_t *p = (msr & 1) ? guest_mem_ptr(&m->vm.mem, msr & ~1ull, 32) : NULL;
-
-	json_object_object_add(o, "enabled", json_object_new_boolean(msr & 1));
-	json_object_object_add(o, "gpa", json_u64(msr & ~1ull));
-	if (p) {
-		uint32_t version;
-		uint8_t flags = p[29];
-
-		memcpy(&version, p, 4);
-		json_object_object_add(o, "version", json_object_new_int64(version));
-		json_object_object_add(o, "flags", json_object_new_int(flags));
-		json_object_object_add(o, "tsc-stable-bit",
-				       json_object_new_boolean(flags & PVCLOCK_TSC_STABLE_BIT));
-		json_object_object_add(o, "guest-stopped-bit",
-				       json_object_new_boolean(flags & PVCLOCK_GUEST_STOPPED));
-	}
-	return o;
-}
-
-/* The Hyper-V reference TSC page: valid while its sequence is not 0. */
-static struct json_object *hv_tsc_page_of(struct machine *m, uint64_t msr)
-{
-	struct json_object *o = json_object_new_object();
-	const uint8_t *p = (msr & 1) ? guest_mem_ptr(&m->vm.mem, msr & ~0xfffull, 24) : NULL;
-
-	json_object_object_add(o, "enabled", json_object_new_boolean(msr & 1));
-	json_object_object_add(o, "gpa", json_u64(msr & ~0xfffull));
-	if (p) {
-		uint32_t seq;
-		uint64_t scale;
-		int64_t offset;
-
-		memcpy(&seq, p, 4);
-		memcpy(&scale, p + 8, 8);
-		memcpy(&offset, p + 16, 8);
-		json_object_object_add(o, "sequence", json_object_new_int64(seq));
-		json_object_object_add(o, "valid", json_object_new_boolean(seq != 0 && seq != 0xffffffffu));
-		json_object_object_add(o, "scale", json_u64(scale));
-		json_object_object_add(o, "offset", json_object_new_int64(offset));
-	}
-	return o;
-}
-
-static struct json_object *vcpu_clock(struct machine *m, unsigned i)
-{
-	struct json_object *o = json_object_new_object();
-	int fd = m->vm.vcpus[i].fd;
-	uint64_t v;
-	uint32_t khz;
-
-	json_object_object_add(o, "cpu-index", json_object_new_int((int)i));
-	json_object_object_add(o, "tsc-khz", kvm_vcpu_tsc_khz(fd, &khz) ? NULL :
-			       json_object_new_int64(khz));
-	/* a two's-complement offset: a guest TSC behind the host's is negative */
-	json_object_object_add(o, "tsc-offset", kvm_vcpu_tsc_offset(fd, &v) ? NULL :
-			       json_object_new_int64((int64_t)v));
-	json_object_object_add(o, "tsc", kvm_vcpu_get_msr(fd, MSR_IA32_TSC, &v) ? NULL : json_u64(v));
-	if (kvm_vcpu_get_msr(fd, MSR_KVM_SYSTEM_TIME_NEW, &v) == 0) {
-		json_object_object_add(o, "system-time-msr", json_u64(v));
-		json_object_object_add(o, "pvclock", pvclock_of(m, v));
-	}
-	if (m->cfg->cpu.hv.features && kvm_vcpu_get_msr(fd, HV_X64_MSR_REFERENCE_TSC, &v) == 0)
-		json_object_object_add(o, "hv-reference-tsc", hv_tsc_page_of(m, v));
-	return o;
-}
+/* --- diagnostics (vm/diag.h; their JSON: api/diag_json.c) --- */
 
 static struct json_object *api_clock(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
-	struct json_object *o = json_object_new_object(), *clock = json_object_new_object();
-	struct json_object *vcpus = json_object_new_array();
-	struct kvm_clock_data c;
-	uint64_t error_ns;
-	int r = kvm_clock_get_realtime(m->vm.fd, &c, &error_ns);
+	struct json_object *o;
+	struct diag_clock c;
+	int r = diag_clock_read(&m->vm, m->paused, m->cfg->cpu.hv.features != 0, &c);
 
 	if (r) {
-		json_object_put(o);
-		json_object_put(clock);
-		json_object_put(vcpus);
+		diag_clock_free(&c);
 		err->cls = QMP_GENERIC_ERROR;
 		snprintf(err->desc, sizeof(err->desc), "KVM_GET_CLOCK: %s", strerror(-r));
 		return NULL;
 	}
-	json_object_object_add(clock, "ns", json_u64(c.clock));
-	json_object_object_add(clock, "flags", json_object_new_int64(c.flags));
-	json_object_object_add(clock, "tsc-stable", json_object_new_boolean(c.flags & KVM_CLOCK_TSC_STABLE));
-	/* the host's realtime at that kvmclock reading: KVM's own where the
-	 * host has a stable TSC, else meridian's, read on both sides of the
-	 * ioctl (the middle of the tightest of a few tries; error: half of it) */
-	json_object_object_add(clock, "realtime-ns", json_u64(c.realtime));
-	json_object_object_add(clock, "realtime-from", json_object_new_string(
-		c.flags & KVM_CLOCK_REALTIME ? "kvm" : "meridian"));
-	json_object_object_add(clock, "realtime-error-ns", json_u64(error_ns));
-	if (c.flags & KVM_CLOCK_HOST_TSC)
-		json_object_object_add(clock, "host-tsc", json_u64(c.host_tsc));
-	json_object_object_add(o, "clock", clock);
-	/* vCPU state is read with the vCPUs out of KVM_RUN, for a moment */
-	if (!m->paused)
-		vm_pause(&m->vm, false);
-	for (unsigned i = 0; i < m->vm.nr_vcpus; i++)
-		json_object_array_add(vcpus, vcpu_clock(m, i));
-	if (!m->paused)
-		vm_resume(&m->vm);
-	json_object_object_add(o, "vcpus", vcpus);
-	return o;
-}
-
-/* --- x-meridian-query-serial --- */
-
-/* Whether a console that went quiet waits for an interrupt meridian never
- * raised, or for one raised but not taken: the UART's registers and line,
- * the IOAPIC pin it drives, and each vCPU's local APIC for its vector. */
-static struct json_object *uart_json(struct uart *u)
-{
-	struct json_object *o = json_object_new_object();
-	struct uart_view v;
-
-	uart_view(u, &v);
-	json_object_object_add(o, "ier", json_object_new_int(v.ier));
-	json_object_object_add(o, "iir", json_object_new_int(v.iir));
-	json_object_object_add(o, "lsr", json_object_new_int(v.lsr));
-	json_object_object_add(o, "lcr", json_object_new_int(v.lcr));
-	json_object_object_add(o, "mcr", json_object_new_int(v.mcr));
-	json_object_object_add(o, "thr-pending", json_object_new_boolean(v.thr_ipending));
-	json_object_object_add(o, "line", json_object_new_boolean(v.irq_level));
-	json_object_object_add(o, "rx-count", json_object_new_int((int)v.rx_count));
-	json_object_object_add(o, "tx-bytes", json_u64(v.tx_bytes));
-	json_object_object_add(o, "irq-raises", json_u64(v.irq_raises));
-	return o;
-}
-
-/* The IOAPIC's entry for pin; *vector is its vector (0: none). */
-static struct json_object *ioapic_pin_json(int vm_fd, unsigned pin, unsigned *vector)
-{
-	struct kvm_irqchip c = { .chip_id = KVM_IRQCHIP_IOAPIC };
-	struct json_object *o = json_object_new_object();
-	uint64_t e;
-
-	*vector = 0;
-	if (ioctl(vm_fd, KVM_GET_IRQCHIP, &c) < 0) {
-		json_object_object_add(o, "error", json_object_new_string(strerror(errno)));
-		return o;
-	}
-	e = c.chip.ioapic.redirtbl[pin].bits;
-	*vector = (unsigned)(e & 0xff);
-	json_object_object_add(o, "pin", json_object_new_int((int)pin));
-	json_object_object_add(o, "vector", json_object_new_int((int)*vector));
-	json_object_object_add(o, "masked", json_object_new_boolean(e >> 16 & 1));
-	json_object_object_add(o, "trigger", json_object_new_string(e >> 15 & 1 ? "level" : "edge"));
-	json_object_object_add(o, "remote-irr", json_object_new_boolean(e >> 14 & 1));
-	json_object_object_add(o, "delivery-pending", json_object_new_boolean(e >> 12 & 1));
-	json_object_object_add(o, "irr", json_object_new_boolean(c.chip.ioapic.irr >> pin & 1));
-	json_object_object_add(o, "dest", json_object_new_int((int)(e >> 56)));
+	o = diag_clock_json(&c);
+	diag_clock_free(&c);
 	return o;
 }
 
 static struct json_object *api_serial(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
-	struct json_object *o = json_object_new_object(), *vcpus = json_object_new_array();
-	unsigned vector;
+	struct json_object *o;
+	struct diag_serial s;
 
-	json_object_object_add(o, "uart", uart_json(&m->vm.uart));
-	json_object_object_add(o, "ioapic-pin", ioapic_pin_json(m->vm.fd, UART_COM1_IRQ, &vector));
-	/* the local APICs are read with the vCPUs out of KVM_RUN, for a moment
-	 * (a pin without a vector: nothing to read, and no pause) */
-	if (vector && !m->paused)
-		vm_pause(&m->vm, false);
-	for (unsigned i = 0; vector && i < m->vm.nr_vcpus; i++) {
-		struct json_object *one = json_object_new_object();
-		struct kvm_lapic_state l;
-
-		json_object_object_add(one, "cpu-index", json_object_new_int((int)i));
-		if (ioctl(m->vm.vcpus[i].fd, KVM_GET_LAPIC, &l) == 0) {
-			bool irr = vcpu_view_apic_bit(&l, APIC_IRR, vector);
-			bool isr = vcpu_view_apic_bit(&l, APIC_ISR, vector);
-
-			json_object_object_add(one, "lapic-irr", json_object_new_boolean(irr));
-			json_object_object_add(one, "lapic-isr", json_object_new_boolean(isr));
-		}
-		json_object_array_add(vcpus, one);
+	if (diag_serial_read(&m->vm, m->paused, &s)) {
+		diag_serial_free(&s);
+		err->cls = QMP_GENERIC_ERROR;
+		snprintf(err->desc, sizeof(err->desc), "out of memory");
+		return NULL;
 	}
-	if (vector && !m->paused)
-		vm_resume(&m->vm);
-	json_object_object_add(o, "vcpus", vcpus);
+	o = diag_serial_json(&s);
+	diag_serial_free(&s);
 	return o;
 }
-
-/* --- x-meridian-query-vcpus --- */
 
 static struct json_object *api_vcpus(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
-	struct json_object *vcpus = json_object_new_array();
+	struct diag_vcpu *v = diag_vcpus_read(&m->vm, m->paused);
+	struct json_object *vcpus;
 
-	/* read with the vCPUs out of KVM_RUN, for a moment */
-	if (!m->paused)
-		vm_pause(&m->vm, false);
+	if (!v) {
+		err->cls = QMP_GENERIC_ERROR;
+		snprintf(err->desc, sizeof(err->desc), "out of memory");
+		return NULL;
+	}
+	vcpus = json_object_new_array();
 	for (unsigned i = 0; i < m->vm.nr_vcpus; i++)
-		json_object_array_add(vcpus, vcpu_view_json(m->vm.vcpus[i].fd, i));
-	if (!m->paused)
-		vm_resume(&m->vm);
+		json_object_array_add(vcpus, diag_vcpu_json(&v[i]));
+	free(v);
 	return vcpus;
 }
 

@@ -14,6 +14,7 @@
 
 #include "base/clock_now.h"
 #include "base/log.h"
+#include "api/qmp_json.h"
 #include "core/machine_priv.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"

@@ -97,8 +97,6 @@ int machine_incoming_begin(struct machine *m);
 void machine_incoming_abort(struct machine *m);
 
 /* machine_api.c */
-/* An unsigned figure as a JSON number (QMP replies). */
-struct json_object *json_u64(uint64_t v);
 int machine_api_open(struct machine *m);
 void machine_api_close(struct machine *m);
 /* After the event loop woke: a live migration that ended is reported. */
