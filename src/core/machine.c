@@ -262,7 +262,6 @@ static int open_incoming(struct machine *m)
 	const char *uri = m->cfg->incoming_path;
 	char err[300];
 
-	m->incoming.fd = m->incoming.conn = -1;
 	if (!uri)
 		return 0;
 	m->incoming_waiting = true;
@@ -431,7 +430,7 @@ int machine_run(const struct vm_config *cfg)
 	m->wake_h.fd = m->signal_h.fd = -1;
 	m->loop.epfd = -1;
 	m->kernel_file.fd = m->initrd_file.fd = -1;
-	m->incoming.fd = m->incoming.conn = -1;
+	incoming_init(&m->incoming);
 	for (unsigned i = 0; i < cfg->nr_nets; i++)
 		netdev_init(&m->nets[i], &cfg->nets[i]);
 	mig_params_init(&m->params);

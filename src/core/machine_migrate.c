@@ -9,13 +9,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/clock_now.h"
 #include "base/log.h"
 #include "api/qmp_json.h"
 #include "core/machine_priv.h"
+#include "migrate/incoming.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
 #include "base/thread.h"
@@ -343,82 +343,20 @@ struct json_object *machine_query_migrate_capabilities(struct machine *m)
 	return list;
 }
 
-/* --- the destination: the stream arrives on a thread --- */
+/* --- the destination: the stream arrives on a thread (migrate/incoming.c) --- */
 
-static void *incoming_thread(void *arg)
-{
-	struct machine *m = arg;
-	struct incoming *in = &m->incoming;
-	int fd = in->fd, r = -1;
-	uint64_t one = 1;
-
-	if (in->uri.kind == MIG_URI_TCP) {
-		in->conn = accept4(in->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (in->conn < 0) {
-			snprintf(in->err, sizeof(in->err), "accept: %s", strerror(errno));
-			goto out;
-		}
-		fd = in->conn;
-	}
-	/* the stream flows: "active" (a file's at once) */
-	atomic_store(&in->connected, true);
-	if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
-		log_error("event loop wake-up: %s", strerror(errno));
-	r = snapshot_load(&m->vm, fd, &in->apply_ms, in->err, sizeof(in->err));
-	in->t_read_ms = monotonic_ms() - in->apply_ms;
-	if (!r && in->uri.kind == MIG_URI_TCP && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
-		snprintf(in->err, sizeof(in->err), "cannot confirm to the source: %s", strerror(errno));
-		r = -1;
-	}
-out:
-	in->result = r;
-	atomic_store(&in->done, true);
-	if (write(m->wake_h.fd, &one, sizeof(one)) < 0)
-		log_error("event loop wake-up: %s", strerror(errno));
-	return NULL;
-}
-
-/* After the thread: its descriptors (only the joiner closes them, so an
- * abort's shutdown never meets a reused number). */
-static void incoming_close(struct incoming *in)
-{
-	if (in->conn >= 0)
-		close(in->conn);
-	if (in->fd >= 0)
-		close(in->fd);
-	in->conn = in->fd = -1;
-}
-
-/* Opens uri (file:PATH or tcp:HOST:PORT) for the destination. */
 int machine_incoming_open(struct machine *m, const char *uri, char *err, int err_len)
 {
-	struct incoming *in = &m->incoming;
-
-	if (mig_uri_parse(uri, MIG_URI_FILE | MIG_URI_TCP, &in->uri, err, err_len))
-		return -1;
-	if (in->uri.kind == MIG_URI_TCP) {
-		in->fd = mig_listen_tcp(&in->uri, err, err_len);
-		return in->fd < 0 ? -1 : 0;
-	}
-	in->fd = open(in->uri.path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0)
-		return snprintf(err, err_len, "%s: %s", uri, strerror(errno)), -1;
-	return 0;
+	return incoming_open(&m->incoming, uri, err, err_len);
 }
 
-static int incoming_start(struct machine *m)
+static int start_incoming(struct machine *m)
 {
-	struct incoming *in = &m->incoming;
-
-	if (in->uri.kind == MIG_URI_TCP)
-		log_info("waiting for the migration on %s", in->uri.text);
 	migration_step(m, MIG_EV_START);
-	in->conn = -1;
-	if (thread_start(&in->tid, ROLE_INCOMING, 0, incoming_thread, m)) {
-		incoming_close(in);
+	if (incoming_start(&m->incoming, &m->vm, m->wake_h.fd)) {
+		migration_step(m, MIG_EV_FAIL);
 		return -1;
 	}
-	in->running = true;
 	return 0;
 }
 
@@ -433,7 +371,7 @@ int machine_migrate_incoming(struct machine *m, const char *uri, struct qmp_erro
 	}
 	if (machine_incoming_open(m, uri, err->desc, sizeof(err->desc)))
 		return -1;
-	return incoming_start(m) ? (snprintf(err->desc, sizeof(err->desc),
+	return start_incoming(m) ? (snprintf(err->desc, sizeof(err->desc),
 					     "cannot start the incoming thread"), -1) : 0;
 }
 
@@ -448,11 +386,8 @@ static void incoming_poll(struct machine *m)
 		in->said_active = true;
 		migration_step(m, MIG_EV_RUNNING);
 	}
-	if (!atomic_load(&in->done))
+	if (!incoming_finished(in))
 		return;
-	pthread_join(in->tid, NULL);
-	in->running = false;
-	incoming_close(in);
 	m->incoming_waiting = false;
 	if (in->result) {
 		log_error("--incoming %s: %s", in->uri.text, in->err);
@@ -480,22 +415,13 @@ int machine_incoming_begin(struct machine *m)
 		return 0;
 	if (m->incoming.fd < 0)
 		return 0;       /* --incoming defer: migrate-incoming starts it */
-	return incoming_start(m);
+	return start_incoming(m);
 }
 
 /* The guest went away while waiting (quit, a signal): out of accept. */
 void machine_incoming_abort(struct machine *m)
 {
-	struct incoming *in = &m->incoming;
-
-	if (in->running) {
-		shutdown(in->fd, SHUT_RDWR);    /* out of accept() */
-		if (in->conn >= 0)
-			shutdown(in->conn, SHUT_RDWR);
-		pthread_join(in->tid, NULL);
-		in->running = false;
-	}
-	incoming_close(in);
+	incoming_abort(&m->incoming);
 }
 
 void machine_api_poll(struct machine *m)

@@ -17,6 +17,7 @@
 #include "vm/vm.h"
 #include "kvm/kvm_sys.h"
 #include "net/netdev.h"
+#include "migrate/incoming.h"
 #include "migrate/mig_params.h"
 #include "migrate/mig_uri.h"
 #include "migrate/session.h"
@@ -55,18 +56,7 @@ struct machine {
 	/* --incoming: the first VM takes the guest from a stream (read on a
 	 * thread while the event loop answers the API) instead of booting */
 	bool incoming_waiting;
-	struct incoming {
-		struct mig_uri uri;
-		int fd;                 /* the file or the listening socket; -1 */
-		int conn;               /* the accepted connection; -1 */
-		pthread_t tid;
-		bool running, said_active;
-		_Atomic bool connected, done;
-		int result;
-		char err[300];
-		uint64_t t_read_ms;     /* monotonic: the stream's last byte read */
-		uint64_t apply_ms;      /* its state into KVM and the devices */
-	} incoming;
+	struct incoming incoming;       /* the destination's stream (migrate/incoming.h) */
 	struct mig_params params;       /* migrate-set-parameters */
 	struct precopy precopy; /* live migration (tcp:) */
 	pthread_t precopy_tid;

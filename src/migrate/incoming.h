@@ -1,0 +1,46 @@
+/* The destination's side of a migration: the stream (a file, or a TCP
+ * peer accepted on the listening socket) read into a VM on a thread of
+ * its own while the event loop answers the API; the notify eventfd is
+ * written when the stream starts to flow and when it has ended. The
+ * machine (core/machine_migrate.c) turns that into status and events. */
+#ifndef MERIDIAN_INCOMING_H
+#define MERIDIAN_INCOMING_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "migrate/mig_uri.h"
+
+struct vm;
+
+struct incoming {
+	struct mig_uri uri;
+	int fd;                 /* the file or the listening socket; -1 */
+	int conn;               /* the accepted connection; -1 */
+	struct vm *vm;
+	int notify_fd;          /* an eventfd the event loop watches */
+	pthread_t tid;
+	bool running, said_active;
+	_Atomic bool connected, done;
+	int result;             /* 0: the guest is in the VM */
+	char err[300];
+	uint64_t t_read_ms;     /* monotonic: the stream's last byte read */
+	uint64_t apply_ms;      /* its state into KVM and the devices */
+};
+
+/* fds -1: nothing open. */
+void incoming_init(struct incoming *in);
+/* Opens uri (file:PATH or tcp:HOST:PORT: listening from now). 0, or -1 with err. */
+int incoming_open(struct incoming *in, const char *uri, char *err, int err_len);
+/* Starts reading into vm on the incoming thread. 0 or -1 (closed). */
+int incoming_start(struct incoming *in, struct vm *vm, int notify_fd);
+/* The thread has ended: joins it and closes its descriptors; in->result
+ * and in->err say how it went. False while it still reads. */
+bool incoming_finished(struct incoming *in);
+/* The guest went away while waiting (quit, a signal): out of accept or
+ * read, the thread joined, everything closed. */
+void incoming_abort(struct incoming *in);
+
+#endif
