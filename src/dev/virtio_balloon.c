@@ -1,6 +1,7 @@
 #include "dev/virtio_balloon.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,10 +293,8 @@ ssize_t virtio_balloon_load(struct virtio_balloon *b, const uint8_t *buf, size_t
 
 /* --- in the device table --- */
 
-static void balloon_freeze(void *dev, bool frozen)
-{
-	virtio_pci_freeze(&((struct virtio_balloon *)dev)->vp, frozen);
-}
+/* (virtio_pci_dev_* take the device for its transport) */
+_Static_assert(offsetof(struct virtio_balloon, vp) == 0, "the transport first");
 
 /* Its configuration: whether free page reporting is on (a fourth queue). */
 static ssize_t balloon_save_config(void *dev, uint8_t *buf, size_t cap)
@@ -339,7 +338,7 @@ static void balloon_destroy(void *dev)
 }
 
 static const struct device_ops balloon_device_ops = {
-	.freeze = balloon_freeze, .save_config = balloon_save_config,
+	.freeze = virtio_pci_dev_freeze, .save_config = balloon_save_config,
 	.check_config = balloon_check_config, .save = balloon_save, .load = balloon_load,
 	.destroy = balloon_destroy,
 };

@@ -1,6 +1,7 @@
 #include "dev/virtio_blk.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,12 +408,6 @@ ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap)
 	return virtio_pci_save(&blk->vp, buf, cap);
 }
 
-ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
-			int err_len)
-{
-	return virtio_pci_load(&blk->vp, buf, len, err, err_len);
-}
-
 ssize_t virtio_blk_save_config(struct virtio_blk *blk, uint8_t *buf, size_t cap)
 {
 	struct blk_state st = state_of(blk);
@@ -441,6 +436,9 @@ int virtio_blk_check_config(struct virtio_blk *blk, const uint8_t *buf, size_t l
 
 /* --- in the device table --- */
 
+/* (virtio_pci_dev_* take the device for its transport) */
+_Static_assert(offsetof(struct virtio_blk, vp) == 0, "the transport first");
+
 static void blk_freeze(void *dev, bool frozen)
 {
 	struct virtio_blk *blk = dev;
@@ -453,11 +451,6 @@ static void blk_freeze(void *dev, bool frozen)
 static ssize_t blk_save(void *dev, uint8_t *buf, size_t cap)
 {
 	return virtio_blk_save(dev, buf, cap);
-}
-
-static ssize_t blk_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	return virtio_blk_load(dev, buf, len, err, err_len);
 }
 
 static ssize_t blk_save_config(void *dev, uint8_t *buf, size_t cap)
@@ -478,7 +471,7 @@ static void blk_destroy(void *dev)
 
 static const struct device_ops blk_device_ops = {
 	.freeze = blk_freeze, .save_config = blk_save_config, .check_config = blk_check_config,
-	.save = blk_save, .load = blk_load, .destroy = blk_destroy,
+	.save = blk_save, .load = virtio_pci_dev_load, .destroy = blk_destroy,
 };
 
 static unsigned blk_count(const struct vm_config *cfg)

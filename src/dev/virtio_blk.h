@@ -41,12 +41,10 @@ void virtio_blk_destroy(struct virtio_blk *blk);
 /* Waits for the requests in flight and puts them in the used rings. */
 void virtio_blk_drain(struct virtio_blk *blk);
 /* Device state, for migration and snapshots (vCPUs stopped): the
- * transport's (save waits for the requests in flight first); and the
- * disk it was saved for (size, read-only, queues), which a destination's
- * disk must match. Same returns as virtio_pci_save/load. */
+ * transport's (save waits for the requests in flight first; load is
+ * virtio_pci_load); and the disk it was saved for (size, read-only,
+ * queues), which a destination's disk must match. */
 ssize_t virtio_blk_save(struct virtio_blk *blk, uint8_t *buf, size_t cap);
-ssize_t virtio_blk_load(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
-			int err_len);
 ssize_t virtio_blk_save_config(struct virtio_blk *blk, uint8_t *buf, size_t cap);
 int virtio_blk_check_config(struct virtio_blk *blk, const uint8_t *buf, size_t len, char *err,
 			    int err_len);

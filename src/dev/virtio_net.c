@@ -1,6 +1,7 @@
 #include "dev/virtio_net.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -594,17 +595,6 @@ void virtio_net_destroy(struct virtio_net *net)
 	net->frame = NULL;
 }
 
-ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap)
-{
-	return virtio_pci_save(&net->vp, buf, cap);
-}
-
-ssize_t virtio_net_load(struct virtio_net *net, const uint8_t *buf, size_t len, char *err,
-			int err_len)
-{
-	return virtio_pci_load(&net->vp, buf, len, err, err_len);
-}
-
 int virtio_net_check_config(struct virtio_net *net, const uint8_t *mac, size_t len, char *err,
 			    int err_len)
 {
@@ -622,6 +612,9 @@ int virtio_net_check_config(struct virtio_net *net, const uint8_t *mac, size_t l
 }
 
 /* --- in the device table --- */
+
+/* (virtio_pci_dev_* take the device for its transport) */
+_Static_assert(offsetof(struct virtio_net, vp) == 0, "the transport first");
 
 static void net_freeze(void *dev, bool frozen)
 {
@@ -641,16 +634,6 @@ static ssize_t net_save_config(void *dev, uint8_t *buf, size_t cap)
 static int net_check_config(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
 {
 	return virtio_net_check_config(dev, buf, len, err, err_len);
-}
-
-static ssize_t net_save(void *dev, uint8_t *buf, size_t cap)
-{
-	return virtio_net_save(dev, buf, cap);
-}
-
-static ssize_t net_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	return virtio_net_load(dev, buf, len, err, err_len);
 }
 
 static void net_dirty_logging(void *dev, bool on)
@@ -685,7 +668,7 @@ static void net_destroy(void *dev)
 
 static const struct device_ops net_device_ops = {
 	.freeze = net_freeze, .save_config = net_save_config, .check_config = net_check_config,
-	.save = net_save, .load = net_load, .dirty_logging = net_dirty_logging,
+	.save = virtio_pci_dev_save, .load = virtio_pci_dev_load, .dirty_logging = net_dirty_logging,
 	.attach = net_attach, .release = net_release, .destroy = net_destroy,
 };
 

@@ -85,11 +85,8 @@ void virtio_net_allow_kernel_path(struct virtio_net *net, bool allowed);
 /* The kernel's data path is moving the frames now. */
 bool virtio_net_vhost_running(struct virtio_net *net);
 
-/* The transport's state; the configuration a destination must match is
- * the MAC (check_config: 0, or -1 with err for another MAC). */
-ssize_t virtio_net_save(struct virtio_net *net, uint8_t *buf, size_t cap);
-ssize_t virtio_net_load(struct virtio_net *net, const uint8_t *buf, size_t len, char *err,
-			int err_len);
+/* Its state is the transport's; the configuration a destination must
+ * match is the MAC (0, or -1 with err for another MAC). */
 int virtio_net_check_config(struct virtio_net *net, const uint8_t *mac, size_t len, char *err,
 			    int err_len);
 

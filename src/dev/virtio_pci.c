@@ -239,6 +239,11 @@ static void notify_all_locked(struct virtio_pci *vp)
 			vp->ops->queue_notify(vp, q);
 }
 
+void virtio_pci_dev_freeze(void *dev, bool frozen)
+{
+	virtio_pci_freeze(dev, frozen);
+}
+
 void virtio_pci_freeze(struct virtio_pci *vp, bool frozen)
 {
 	pthread_mutex_lock(&vp->lock);

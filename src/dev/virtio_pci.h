@@ -155,6 +155,12 @@ size_t virtio_pci_state_bytes(void);
 ssize_t virtio_pci_save(struct virtio_pci *vp, uint8_t *buf, size_t cap);
 ssize_t virtio_pci_load(struct virtio_pci *vp, const uint8_t *buf, size_t len, char *err,
 			int err_len);
+/* The device table's operations (dev/device.h) for a device whose struct
+ * begins with its struct virtio_pci, where the transport is all there is
+ * to freeze, save or load. */
+void virtio_pci_dev_freeze(void *dev, bool frozen);
+ssize_t virtio_pci_dev_save(void *dev, uint8_t *buf, size_t cap);
+ssize_t virtio_pci_dev_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len);
 /* For the loader only, under vp->lock. */
 void virtio_pci_reset_locked(struct virtio_pci *vp);
 void virtio_pci_resume_locked(struct virtio_pci *vp, uint8_t status, const uint8_t *enabled,

@@ -119,3 +119,13 @@ ssize_t virtio_pci_load(struct virtio_pci *vp, const uint8_t *buf, size_t len, c
 	pthread_mutex_unlock(&vp->lock);
 	return n;
 }
+
+ssize_t virtio_pci_dev_save(void *dev, uint8_t *buf, size_t cap)
+{
+	return virtio_pci_save(dev, buf, cap);
+}
+
+ssize_t virtio_pci_dev_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
+{
+	return virtio_pci_load(dev, buf, len, err, err_len);
+}

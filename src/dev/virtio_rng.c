@@ -1,6 +1,7 @@
 #include "dev/virtio_rng.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -68,33 +69,10 @@ void virtio_rng_destroy(struct virtio_rng *rng)
 	virtio_pci_destroy(&rng->vp);
 }
 
-ssize_t virtio_rng_save(struct virtio_rng *rng, uint8_t *buf, size_t cap)
-{
-	return virtio_pci_save(&rng->vp, buf, cap);
-}
-
-ssize_t virtio_rng_load(struct virtio_rng *rng, const uint8_t *buf, size_t len, char *err,
-			int err_len)
-{
-	return virtio_pci_load(&rng->vp, buf, len, err, err_len);
-}
-
 /* --- in the device table --- */
 
-static void rng_freeze(void *dev, bool frozen)
-{
-	virtio_pci_freeze(&((struct virtio_rng *)dev)->vp, frozen);
-}
-
-static ssize_t rng_save(void *dev, uint8_t *buf, size_t cap)
-{
-	return virtio_rng_save(dev, buf, cap);
-}
-
-static ssize_t rng_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	return virtio_rng_load(dev, buf, len, err, err_len);
-}
+/* (virtio_pci_dev_* take the device for its transport) */
+_Static_assert(offsetof(struct virtio_rng, vp) == 0, "the transport first");
 
 static void rng_destroy(void *dev)
 {
@@ -102,8 +80,10 @@ static void rng_destroy(void *dev)
 	free(dev);
 }
 
+/* its state is the transport's */
 static const struct device_ops rng_device_ops = {
-	.freeze = rng_freeze, .save = rng_save, .load = rng_load, .destroy = rng_destroy,
+	.freeze = virtio_pci_dev_freeze, .save = virtio_pci_dev_save, .load = virtio_pci_dev_load,
+	.destroy = rng_destroy,
 };
 
 static unsigned rng_count(const struct vm_config *cfg)

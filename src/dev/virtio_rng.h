@@ -14,11 +14,6 @@ struct virtio_rng {
 int virtio_rng_init(struct virtio_rng *rng, const struct virtio_host *host, uint64_t bar_gpa);
 void virtio_rng_destroy(struct virtio_rng *rng);
 
-/* Its state is the transport's (virtio_pci_save/load). */
-ssize_t virtio_rng_save(struct virtio_rng *rng, uint8_t *buf, size_t cap);
-ssize_t virtio_rng_load(struct virtio_rng *rng, const uint8_t *buf, size_t len, char *err,
-			int err_len);
-
 /* --rng: one, in the device table */
 extern const struct device_kind virtio_rng_kind;
 

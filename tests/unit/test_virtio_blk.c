@@ -389,7 +389,7 @@ static void state_round_trip(void **state)
 	virtio_blk_destroy(&blk);
 	assert_int_equal(virtio_blk_init(&blk, &img, 1, &host, 0xc0000000), 0);
 	assert_int_equal(bar_r(COMMON + 0x14, 1), 0);           /* a new device knows nothing */
-	if (virtio_blk_load(&blk, buf, (size_t)n, err, sizeof(err)) != n)
+	if (virtio_pci_load(&blk.vp, buf, (size_t)n, err, sizeof(err)) != n)
 		fail_msg("load: %s", err);
 	assert_int_equal(bar_r(COMMON + 0x14, 1), 1 | 2 | 8 | 4);
 	assert_int_equal(bar_r(COMMON + 0x1c, 2), 1);           /* queue 0 enabled */
@@ -412,16 +412,16 @@ static void bad_state_is_refused(void **state)
 
 	assert_true(n > 0);
 	/* truncated */
-	assert_int_equal(virtio_blk_load(&blk, buf, (size_t)n - 1, err, sizeof(err)), -1);
+	assert_int_equal(virtio_pci_load(&blk.vp, buf, (size_t)n - 1, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "bytes of state"));
 	/* a version from the future (the transport's, after its name) */
 	memcpy(bad, buf, (size_t)n);
 	bad[1 + strlen("virtio-pci")] = 9;
-	assert_int_equal(virtio_blk_load(&blk, bad, (size_t)n, err, sizeof(err)), -1);
+	assert_int_equal(virtio_pci_load(&blk.vp, bad, (size_t)n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "virtio-pci: version 9, this meridian reads version 1"));
 	/* not a state at all */
 	memset(bad, 0x41, sizeof(bad));
-	assert_int_equal(virtio_blk_load(&blk, bad, (size_t)n, err, sizeof(err)), -1);
+	assert_int_equal(virtio_pci_load(&blk.vp, bad, (size_t)n, err, sizeof(err)), -1);
 	/* a different disk: 512 KiB instead of 1 MiB */
 	assert_int_equal(ftruncate(fd, DISK_BYTES / 2), 0);
 	close(fd);

@@ -218,12 +218,12 @@ static void state_with_another_mac_refused(void **state)
 {
 	static uint8_t buf[8192];
 	char err[200];
-	ssize_t n = virtio_net_save(&net, buf, sizeof(buf));
+	ssize_t n = virtio_pci_save(&net.vp, buf, sizeof(buf));
 
 	uint8_t mac[6];
 
 	assert_true(n > 0);
-	assert_int_equal(virtio_net_load(&net, buf, (size_t)n, err, sizeof(err)), n);
+	assert_int_equal(virtio_pci_load(&net.vp, buf, (size_t)n, err, sizeof(err)), n);
 	/* the MAC is the device's configuration, checked before any state */
 	memcpy(mac, net.cfg.mac, 6);
 	assert_int_equal(virtio_net_check_config(&net, mac, 6, err, sizeof(err)), 0);
