@@ -304,9 +304,10 @@ static int open_nets(struct machine *m)
 		const struct net_config *cfg = &m->cfg->nets[i];
 		int r;
 
-		if (m->cfg->incoming_path)
+		r = netdev_open_vhost(&m->nets[i], err, sizeof(err));
+		if (!r && m->cfg->incoming_path)
 			r = cfg->backend == NET_TAP ? tap_check(cfg->ifname, err, sizeof(err)) : 0;
-		else
+		else if (!r)
 			r = netdev_open(&m->nets[i], 0, err, sizeof(err));
 		if (r) {
 			log_error("--net: %s", err);
@@ -323,7 +324,7 @@ static void teardown(struct machine *m)
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		disk_image_close(&m->disks[i]);
 	for (unsigned i = 0; i < m->cfg->nr_nets; i++)
-		netdev_close(&m->nets[i]);
+		netdev_destroy(&m->nets[i]);
 	evloop_destroy(&m->loop);
 	if (m->wake_h.fd > 0)
 		close(m->wake_h.fd);

@@ -21,7 +21,6 @@
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
 #define RXQ 0
 #define TXQ 1
-#define VHOST_NET_DEV "/dev/vhost-net"
 
 /* user networking (slirp) takes plain frames: no offloads */
 static const uint64_t user_features =
@@ -238,7 +237,7 @@ static bool vhost_wanted(const struct virtio_net *net)
 {
 	const struct virtio_pci *vp = &net->vp;
 
-	return net->vhost.fd >= 0 && net->tap_fd >= 0 && !net->kernel_path_off && !vp->frozen &&
+	return net->vhost->fd >= 0 && net->tap_fd >= 0 && !net->kernel_path_off && !vp->frozen &&
 	       (vp->status & VIRTIO_STATUS_DRIVER_OK) &&
 	       !(vp->status & VIRTIO_STATUS_NEEDS_RESET) && vp->vq[RXQ].enabled &&
 	       vp->vq[TXQ].enabled && !vp->vq[RXQ].broken && !vp->vq[TXQ].broken;
@@ -251,7 +250,7 @@ static void vhost_give_up(struct virtio_net *net, const char *why)
 		  why);
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
 		virtio_pci_kicks_to_device(&net->vp, q, true);
-	vhost_net_close(&net->vhost);
+	vhost_net_close(net->vhost);
 }
 
 /* Where the kernel should signal queue q: the vector's irqfd (KVM
@@ -271,7 +270,7 @@ static void vhost_begin(struct virtio_net *net)
 	uint64_t features, one = 1;
 	char err[160];
 
-	features = vhost_net_ack(&net->vhost, vp->driver_features, err, sizeof(err));
+	features = vhost_net_ack(net->vhost, vp->driver_features, err, sizeof(err));
 	if (!features)
 		return vhost_give_up(net, err);
 	tx_flush(net);                  /* what the guest queued meanwhile goes first */
@@ -289,7 +288,7 @@ static void vhost_begin(struct virtio_net *net)
 		net->vhost_call_fd[q] = ring[q].call_fd;
 		virtio_pci_kicks_to_device(vp, q, false);
 	}
-	if (vhost_net_start(&net->vhost, vp->host.mem, features, ring, net->tap_fd, err,
+	if (vhost_net_start(net->vhost, vp->host.mem, features, ring, net->tap_fd, err,
 			    sizeof(err)))
 		return vhost_give_up(net, err);
 	log_once("virtio-net %s: vhost-net: the kernel moves the frames", net->cfg.ifname);
@@ -304,7 +303,7 @@ static void vhost_end(struct virtio_net *net)
 {
 	struct virtio_pci *vp = &net->vp;
 	uint16_t next[VHOST_NET_QUEUES];
-	bool lost = vhost_net_stop(&net->vhost, next) < 0;
+	bool lost = vhost_net_stop(net->vhost, next) < 0;
 
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
 		struct virtq *vq = &vp->vq[q];
@@ -330,9 +329,9 @@ static void vhost_update(struct virtio_net *net)
 {
 	bool want = vhost_wanted(net);
 
-	if (want && !net->vhost.running)
+	if (want && !net->vhost->running)
 		vhost_begin(net);
-	else if (!want && net->vhost.running)
+	else if (!want && net->vhost->running)
 		vhost_end(net);
 }
 
@@ -340,12 +339,12 @@ static void net_vectors_changed(struct virtio_pci *vp)
 {
 	struct virtio_net *net = vp->device;
 
-	for (unsigned q = 0; net->vhost.running && q < VHOST_NET_QUEUES; q++) {
+	for (unsigned q = 0; net->vhost->running && q < VHOST_NET_QUEUES; q++) {
 		int fd = vhost_call_target(net, q), r;
 
 		if (fd == net->vhost_call_fd[q])
 			continue;
-		r = vhost_net_set_call(&net->vhost, q, fd);
+		r = vhost_net_set_call(net->vhost, q, fd);
 		if (r)
 			log_error("virtio-net %s: vhost-net: VHOST_SET_VRING_CALL: %s", net->cfg.ifname,
 				  strerror(-r));
@@ -367,22 +366,12 @@ static void on_vhost_call(struct ev_handler *h, uint32_t events)
 	pthread_mutex_unlock(&net->vp.lock);
 }
 
-/* At start: the kernel's path where asked for and possible (see
- * net_spec.h). 0, or -1 with err (vhost=on and none to be had). */
+/* At start: the relays for the kernel's interrupts, where the machine's
+ * backend has a vhost device (netdev_open_vhost). 0, or -1 with err. */
 static int vhost_setup(struct virtio_net *net, char *err, int err_len)
 {
-	char why[160];
-
-	if (net->cfg.backend != NET_TAP || net->cfg.vhost == NET_VHOST_OFF)
+	if (net->vhost->fd < 0)
 		return 0;
-	if (vhost_net_open(&net->vhost, VHOST_NET_DEV, why, sizeof(why))) {
-		if (net->cfg.vhost == NET_VHOST_ON)
-			return snprintf(err, err_len, "virtio-net %s: vhost=on: %s", net->cfg.ifname,
-					why), -1;
-		log_once("virtio-net %s: no vhost-net (%s): the userspace data path",
-			 net->cfg.ifname, why);
-		return 0;
-	}
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
 		struct ev_handler *h = &net->vhost_call[q];
 
@@ -399,7 +388,6 @@ static int vhost_setup(struct virtio_net *net, char *err, int err_len)
 
 static void vhost_teardown(struct virtio_net *net)
 {
-	vhost_net_close(&net->vhost);
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++) {
 		if (net->vhost_call[q].fd < 0)
 			continue;
@@ -415,7 +403,7 @@ static void net_notify(struct virtio_pci *vp, unsigned queue)
 {
 	struct virtio_net *net = vp->device;
 
-	if (net->vhost.running) {
+	if (net->vhost->running) {
 		uint64_t one = 1;
 
 		/* a kick that came as an MMIO write: the kernel's, too */
@@ -442,8 +430,8 @@ static void net_reset(struct virtio_pci *vp)
 {
 	struct virtio_net *net = vp->device;
 
-	if (net->vhost.running)
-		vhost_net_stop(&net->vhost, (uint16_t[VHOST_NET_QUEUES]){ 0 });
+	if (net->vhost->running)
+		vhost_net_stop(net->vhost, (uint16_t[VHOST_NET_QUEUES]){ 0 });
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
 		virtio_pci_kicks_to_device(vp, q, true);
 	net->frame_len = 0;
@@ -508,7 +496,7 @@ void virtio_net_detach(struct virtio_net *net)
 {
 	pthread_mutex_lock(&net->vp.lock);
 	if (net->tap_fd >= 0) {
-		if (net->vhost.running)
+		if (net->vhost->running)
 			vhost_end(net);         /* (it may watch the tap again) */
 		evloop_del(net->vp.host.loop, &net->tap_h);
 		net->tap_polled = false;
@@ -531,7 +519,8 @@ int virtio_net_init(struct virtio_net *net, const struct net_config *cfg,
 	int r;
 
 	memset(net, 0, sizeof(*net));
-	net->vhost.fd = -1;
+	net->no_vhost.fd = -1;
+	net->vhost = backend ? &backend->vhost : &net->no_vhost;
 	for (unsigned q = 0; q < VHOST_NET_QUEUES; q++)
 		net->vhost_call[q].fd = -1;
 	net->cfg = *cfg;
@@ -581,7 +570,7 @@ bool virtio_net_vhost_running(struct virtio_net *net)
 	bool running;
 
 	pthread_mutex_lock(&net->vp.lock);
-	running = net->vhost.running;
+	running = net->vhost->running;
 	pthread_mutex_unlock(&net->vp.lock);
 	return running;
 }

@@ -54,7 +54,8 @@ struct virtio_net {
 	/* the chains of the frame being delivered: this device's own, for
 	 * two devices receive at once (under their own vp.lock each) */
 	struct virtio_net_rx_used rx_used[VIRTIO_QUEUE_SIZE];
-	struct vhost_net vhost;         /* fd -1: the userspace path only */
+	struct vhost_net *vhost;        /* the backend's (fd -1: the userspace path only) */
+	struct vhost_net no_vhost;      /* where there is no backend (tests) */
 	struct ev_handler vhost_call[VHOST_NET_QUEUES];     /* its interrupts, relayed */
 	int vhost_call_fd[VHOST_NET_QUEUES];    /* what it signals: an irqfd or vhost_call */
 	bool kernel_path_off;           /* dirty tracking runs: no vhost */
