@@ -304,11 +304,12 @@ static int open_nets(struct machine *m)
 		const struct net_config *cfg = &m->cfg->nets[i];
 		int r;
 
-		r = netdev_open_vhost(&m->nets[i], err, sizeof(err));
-		if (!r && m->cfg->incoming_path)
+		if (m->cfg->incoming_path)
 			r = cfg->backend == NET_TAP ? tap_check(cfg->ifname, err, sizeof(err)) : 0;
-		else if (!r)
+		else
 			r = netdev_open(&m->nets[i], 0, err, sizeof(err));
+		if (!r)
+			r = netdev_open_vhost(&m->nets[i], err, sizeof(err));
 		if (r) {
 			log_error("--net: %s", err);
 			return -1;
