@@ -1,5 +1,7 @@
 #include "api/qmp_commands.h"
 
+#include "api/mig_params_json.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,32 +187,58 @@ static struct json_object *query_migrate(struct qmp_target *t, struct json_objec
 static struct json_object *set_parameters(struct qmp_target *t, struct json_object *a,
 					  struct qmp_error *e)
 {
+	struct mig_params_update u;
+
 	if (!t->ops->migrate_set_parameters)
 		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
-	return empty_or_null(t->ops->migrate_set_parameters(t, a, e));
+	if (mig_params_update_of(a, &u, e->desc, sizeof(e->desc))) {
+		e->cls = QMP_GENERIC_ERROR;
+		return NULL;
+	}
+	return empty_or_null(t->ops->migrate_set_parameters(t, &u, e));
 }
 
 static struct json_object *query_parameters(struct qmp_target *t, struct json_object *a,
 					    struct qmp_error *e)
 {
-	return t->ops->query_migrate_parameters ? t->ops->query_migrate_parameters(t) :
-						  json_object_new_object();
+	enum dirty_method dirty;
+	const struct mig_params *p;
+
+	if (!t->ops->migrate_parameters)
+		return json_object_new_object();
+	p = t->ops->migrate_parameters(t, &dirty);
+	return mig_params_json(p, dirty);
 }
 
+/* auto-converge, the one capability: a parameter underneath */
 static struct json_object *set_capabilities(struct qmp_target *t, struct json_object *a,
 					    struct qmp_error *e)
 {
-	if (!t->ops->migrate_set_capabilities)
+	struct mig_params_update u = { .has_auto_converge = true };
+	int state;
+
+	if (!t->ops->migrate_set_parameters)
 		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
-	return empty_or_null(t->ops->migrate_set_capabilities(
-		t, json_object_object_get(a, "capabilities"), e));
+	state = mig_capabilities_of(json_object_object_get(a, "capabilities"), e->desc,
+				    sizeof(e->desc));
+	if (state == -1) {
+		e->cls = QMP_GENERIC_ERROR;
+		return NULL;
+	}
+	if (state == -2)
+		return json_object_new_object();        /* none named: nothing changes */
+	u.auto_converge = state;
+	return empty_or_null(t->ops->migrate_set_parameters(t, &u, e));
 }
 
 static struct json_object *query_capabilities(struct qmp_target *t, struct json_object *a,
 					      struct qmp_error *e)
 {
-	return t->ops->query_migrate_capabilities ? t->ops->query_migrate_capabilities(t) :
-						    json_object_new_array();
+	enum dirty_method dirty;
+
+	if (!t->ops->migrate_parameters)
+		return json_object_new_array();
+	return mig_capabilities_json(atomic_load(&t->ops->migrate_parameters(t, &dirty)->auto_converge));
 }
 
 static struct json_object *migrate_incoming(struct qmp_target *t, struct json_object *a,

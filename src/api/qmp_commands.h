@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "migrate/mig_params.h"
+
 struct qmp_target;
 
 /* QMP error classes (QEMU's) */
@@ -51,13 +53,12 @@ struct qmp_target_ops {
 	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);
 	struct json_object *(*query_migrate)(struct qmp_target *t);
 	int (*migrate_cancel)(struct qmp_target *t, struct qmp_error *err);
-	/* args: the command's arguments, checked for type (not range) */
-	int (*migrate_set_parameters)(struct qmp_target *t, struct json_object *args,
+	/* the update as asked (its rules: mig_params_apply) */
+	int (*migrate_set_parameters)(struct qmp_target *t, const struct mig_params_update *u,
 				      struct qmp_error *err);
-	struct json_object *(*query_migrate_parameters)(struct qmp_target *t);
-	int (*migrate_set_capabilities)(struct qmp_target *t, struct json_object *caps,
-					struct qmp_error *err);
-	struct json_object *(*query_migrate_capabilities)(struct qmp_target *t);
+	/* the parameters now, and the dirty tracking the VM uses */
+	const struct mig_params *(*migrate_parameters)(struct qmp_target *t,
+						       enum dirty_method *dirty);
 	int (*migrate_incoming)(struct qmp_target *t, const char *uri, struct qmp_error *err);
 	/* pmemsave: guest-physical [gpa, gpa + size) into a new file at path */
 	int (*pmemsave)(struct qmp_target *t, uint64_t gpa, uint64_t size, const char *path,

@@ -351,26 +351,19 @@ static int api_migrate_cancel(struct qmp_target *t, struct qmp_error *err)
 	return machine_migrate_cancel(machine_of(t), err);
 }
 
-static int api_migrate_set_parameters(struct qmp_target *t, struct json_object *args,
+static int api_migrate_set_parameters(struct qmp_target *t, const struct mig_params_update *u,
 				      struct qmp_error *err)
 {
-	return machine_migrate_set_parameters(machine_of(t), args, err);
+	return machine_migrate_set_parameters(machine_of(t), u, err);
 }
 
-static struct json_object *api_query_migrate_parameters(struct qmp_target *t)
+static const struct mig_params *api_migrate_parameters(struct qmp_target *t,
+						       enum dirty_method *dirty)
 {
-	return machine_query_migrate_parameters(machine_of(t));
-}
+	struct machine *m = machine_of(t);
 
-static int api_migrate_set_capabilities(struct qmp_target *t, struct json_object *caps,
-					struct qmp_error *err)
-{
-	return machine_migrate_set_capabilities(machine_of(t), caps, err);
-}
-
-static struct json_object *api_query_migrate_capabilities(struct qmp_target *t)
-{
-	return machine_query_migrate_capabilities(machine_of(t));
+	*dirty = m->vm.dirty.method;
+	return &m->params;
 }
 
 static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qmp_error *err)
@@ -461,9 +454,7 @@ static const struct qmp_target_ops api_ops = {
 	.migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
 	.migrate_set_parameters = api_migrate_set_parameters,
-	.query_migrate_parameters = api_query_migrate_parameters,
-	.migrate_set_capabilities = api_migrate_set_capabilities,
-	.query_migrate_capabilities = api_query_migrate_capabilities,
+	.migrate_parameters = api_migrate_parameters,
 	.migrate_incoming = api_migrate_incoming,
 	.ram_digest = api_ram_digest,
 	.pmemsave = api_pmemsave,

@@ -213,134 +213,23 @@ int machine_migrate_cancel(struct machine *m, struct qmp_error *err)
 	return 0;
 }
 
-/* --- parameters and capabilities --- */
-
-__attribute__((format(printf, 2, 3)))
-static int bad(struct qmp_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	err->cls = QMP_GENERIC_ERROR;
-	va_start(ap, fmt);
-	vsnprintf(err->desc, sizeof(err->desc), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* An integer argument, if given: true with its value in *v. */
-static bool int_arg(struct json_object *args, const char *name, long long *v)
-{
-	struct json_object *o;
-
-	if (!json_object_object_get_ex(args, name, &o))
-		return false;
-	*v = json_object_get_int64(o);
-	return true;
-}
-
-/* The arguments into an update; the rules are mig_params_check's. */
-static int parse_update(struct json_object *args, struct mig_params_update *u,
-			struct qmp_error *err)
-{
-	struct json_object *o;
-
-	memset(u, 0, sizeof(*u));
-	u->has_downtime_limit = int_arg(args, "downtime-limit", &u->downtime_limit_ms);
-	u->has_max_bandwidth = int_arg(args, "max-bandwidth", &u->max_bandwidth);
-	u->has_compression_level = int_arg(args, "compression-level", &u->compression_level);
-	u->has_throttle_initial = int_arg(args, "cpu-throttle-initial", &u->throttle_initial_pct);
-	u->has_throttle_increment = int_arg(args, "cpu-throttle-increment",
-					    &u->throttle_increment_pct);
-	if (json_object_object_get_ex(args, "compression", &o)) {
-		const char *c = json_object_get_string(o);
-
-		if (strcmp(c, "none") && strcmp(c, "zstd"))
-			return bad(err, "Parameter 'compression' expects none or zstd");
-		u->has_compression = true;
-		u->compression = strcmp(c, "zstd") ? MIG_COMPRESS_NONE : MIG_COMPRESS_ZSTD;
-	}
-	if (json_object_object_get_ex(args, "dirty-tracking", &o)) {
-		u->has_dirty = true;
-		if (dirty_method_parse(json_object_get_string(o), &u->dirty))
-			return bad(err, "Parameter 'dirty-tracking' expects auto, dirty-ring, dirty-log "
-				   "or dirty-log-clear");
-	}
-	return 0;
-}
+/* --- parameters and capabilities (their JSON: api/mig_params_json.c) --- */
 
 /* Everything checked first; then all of it takes effect, or none. */
-int machine_migrate_set_parameters(struct machine *m, struct json_object *args,
+int machine_migrate_set_parameters(struct machine *m, const struct mig_params_update *u,
 				   struct qmp_error *err)
 {
 	const struct mig_params_context ctx = {
 		.migration_running = m->precopy_running, .vm_dirty = m->vm.dirty.method,
 		.clear_supported = m->vm.dirty.clear_supported,
 	};
-	struct mig_params_update u;
 
 	err->cls = QMP_GENERIC_ERROR;
-	if (parse_update(args, &u, err) ||
-	    mig_params_apply(&m->params, &u, &ctx, err->desc, sizeof(err->desc)))
+	if (mig_params_apply(&m->params, u, &ctx, err->desc, sizeof(err->desc)))
 		return -1;
-	if (u.has_dirty && u.dirty != DIRTY_AUTO)
-		dirty_log_set_method(&m->vm.dirty, u.dirty);
+	if (u->has_dirty && u->dirty != DIRTY_AUTO)
+		dirty_log_set_method(&m->vm.dirty, u->dirty);
 	return 0;
-}
-
-struct json_object *machine_query_migrate_parameters(struct machine *m)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "downtime-limit", json_u64(atomic_load(&m->params.downtime_limit_ms)));
-	json_object_object_add(o, "max-bandwidth", json_u64(atomic_load(&m->params.max_bandwidth)));
-	json_object_object_add(o, "compression", json_object_new_string(
-		m->params.compression == MIG_COMPRESS_ZSTD ? "zstd" : "none"));
-	json_object_object_add(o, "compression-level", json_u64((uint64_t)m->params.compression_level));
-	json_object_object_add(o, "cpu-throttle-initial",
-			       json_u64(atomic_load(&m->params.throttle_initial_pct)));
-	json_object_object_add(o, "cpu-throttle-increment",
-			       json_u64(atomic_load(&m->params.throttle_increment_pct)));
-	json_object_object_add(o, "dirty-tracking",
-			       json_object_new_string(dirty_method_name(m->vm.dirty.method)));
-	return o;
-}
-
-/* [{"capability": "auto-converge", "state": bool}], QEMU's shape; the
- * only capability meridian has. */
-int machine_migrate_set_capabilities(struct machine *m, struct json_object *caps,
-				     struct qmp_error *err)
-{
-	size_t n = json_object_array_length(caps);
-	int auto_converge = -1;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *c = json_object_array_get_idx(caps, i), *name, *state;
-
-		if (!json_object_is_type(c, json_type_object) ||
-		    !json_object_object_get_ex(c, "capability", &name) ||
-		    !json_object_object_get_ex(c, "state", &state) ||
-		    !json_object_is_type(state, json_type_boolean))
-			return bad(err, "capabilities: expected [{\"capability\": NAME, \"state\": "
-				   "true|false}]");
-		if (strcmp(json_object_get_string(name), "auto-converge"))
-			return bad(err, "capability %.64s: meridian has only auto-converge",
-				   json_object_get_string(name));
-		auto_converge = json_object_get_boolean(state);
-	}
-	if (auto_converge >= 0)
-		atomic_store(&m->params.auto_converge, auto_converge);
-	return 0;
-}
-
-struct json_object *machine_query_migrate_capabilities(struct machine *m)
-{
-	struct json_object *list = json_object_new_array(), *c = json_object_new_object();
-
-	json_object_object_add(c, "capability", json_object_new_string("auto-converge"));
-	json_object_object_add(c, "state", json_object_new_boolean(
-		atomic_load(&m->params.auto_converge)));
-	json_object_array_add(list, c);
-	return list;
 }
 
 /* --- the destination: the stream arrives on a thread (migrate/incoming.c) --- */

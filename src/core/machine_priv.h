@@ -72,12 +72,8 @@ struct machine {
 int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err);
 struct json_object *machine_query_migrate(struct machine *m);
 int machine_migrate_cancel(struct machine *m, struct qmp_error *err);
-int machine_migrate_set_parameters(struct machine *m, struct json_object *args,
+int machine_migrate_set_parameters(struct machine *m, const struct mig_params_update *u,
 				   struct qmp_error *err);
-struct json_object *machine_query_migrate_parameters(struct machine *m);
-int machine_migrate_set_capabilities(struct machine *m, struct json_object *caps,
-				     struct qmp_error *err);
-struct json_object *machine_query_migrate_capabilities(struct machine *m);
 int machine_migrate_incoming(struct machine *m, const char *uri, struct qmp_error *err);
 /* --incoming URI (not defer): opened before anything starts. 0 or -1 with err. */
 int machine_incoming_open(struct machine *m, const char *uri, char *err, int err_len);

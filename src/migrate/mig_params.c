@@ -74,5 +74,7 @@ int mig_params_apply(struct mig_params *p, const struct mig_params_update *u,
 		p->compression = u->compression;
 	if (u->has_dirty)
 		p->dirty = u->dirty;
+	if (u->has_auto_converge)
+		atomic_store(&p->auto_converge, u->auto_converge);
 	return 0;
 }

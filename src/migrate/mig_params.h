@@ -36,6 +36,7 @@ void mig_params_init(struct mig_params *p);
 struct mig_params_update {
 	bool has_downtime_limit, has_max_bandwidth, has_compression_level;
 	bool has_throttle_initial, has_throttle_increment, has_compression, has_dirty;
+	bool has_auto_converge, auto_converge;  /* the capability (migrate-set-capabilities) */
 	long long downtime_limit_ms, max_bandwidth, compression_level;
 	long long throttle_initial_pct, throttle_increment_pct;
 	enum mig_compression compression;

@@ -28,9 +28,25 @@ static struct json_object *f_clock(struct qmp_target *t, struct qmp_error *e)
 	return json_object_new_object();
 }
 
+/* the migration parameters' rules, as the machine applies them */
+static struct mig_params params;
+static int f_set_params(struct qmp_target *t, const struct mig_params_update *u,
+			struct qmp_error *e)
+{
+	const struct mig_params_context ctx = { .vm_dirty = DIRTY_LOG_CLEAR, .clear_supported = true };
+
+	return mig_params_apply(&params, u, &ctx, e->desc, sizeof(e->desc));
+}
+static const struct mig_params *f_params(struct qmp_target *t, enum dirty_method *dirty)
+{
+	*dirty = DIRTY_LOG_CLEAR;
+	return &params;
+}
+
 static const struct qmp_target_ops ops = {
 	.status = f_status, .stop = f_ok, .cont = f_ok, .system_reset = f_ok,
 	.system_powerdown = f_ok, .quit = f_ok, .cpus = f_cpus, .stats = f_stats, .clock = f_clock,
+	.migrate_set_parameters = f_set_params, .migrate_parameters = f_params,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

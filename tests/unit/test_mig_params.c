@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/mig_params_json.h"
 #include "migrate/mig_params.h"
 
 static char err[256];
@@ -121,6 +122,34 @@ static void dirty_tracking_rules(void **state)
 	assert_int_equal(mig_params_check(&autom, &old_kvm, err, sizeof(err)), 0);
 }
 
+/* QMP's arguments into an update (api/mig_params_json.c): names, not bounds */
+static void json_arguments(void **state)
+{
+	struct json_object *a = json_tokener_parse(
+		"{\"downtime-limit\": -5, \"compression\": \"zstd\", \"dirty-tracking\": \"dirty-log\"}");
+	struct json_object *bad = json_tokener_parse("{\"compression\": \"lz4\"}");
+	struct json_object *caps = json_tokener_parse(
+		"[{\"capability\": \"auto-converge\", \"state\": true}]");
+	struct json_object *other = json_tokener_parse("[{\"capability\": \"xbzrle\", \"state\": true}]");
+	struct mig_params_update u;
+
+	assert_int_equal(mig_params_update_of(a, &u, err, sizeof(err)), 0);
+	assert_true(u.has_downtime_limit && u.downtime_limit_ms == -5);    /* the rules refuse it */
+	assert_true(u.has_compression && u.compression == MIG_COMPRESS_ZSTD);
+	assert_true(u.has_dirty && u.dirty == DIRTY_LOG);
+	assert_false(u.has_max_bandwidth);
+	assert_int_equal(mig_params_check(&u, &idle, err, sizeof(err)), -1);
+	assert_int_equal(mig_params_update_of(bad, &u, err, sizeof(err)), -1);
+	assert_string_equal(err, "Parameter 'compression' expects none or zstd");
+	assert_int_equal(mig_capabilities_of(caps, err, sizeof(err)), 1);
+	assert_int_equal(mig_capabilities_of(other, err, sizeof(err)), -1);
+	assert_string_equal(err, "capability xbzrle: meridian has only auto-converge");
+	json_object_put(a);
+	json_object_put(bad);
+	json_object_put(caps);
+	json_object_put(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +157,7 @@ int main(void)
 		cmocka_unit_test(all_or_nothing),
 		cmocka_unit_test(while_running),
 		cmocka_unit_test(dirty_tracking_rules),
+		cmocka_unit_test(json_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
