@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "api/qmp_json.h"
 #include "core/machine_priv.h"
+#include "migrate/cpu_sections.h"
 #include "migrate/incoming.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
@@ -93,6 +94,7 @@ static int migrate_live(struct machine *m, const struct mig_uri *u, struct qmp_e
 int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 {
 	struct snapshot_stats st;
+	struct snap_vm snap;
 	struct mig_uri u;
 	uint64_t t0 = monotonic_ms();
 	bool was_running = !m->paused;
@@ -129,7 +131,8 @@ int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err)
 	vm_freeze_devices(&m->vm, true);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		fdatasync(m->disks[i].fd);      /* the disks as the snapshot knows them */
-	r = snapshot_save(&m->vm, fd, zstd_level(m), &st, m->migration.error,
+	snap = snap_vm_of(&m->vm);
+	r = snapshot_save(&snap, fd, zstd_level(m), &st, m->migration.error,
 			  sizeof(m->migration.error));
 	vm_freeze_devices(&m->vm, false);
 	if (!r && fsync(fd) < 0) {

@@ -10,6 +10,7 @@
 #include "base/clock_now.h"
 #include "base/log.h"
 #include "base/thread.h"
+#include "migrate/cpu_sections.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
 
@@ -43,7 +44,9 @@ static void *incoming_thread(void *arg)
 	/* the stream flows: "active" (a file's at once) */
 	atomic_store(&in->connected, true);
 	notify(in);
-	r = snapshot_load(in->vm, fd, &in->apply_ms, in->err, sizeof(in->err));
+	struct snap_vm vm = snap_vm_of(in->vm);
+
+	r = snapshot_load(&vm, fd, &in->apply_ms, in->err, sizeof(in->err));
 	in->t_read_ms = monotonic_ms() - in->apply_ms;
 	if (!r && in->uri.kind == MIG_URI_TCP && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
 		snprintf(in->err, sizeof(in->err), "cannot confirm to the source: %s", strerror(errno));

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "vm/vm.h"
 #include "migrate/ram_pages.h"
+#include "migrate/cpu_sections.h"
 #include "migrate/snapshot.h"
 #include "migrate/stream.h"
 #include "migrate/transport.h"
@@ -25,6 +26,7 @@ struct run {
 	struct precopy *pc;
 	struct mig_stream *w;
 	struct ram_sender ram;
+	struct snap_vm snap;    /* the VM as the stream's sections see it */
 	uint64_t *dirty;        /* pages to send */
 	uint64_t words, pages;
 	unsigned slow_rounds;   /* in a row, dirtying faster than half the sending */
@@ -201,7 +203,7 @@ static int switchover(struct run *r, bool *paused)
 	bytes0 = r->w->bytes;
 	ram_put_pages(&r->ram, r->dirty, 0, r->pages);
 	t_pages = monotonic_ms();
-	if (snap_put_final(r->w, pc->vm, pc->error, sizeof(pc->error)))
+	if (snap_put_final(r->w, &r->snap, pc->error, sizeof(pc->error)))
 		return -1;
 	if (mig_put_end(r->w))
 		return fail(pc, strerror(-r->w->error));
@@ -234,7 +236,7 @@ static int migrate(struct run *r, bool *paused)
 	t_first_look = monotonic_ms();
 	memset(r->dirty, 0, r->words * 8);
 	pc->setup_ms = monotonic_ms() - t0;
-	snap_put_begin(r->w, pc->vm);
+	snap_put_begin(r->w, &r->snap);
 	r->ram.send_zero = false;                       /* round 0: everything; zero is there */
 	if (send_dirty(r, true))
 		return -1;
@@ -249,7 +251,7 @@ void *precopy_thread(void *arg)
 {
 	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
 	struct precopy *pc = arg;
-	struct run r = { .pc = pc, .w = &w };
+	struct run r = { .pc = pc, .w = &w, .snap = snap_vm_of(pc->vm) };
 	uint64_t t0 = monotonic_ms(), one = 1;
 	bool paused = false;
 	int res;
