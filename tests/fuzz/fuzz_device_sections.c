@@ -14,38 +14,7 @@
 #include "dev/cmos.h"
 #include "dev/uart.h"
 #include "migrate/device_sections.h"
-
-static uint64_t sectors = 2048, position;
-
-static ssize_t disk_save_config(void *dev, uint8_t *buf, size_t cap)
-{
-	le_put(buf, sectors, 8);
-	return 8;
-}
-
-static int disk_check_config(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	return len == 8 && le_get(buf, 8) == sectors ? 0 : -1;
-}
-
-static ssize_t disk_save(void *dev, uint8_t *buf, size_t cap)
-{
-	le_put(buf, position, 8);
-	return 8;
-}
-
-static ssize_t disk_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	if (len != 8)
-		return -1;
-	position = le_get(buf, 8);
-	return 8;
-}
-
-static const struct device_ops disk_ops = {
-	.save_config = disk_save_config, .check_config = disk_check_config,
-	.save = disk_save, .load = disk_load,
-};
+#include "../unit/fake_devices.h"
 
 static void tx(void *ctx, uint8_t byte) { }
 static void set_irq(void *ctx, bool level) { }
@@ -59,6 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct devsec_loaded l;
 	static struct uart uart;
 	static struct cmos cmos;
+	static struct fake_disk disk = { .sectors = 2048 };
 	char err[256];
 	bool checked = false;
 	int fd = memfd_create("fuzz", 0);
@@ -72,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cmos_init(&cmos);
 	if (device_table_add(&t, "uart", 0, &uart_device_ops, &uart) ||
 	    device_table_add(&t, "cmos", 0, &cmos_device_ops, &cmos) ||
-	    device_table_add(&t, "disk", 0, &disk_ops, NULL))
+	    device_table_add(&t, "disk", 0, &disk_ops, &disk))
 		abort();
 	mig_reader_init(&r, fd);
 	for (int n = 0; n < 64; n++) {

@@ -15,69 +15,18 @@
 
 #include "base/le_bytes.h"
 #include "kvm/guest_mem.h"
+#include "fake_devices.h"
 #include "migrate/device_sections.h"
 #include "migrate/snapshot.h"
 
 #define RAM_BYTES (4u << 20)
-
-/* --- two devices --- */
-
-struct disk { uint64_t sectors, position; };
-
-static ssize_t disk_save_config(void *dev, uint8_t *buf, size_t cap)
-{
-	le_put(buf, ((struct disk *)dev)->sectors, 8);
-	return 8;
-}
-
-static int disk_check_config(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	if (len == 8 && le_get(buf, 8) == ((struct disk *)dev)->sectors)
-		return 0;
-	return snprintf(err, err_len, "the saved disk has another size"), -1;
-}
-
-static ssize_t disk_save(void *dev, uint8_t *buf, size_t cap)
-{
-	le_put(buf, ((struct disk *)dev)->position, 8);
-	return 8;
-}
-
-static ssize_t disk_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	if (len != 8)
-		return -1;
-	((struct disk *)dev)->position = le_get(buf, 8);
-	return 8;
-}
-
-static const struct device_ops disk_ops = {
-	.save_config = disk_save_config, .check_config = disk_check_config,
-	.save = disk_save, .load = disk_load,
-};
-
-static ssize_t port_save(void *dev, uint8_t *buf, size_t cap)
-{
-	buf[0] = *(uint8_t *)dev;
-	return 1;
-}
-
-static ssize_t port_load(void *dev, const uint8_t *buf, size_t len, char *err, int err_len)
-{
-	if (len != 1)
-		return -1;
-	*(uint8_t *)dev = buf[0];
-	return 1;
-}
-
-static const struct device_ops port_ops = { .save = port_save, .load = port_load };
 
 /* --- the fake VM and its processor side: one MIG_SEC_VCPU of 8 bytes --- */
 
 struct fake_vm {
 	struct guest_mem mem;
 	struct device_table t;
-	struct disk disk;
+	struct fake_disk disk;
 	uint8_t port;
 	uint64_t cpu_state;             /* what the "vCPU" section carries */
 	struct snap_vm snap;
@@ -222,7 +171,7 @@ static void a_disk_that_does_not_fit_is_refused(void **state)
 	fake_vm(&a, RAM_BYTES, 2048);
 	fake_vm(&b, RAM_BYTES, 4096);
 	assert_int_equal(round_trip(&a, &b), -1);
-	assert_string_equal(err, "disk.0: the saved disk has another size");
+	assert_string_equal(err, "disk.0: the saved disk has 2048 sectors, this one 4096");
 	assert_int_equal(b.cpu_state, 0);
 	fake_vm_free(&a);
 	fake_vm_free(&b);
