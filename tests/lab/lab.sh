@@ -17,6 +17,7 @@ MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_SILENCE_S=${LAB_SILENCE_S:-200}    # longer than any one guest run (lib.sh: 120 s)
 LAB_NUDGE_S=${LAB_NUDGE_S:-15}         # L1 quiet this long: a newline typed (nudge_l1)
+LAB_POWEROFF_S=${LAB_POWEROFF_S:-60}   # after LAB-DONE, L1's poweroff gets this long
 LAB_ATTEMPTS=${LAB_ATTEMPTS:-8}        # runs a failing scenario gets, each in a fresh L1
 # vCPUs per L1, and how many L1s run side by side with a share of the
 # scenarios each. Two L1 vCPUs, one L1: single-vCPU L1s wedge on 2-vCPU L2
@@ -180,7 +181,7 @@ run_l1() {
 	vpid=$!
 	# Progress is a new LAB- (or benchmark's BENCH) line: a wedged L1 kernel
 	# keeps printing soft-lockup reports, so mere console output proves nothing.
-	lines=0; since=$(date +%s); nudged=0; last_nudge=$since; panicked=0
+	lines=0; since=$(date +%s); nudged=0; last_nudge=$since; panicked=0; done_at=
 	while kill -0 $qpid 2>/dev/null; do
 		sleep 5
 		now=$(grep -ac '^\(LAB-\|BENCH\)' "$raw" || true)
@@ -195,6 +196,15 @@ run_l1() {
 		fi
 		if [ $silent -gt "$LAB_SILENCE_S" ] && ! grep -q '^LAB-DONE' "$raw"; then
 			log "no progress from L1 for ${silent}s: stopping it"
+			kill $qpid 2>/dev/null || true
+			wait $qpid 2>/dev/null || true
+		fi
+		# every result is in: an L1 whose poweroff wedges (a soft lockup in
+		# nested TCG, seen in session 11) would otherwise run to LAB_TIMEOUT
+		if [ -z "$done_at" ] && grep -aq '^LAB-DONE' "$raw"; then
+			done_at=$(date +%s)
+		elif [ -n "$done_at" ] && [ $(( $(date +%s) - done_at )) -gt "$LAB_POWEROFF_S" ]; then
+			log "L1 did not power off ${LAB_POWEROFF_S}s after its last result: stopping it"
 			kill $qpid 2>/dev/null || true
 			wait $qpid 2>/dev/null || true
 		fi
