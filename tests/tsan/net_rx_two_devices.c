@@ -14,17 +14,9 @@
 #include "cli/net_spec.h"
 #include "dev/virtio_net.h"
 #include "net/virtio_net_hdr.h"
+#include "../unit/virtio_net_layout.h"
 #include "../unit/virtio_test_driver.h"
 
-#define QSIZE 8
-#define RX_DESC 0x1000
-#define RX_AVAIL 0x2000
-#define RX_USED 0x3000
-#define TX_DESC 0x4000
-#define TX_AVAIL 0x5000
-#define TX_USED 0x6000
-#define BUF_GPA 0x10000
-#define RAM_BYTES (1u << 20)
 #define FRAMES 2000
 #define FRAME_BYTES 2512        /* three buffers of 1000: 1000, 1000, 512 */
 

@@ -18,17 +18,9 @@
 #include "cli/net_spec.h"
 #include "dev/virtio_net.h"
 #include "net/virtio_net_hdr.h"
+#include "virtio_net_layout.h"
 #include "virtio_test_driver.h"
 
-#define QSIZE 8
-#define RX_DESC 0x1000
-#define RX_AVAIL 0x2000
-#define RX_USED 0x3000
-#define TX_DESC 0x4000
-#define TX_AVAIL 0x5000
-#define TX_USED 0x6000
-#define BUF_GPA 0x10000         /* 8 buffers of 4 KiB */
-#define RAM_BYTES (1u << 20)
 #define DEVICE_CFG VT_DEVICE_CFG
 #define NOTIFY VT_NOTIFY
 #define TXQ_INDEX 1
