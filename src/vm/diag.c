@@ -7,6 +7,7 @@
 
 #include "kvm/guest_mem.h"
 #include "kvm/kvm_clock.h"
+#include "vm/diag_vcpu.h"
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 
@@ -119,14 +120,6 @@ static void read_ioapic_pin(int vm_fd, unsigned pin, struct diag_ioapic_pin *p)
 	p->dest = (unsigned)(e >> 56);
 }
 
-static bool apic_bit(const struct kvm_lapic_state *l, unsigned offset, unsigned vector)
-{
-	uint32_t v;
-
-	memcpy(&v, l->regs + offset + vector / 32 * 0x10, 4);
-	return v >> (vector % 32) & 1;
-}
-
 static void read_lapic_bits(struct vm *vm, void *ctx)
 {
 	struct diag_serial *s = ctx;
@@ -136,8 +129,8 @@ static void read_lapic_bits(struct vm *vm, void *ctx)
 
 		s->lapic[i].read = ioctl(vm->vcpus[i].fd, KVM_GET_LAPIC, &l) == 0;
 		if (s->lapic[i].read) {
-			s->lapic[i].irr = apic_bit(&l, 0x200, s->pin.vector);
-			s->lapic[i].isr = apic_bit(&l, 0x100, s->pin.vector);
+			s->lapic[i].irr = diag_apic_bit(&l, APIC_IRR, s->pin.vector);
+			s->lapic[i].isr = diag_apic_bit(&l, APIC_ISR, s->pin.vector);
 		}
 	}
 }
