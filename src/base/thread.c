@@ -9,6 +9,7 @@ static _Thread_local enum thread_role my_role = ROLE_MAIN;
 static const char *const names[ROLE_COUNT] = {
 	[ROLE_MAIN] = "main", [ROLE_VCPU] = "vcpu", [ROLE_MIGRATION] = "migration",
 	[ROLE_INCOMING] = "incoming", [ROLE_THROTTLE] = "throttle", [ROLE_SLIRP] = "slirp",
+	[ROLE_DIRTY_REAPER] = "dirty-reaper",
 };
 
 struct start {

@@ -15,6 +15,7 @@ enum thread_role {
 	ROLE_INCOMING,          /* the destination's reader of a stream */
 	ROLE_THROTTLE,          /* auto-converge: kicks the vCPUs to sleep */
 	ROLE_SLIRP,             /* user-mode networking's stack */
+	ROLE_DIRTY_REAPER,      /* empties KVM's dirty rings while pages are tracked */
 	ROLE_COUNT,
 };
 

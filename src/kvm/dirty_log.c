@@ -7,6 +7,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/thread.h"
+
 static const char *const method_names[] = {
 	[DIRTY_AUTO] = "auto", [DIRTY_LOG] = "dirty-log",
 	[DIRTY_LOG_CLEAR] = "dirty-log-clear", [DIRTY_RING] = "dirty-ring",
@@ -63,7 +65,16 @@ uint32_t dirty_ring_harvest(struct dirty_ring *ring, const struct guest_mem *mem
 		ring->fetch++;
 		taken++;
 	}
+	if (taken == ring->entries)
+		ring->overflowed = true;
 	return taken;
+}
+
+bool dirty_ring_reset_done(struct dirty_ring *ring, uint32_t taken, int cleared)
+{
+	if (cleared < 0 || (uint32_t)cleared < taken)
+		ring->overflowed = true;
+	return ring->overflowed;
 }
 
 unsigned dirty_clear_spans(const struct guest_mem *mem, uint64_t first, uint64_t count,
@@ -110,16 +121,22 @@ static int enable_ring(struct dirty_log *d, int vm_fd)
 {
 	/* ACQ_REL is the portable one; x86 (TSO) also has the older cap */
 	long caps[] = { KVM_CAP_DIRTY_LOG_RING_ACQ_REL, KVM_CAP_DIRTY_LOG_RING };
-	uint32_t bytes = DIRTY_RING_ENTRIES * sizeof(struct kvm_dirty_gfn);
 
 	for (unsigned i = 0; i < 2; i++) {
-		struct kvm_enable_cap cap = { .cap = (uint32_t)caps[i], .args = { bytes } };
+		uint32_t max_bytes = (uint32_t)check_cap(vm_fd, caps[i]);
+		uint32_t entries = DIRTY_RING_ENTRIES;
 
-		if ((uint32_t)check_cap(vm_fd, caps[i]) < bytes)
+		while (entries > DIRTY_RING_MIN_ENTRIES && entries * sizeof(struct kvm_dirty_gfn) > max_bytes)
+			entries /= 2;
+		struct kvm_enable_cap cap = { .cap = (uint32_t)caps[i],
+					      .args = { entries * sizeof(struct kvm_dirty_gfn) } };
+
+		if (entries * sizeof(struct kvm_dirty_gfn) > max_bytes)
 			continue;
 		if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0)
 			return -errno;
 		d->ring_ready = true;
+		d->ring_entries = entries;
 		return 0;
 	}
 	return -ENOTSUP;
@@ -164,7 +181,7 @@ int dirty_log_init(struct dirty_log *d, int vm_fd, const struct guest_mem *mem,
 
 int dirty_log_map_vcpu(struct dirty_log *d, unsigned index, int vcpu_fd)
 {
-	size_t bytes = DIRTY_RING_ENTRIES * sizeof(struct kvm_dirty_gfn);
+	size_t bytes = d->ring_entries * sizeof(struct kvm_dirty_gfn);
 	void *p;
 
 	if (d->method != DIRTY_RING || index >= d->nr_rings)
@@ -173,12 +190,13 @@ int dirty_log_map_vcpu(struct dirty_log *d, unsigned index, int vcpu_fd)
 		 KVM_DIRTY_LOG_PAGE_OFFSET * sysconf(_SC_PAGESIZE));
 	if (p == MAP_FAILED)
 		return -errno;
-	d->rings[index] = (struct dirty_ring){ .gfns = p, .entries = DIRTY_RING_ENTRIES };
+	d->rings[index] = (struct dirty_ring){ .gfns = p, .entries = d->ring_entries };
 	return 0;
 }
 
 void dirty_log_destroy(struct dirty_log *d)
 {
+	dirty_log_end(d);
 	for (unsigned i = 0; d->rings && i < d->nr_rings; i++)
 		if (d->rings[i].gfns)
 			munmap(d->rings[i].gfns, d->rings[i].entries * sizeof(struct kvm_dirty_gfn));
@@ -204,20 +222,81 @@ int dirty_log_set_method(struct dirty_log *d, enum dirty_method m)
 	return r;
 }
 
-int dirty_log_begin(struct dirty_log *d)
+/* Harvests ring i into pending and gives its entries back to KVM, one
+ * ring per KVM_RESET_DIRTY_RINGS so that the count it returns is this
+ * ring's (under d->lock no other ring has entries collected). Returns
+ * how many it took, or -errno. An overflow is recorded in the ring and in
+ * d->overflowed. */
+static int harvest_ring(struct dirty_log *d, unsigned i)
 {
-	if (d->method == DIRTY_RING)
+	struct dirty_ring *ring = &d->rings[i];
+	uint32_t taken;
+	int cleared;
+
+	if (!ring->gfns)
 		return 0;
-	return set_manual_protect(d->vm_fd, d->method == DIRTY_LOG_CLEAR);
+	taken = dirty_ring_harvest(ring, d->mem, d->pending);
+	if (taken) {
+		cleared = ioctl(d->vm_fd, KVM_RESET_DIRTY_RINGS, 0);
+		if (cleared < 0)
+			return -errno;
+		dirty_ring_reset_done(ring, taken, cleared);
+	}
+	if (ring->overflowed)
+		atomic_store(&d->overflowed, true);
+	return (int)taken;
 }
 
-/* Harvests every ring into pending and gives the entries back to KVM. */
 static int harvest_rings(struct dirty_log *d)
 {
-	for (unsigned i = 0; i < d->nr_rings; i++)
-		if (d->rings[i].gfns)
-			dirty_ring_harvest(&d->rings[i], d->mem, d->pending);
-	return ioctl(d->vm_fd, KVM_RESET_DIRTY_RINGS, 0) < 0 ? -errno : 0;
+	int r = 0;
+
+	for (unsigned i = 0; i < d->nr_rings; i++) {
+		int one = harvest_ring(d, i);
+
+		if (one < 0 && !r)
+			r = one;
+	}
+	return r;
+}
+
+static void *reaper_thread(void *arg)
+{
+	struct dirty_log *d = arg;
+
+	while (!atomic_load(&d->reaper_stop)) {
+		pthread_mutex_lock(&d->lock);
+		harvest_rings(d);       /* an overflow is kept in d->overflowed */
+		pthread_mutex_unlock(&d->lock);
+		usleep(DIRTY_REAP_MS * 1000);
+	}
+	return NULL;
+}
+
+int dirty_log_begin(struct dirty_log *d)
+{
+	int r;
+
+	if (d->method != DIRTY_RING)
+		return set_manual_protect(d->vm_fd, d->method == DIRTY_LOG_CLEAR);
+	if (atomic_load(&d->overflowed))
+		return -EOVERFLOW;
+	if (d->reaper_on)
+		return 0;
+	atomic_store(&d->reaper_stop, false);
+	r = thread_start(&d->reaper, ROLE_DIRTY_REAPER, 0, reaper_thread, d);
+	if (!r)
+		d->reaper_on = true;
+	return r;
+}
+
+void dirty_log_end(struct dirty_log *d)
+{
+	if (!d->reaper_on)
+		return;
+	atomic_store(&d->reaper_stop, true);
+	pthread_join(d->reaper, NULL);
+	d->reaper_on = false;
 }
 
 static int sync_ring(struct dirty_log *d, uint64_t *bitmap)
@@ -227,6 +306,8 @@ static int sync_ring(struct dirty_log *d, uint64_t *bitmap)
 
 	pthread_mutex_lock(&d->lock);
 	r = harvest_rings(d);
+	if (atomic_load(&d->overflowed))
+		r = -EOVERFLOW;
 	for (uint64_t w = 0; w < words; w++) {
 		bitmap[w] |= d->pending[w];
 		d->pending[w] = 0;
@@ -293,8 +374,11 @@ int dirty_log_ring_full(struct dirty_log *d, unsigned index)
 	if (index >= d->nr_rings || !d->rings[index].gfns)
 		return -EINVAL;
 	pthread_mutex_lock(&d->lock);
-	dirty_ring_harvest(&d->rings[index], d->mem, d->pending);
-	r = ioctl(d->vm_fd, KVM_RESET_DIRTY_RINGS, 0) < 0 ? -errno : 0;
+	r = harvest_ring(d, index);
 	pthread_mutex_unlock(&d->lock);
-	return r;
+	/* nothing taken is fine (the reaper was first) unless the ring
+	 * overflowed: then KVM counts entries it will never see collected */
+	if (r == 0 && d->rings[index].overflowed)
+		return -EOVERFLOW;
+	return r < 0 ? r : 0;
 }

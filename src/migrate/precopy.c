@@ -75,6 +75,19 @@ static int wait_ack(struct precopy *pc)
 	return memcmp(ack, MIG_ACK, sizeof(ack)) ? fail(pc, "the destination refused the stream") : 0;
 }
 
+/* ORs the pages dirtied since the last look into r->dirty; 0 or -1 (the
+ * migration failed, with the reason). */
+static int take_dirty(struct run *r)
+{
+	int err = vm_take_dirty(r->pc->vm, r->dirty);
+
+	if (err == -EOVERFLOW)
+		return fail(r->pc, "the dirty ring overflowed: KVM wrote past its end (Linux 6.1 does on "
+			    "shadow page tables), so some pages' last writes were not logged; the guest "
+			    "runs on here; migrate with --dirty-tracking dirty-log-clear");
+	return err ? fail(r->pc, "reading the dirty pages from KVM failed") : 0;
+}
+
 /* Sends the dirty pages (all: every page) chunk by chunk, each re-armed in
  * KVM right before it is read (dirty-log-clear), and forgets them. Between
  * chunks: cancel and a new max-bandwidth are seen. */
@@ -140,8 +153,8 @@ static int rounds(struct run *r, uint64_t t_look, uint64_t send_pages_per_s)
 
 		if (atomic_load(&pc->cancel))
 			return fail(pc, "cancelled");
-		if (vm_take_dirty(pc->vm, r->dirty))
-			return fail(pc, "reading the dirty pages from KVM failed");
+		if (take_dirty(r))
+			return -1;
 		pages = count_bits(r->dirty, 0, r->words);
 		atomic_store(&pc->remaining_pages, pages);
 		atomic_store(&pc->dirty_pages_rate, pages * 1000 / (t0 > t_look ? t0 - t_look : 1));
@@ -197,8 +210,8 @@ static int switchover(struct run *r, bool *paused)
 	throttle_end(&pc->throttle);
 	vm_freeze_devices(pc->vm, true);
 	atomic_store(&r->w->max_bytes_per_s, 0);        /* the guest waits: full speed */
-	if (vm_take_dirty(pc->vm, r->dirty))            /* added to what the last round left */
-		return fail(pc, "reading the dirty pages from KVM failed");
+	if (take_dirty(r))                              /* added to what the last round left */
+		return -1;
 	atomic_store(&pc->remaining_pages, count_bits(r->dirty, 0, r->words));
 	bytes0 = r->w->bytes;
 	ram_put_pages(&r->ram, r->dirty, 0, r->pages);
@@ -228,9 +241,14 @@ static int migrate(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
 	uint64_t t0 = monotonic_ms(), t_first_look;
+	int err;
 
 	mig_writer_init(r->w, pc->fd);
-	if (vm_set_dirty_logging(pc->vm, true))
+	err = vm_set_dirty_logging(pc->vm, true);
+	if (err == -EOVERFLOW)
+		return fail(pc, "this VM's dirty ring overflowed in an earlier migration and cannot be "
+			    "trusted again; restart the guest or use --dirty-tracking dirty-log-clear");
+	if (err)
 		return fail(pc, "cannot turn on dirty page logging");
 	vm_take_dirty(pc->vm, r->dirty);                /* from now on */
 	t_first_look = monotonic_ms();

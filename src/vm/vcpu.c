@@ -207,10 +207,18 @@ static bool handle_exit(struct vcpu *vcpu)
 		return true;
 	case KVM_EXIT_DIRTY_RING_FULL:
 		/* this vCPU's ring is full: take it, then it can run on */
-		if (dirty_log_ring_full(&vcpu->vm->dirty, vcpu->index) == 0)
+		switch (dirty_log_ring_full(&vcpu->vm->dirty, vcpu->index)) {
+		case 0:
 			return true;
-		fatal_exit(vcpu, "the dirty ring is full and cannot be reset");
-		return false;
+		case -EOVERFLOW:
+			fatal_exit(vcpu, "KVM wrote past the end of this vCPU's dirty ring and counts "
+				   "entries it never handed over: it will not run the vCPU again "
+				   "(Linux 6.1 on shadow page tables; use --dirty-tracking dirty-log-clear)");
+			return false;
+		default:
+			fatal_exit(vcpu, "the dirty ring is full and cannot be reset");
+			return false;
+		}
 	case KVM_EXIT_SHUTDOWN:
 		fatal_exit(vcpu, "triple fault (KVM_EXIT_SHUTDOWN): the guest cannot continue");
 		return false;

@@ -102,6 +102,8 @@ int vm_set_dirty_logging(struct vm *vm, bool on)
 	/* a kernel data path (vhost) writes guest RAM unseen by the dirty log */
 	if (on)
 		device_table_dirty_logging(&vm->devices, true);
+	if (!on)
+		dirty_log_end(&vm->dirty);
 	r = set_memslots(vm, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 	if (!r && on)
 		r = dirty_log_begin(&vm->dirty);

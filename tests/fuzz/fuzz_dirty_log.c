@@ -6,7 +6,14 @@
  * each page KVM pushed and meridian has not taken yet is in the bitmap,
  * no page it never pushed is, and the entries taken are exactly those
  * pushed since. Every span covers the pages asked for, inside one slot,
- * 64-page aligned (or to the slot's end). */
+ * 64-page aligned (or to the slot's end).
+ *
+ * KVM may also push into a full ring, as Linux 6.1 does on shadow page
+ * tables (issue 26: it writes over the oldest entries). Then pages can be
+ * lost, and the ring must say so (overflowed) by the last harvest and
+ * reset, the moment a migration decides on its last pages: a page lost
+ * without overflowed set fails, and so does overflowed set when KVM never
+ * overflowed and the ring was never full. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +32,9 @@ struct sim {
 	uint64_t bitmap[(PAGES + 63) / 64];     /* meridian's */
 	uint8_t pushed[PAGES];                  /* the model: pushed, not yet taken */
 	uint8_t ever[PAGES];                    /* pushed at some time */
+	uint32_t taken_unreset;                 /* harvested since the last reset */
+	int overflowed;                         /* KVM wrote over an entry */
+	int was_full;                           /* the ring was full at some time */
 };
 
 static int bit(const uint64_t *map, uint64_t page)
@@ -32,31 +42,54 @@ static int bit(const uint64_t *map, uint64_t page)
 	return map[page / 64] >> (page % 64) & 1;
 }
 
-/* KVM: a vCPU wrote a page; it never pushes into a full ring (it exits) */
-static void kvm_push(struct sim *s, uint32_t slot, uint64_t offset)
+/* KVM: a vCPU wrote a page; into a full ring only when over (it exits
+ * before, but Linux 6.1 can push a burst past the end) */
+static void kvm_push(struct sim *s, uint32_t slot, uint64_t offset, int over)
 {
 	struct kvm_dirty_gfn *e = &s->gfns[s->dirty_index % RING];
 
-	if (s->dirty_index - s->reset_index >= RING)
-		return;
+	if (s->dirty_index - s->reset_index >= RING) {
+		if (!over)
+			return;
+		s->overflowed = 1;
+	}
 	e->slot = slot;
 	e->offset = offset;
 	e->flags = KVM_DIRTY_GFN_F_DIRTY;
 	s->dirty_index++;
+	if (s->dirty_index - s->reset_index >= RING)
+		s->was_full = 1;
 	if (slot == 0 && offset < SLOT0_PAGES)
 		s->pushed[offset] = s->ever[offset] = 1;
 	else if (slot == 1 && offset < SLOT1_PAGES)
 		s->pushed[SLOT0_PAGES + offset] = s->ever[SLOT0_PAGES + offset] = 1;
 }
 
-/* KVM_RESET_DIRTY_RINGS: what meridian collected goes back, in order */
-static void kvm_reset(struct sim *s)
+/* KVM_RESET_DIRTY_RINGS: what meridian collected goes back, in order,
+ * up to one that is not marked collected; meridian checks the count */
+static void kvm_reset(struct sim *s, struct dirty_ring *ring)
 {
+	int cleared = 0;
+
 	while (s->reset_index != s->dirty_index &&
 	       (s->gfns[s->reset_index % RING].flags & KVM_DIRTY_GFN_F_RESET)) {
 		s->gfns[s->reset_index % RING].flags = 0;
 		s->reset_index++;
+		cleared++;
 	}
+	dirty_ring_reset_done(ring, s->taken_unreset, cleared);
+	s->taken_unreset = 0;
+}
+
+/* A page pushed and not in the bitmap is lost: allowed only once the ring
+ * says it overflowed; and it says so only if KVM did or it was full. */
+static void check_losses(struct sim *s, const struct dirty_ring *ring)
+{
+	for (uint64_t p = 0; p < PAGES; p++)
+		if (s->pushed[p] && !bit(s->bitmap, p) && !ring->overflowed)
+			abort();                /* a dirty page lost, unnoticed */
+	if (ring->overflowed && !s->overflowed && !s->was_full)
+		abort();                /* an overflow that was not */
 }
 
 static void check_harvest(struct sim *s, struct dirty_ring *ring, const struct guest_mem *mem)
@@ -64,15 +97,16 @@ static void check_harvest(struct sim *s, struct dirty_ring *ring, const struct g
 	uint32_t waiting = s->dirty_index - ring->fetch;
 	uint32_t taken = dirty_ring_harvest(ring, mem, s->bitmap);
 
-	if (taken != waiting || ring->fetch != s->dirty_index)
+	s->taken_unreset += taken;
+	if (!s->overflowed && (taken != waiting || ring->fetch != s->dirty_index))
 		abort();
-	for (uint64_t p = 0; p < PAGES; p++) {
-		if (s->pushed[p] && !bit(s->bitmap, p))
-			abort();                /* a dirty page lost */
+	if (!s->overflowed)
+		check_losses(s, ring);
+	for (uint64_t p = 0; p < PAGES; p++)
 		if (bit(s->bitmap, p) && !s->ever[p])
 			abort();                /* a page never written */
-	}
-	memset(s->pushed, 0, sizeof(s->pushed));
+	if (!s->overflowed)
+		memset(s->pushed, 0, sizeof(s->pushed));
 }
 
 static void check_spans(const struct guest_mem *mem, uint64_t first, uint64_t count)
@@ -116,19 +150,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		switch (op) {
 		case 0:         /* slot 0, 1, 2 (none) or SMM's address space */
 			kvm_push(&s, (data[i] >> 2 & 3) == 3 ? 1u << 16 : data[i] >> 2 & 3,
-				 (uint64_t)a | (uint64_t)(b & 1) << 8);
+				 (uint64_t)a | (uint64_t)(b & 1) << 8, data[i] >> 4 & 1);
 			break;
 		case 1:
 			check_harvest(&s, &ring, &mem);
 			break;
 		case 2:
-			kvm_reset(&s);
+			kvm_reset(&s, &ring);
 			break;
 		default:
 			check_spans(&mem, (uint64_t)a | (uint64_t)(b & 1) << 8, b >> 1);
 			break;
 		}
 	}
+	/* the last look, as at a migration's pause: harvest, reset, judge */
 	check_harvest(&s, &ring, &mem);
+	kvm_reset(&s, &ring);
+	check_losses(&s, &ring);
 	return 0;
 }

@@ -49,7 +49,7 @@ if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c" "$S/kvm/ram_dig
 else failed=$((failed + 1)); fi
 if build fuzz_ram_pages "$S/migrate/ram_pages.c" "$S/migrate/stream.c"; then run fuzz_ram_pages
 else failed=$((failed + 1)); fi
-if build fuzz_dirty_log "$S/kvm/dirty_log.c"; then run fuzz_dirty_log
+if build fuzz_dirty_log "$S/kvm/dirty_log.c" "$S/base/thread.c"; then run fuzz_dirty_log
 else failed=$((failed + 1)); fi
 if build fuzz_device_sections "$S/migrate/device_sections.c" "$S/migrate/stream.c" \
 	"$S/migrate/vcpu_state.c" "$S/dev/device.c" "$S/dev/uart.c" "$S/dev/cmos.c" \
