@@ -369,16 +369,18 @@ int dirty_log_clear(struct dirty_log *d, const uint64_t *bitmap, uint64_t first,
 
 int dirty_log_ring_full(struct dirty_log *d, unsigned index)
 {
+	bool stuck;
 	int r;
 
 	if (index >= d->nr_rings || !d->rings[index].gfns)
 		return -EINVAL;
 	pthread_mutex_lock(&d->lock);
 	r = harvest_ring(d, index);
-	pthread_mutex_unlock(&d->lock);
 	/* nothing taken is fine (the reaper was first) unless the ring
 	 * overflowed: then KVM counts entries it will never see collected */
-	if (r == 0 && d->rings[index].overflowed)
+	stuck = r == 0 && d->rings[index].overflowed;
+	pthread_mutex_unlock(&d->lock);
+	if (stuck)
 		return -EOVERFLOW;
 	return r < 0 ? r : 0;
 }

@@ -34,6 +34,33 @@ int kvm_check_cap(const struct kvm_host *host, long cap)
 	return r < 0 ? 0 : r;
 }
 
+bool kvm_param_off(const char *text)
+{
+	return text[0] == 'N' || text[0] == 'n' || text[0] == '0';
+}
+
+const char *kvm_host_shadow_paging(void)
+{
+	static const struct { const char *path, *name; } params[] = {
+		{ "/sys/module/kvm_amd/parameters/npt", "kvm_amd.npt=0" },
+		{ "/sys/module/kvm_intel/parameters/ept", "kvm_intel.ept=0" },
+	};
+
+	for (unsigned i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		char text[8] = "";
+		int fd = open(params[i].path, O_RDONLY | O_CLOEXEC);
+		ssize_t n;
+
+		if (fd < 0)
+			continue;
+		n = read(fd, text, sizeof(text) - 1);
+		close(fd);
+		if (n > 0 && kvm_param_off(text))
+			return params[i].name;
+	}
+	return NULL;
+}
+
 const char *kvm_host_unusable_reason(void)
 {
 	unsigned a, b, c, d;

@@ -35,6 +35,14 @@ int kvm_check_cap(const struct kvm_host *host, long cap);
 /* The TSC frequency KVM gives a new vCPU (the host's), in kHz, or -errno. */
 int kvm_host_tsc_khz(const struct kvm_host *host);
 
+/* Whether KVM runs guests on shadow page tables (no NPT/EPT: the host
+ * has none, or it is turned off): the kernel parameter that says so
+ * ("kvm_amd.npt=0", "kvm_intel.ept=0"), or NULL for two-dimensional
+ * paging. Read from /sys/module/kvm_{amd,intel}/parameters. */
+const char *kvm_host_shadow_paging(void);
+/* A boolean module parameter's text ("N", "0", "Y\n", "1") says off. */
+bool kvm_param_off(const char *text);
+
 /* Why this KVM cannot run a stock kernel, or NULL when it can. */
 const char *kvm_host_unusable_reason(void);
 

@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kvm/kvm_sys.h"
 #include "kvm/layout.h"
 #include "boot/boot_params.h"
 #include "boot/linux_boot.h"
@@ -250,13 +251,19 @@ static int map_memory(struct vm *vm)
 /* Before the vCPUs: the dirty ring is per vCPU and set up with the VM. */
 static int init_dirty_tracking(struct vm *vm)
 {
-	int r = dirty_log_init(&vm->dirty, vm->fd, &vm->mem, vm->env->cfg->dirty,
-			       vm->env->cfg->cpus);
+	const char *shadow = kvm_host_shadow_paging();
+	int r;
 
+	/* there KVM pushes whole page tables' worth of entries in one exit,
+	 * past any ring's end, and loses pages (issue 26) */
+	if (vm->env->cfg->dirty == DIRTY_RING && shadow) {
+		log_error("--dirty-tracking dirty-ring: KVM runs guests on shadow page tables here "
+			  "(%s), where it overflows the dirty ring and loses pages; use dirty-log-clear "
+			  "(the default) or dirty-log", shadow);
+		return -ECANCELED;
+	}
+	r = dirty_log_init(&vm->dirty, vm->fd, &vm->mem, vm->env->cfg->dirty, vm->env->cfg->cpus);
 	vm->dirty_ready = true;
-	if (!r && vm->dirty.method == DIRTY_RING)
-		log_once("--dirty-tracking dirty-ring: on Linux 6.1 with shadow paging it lost guest "
-			 "pages in live migrations (README); the default, dirty-log-clear, did not");
 	return r;
 }
 

@@ -45,7 +45,7 @@ if build fuzz_virtio_blk "$S/dev/virtio_blk.c" "$S/dev/virtio_pci.c" "$S/dev/vir
 	"$S/kvm/irq_routes.c"; then
 	run fuzz_virtio_blk; else failed=$((failed + 1)); fi
 if build fuzz_qmp "$S/api/qmp_session.c" "$S/api/qmp_commands.c" "$S/kvm/ram_digest.c" \
-	"$S/api/mig_params_json.c" "$S/migrate/mig_params.c" "$S/kvm/dirty_log.c" "$S/kvm/guest_mem.c" "$S/base/log.c"; then run fuzz_qmp
+	"$S/api/mig_params_json.c" "$S/migrate/mig_params.c" "$S/kvm/dirty_log.c" "$S/base/thread.c" "$S/kvm/guest_mem.c" "$S/base/log.c"; then run fuzz_qmp
 else failed=$((failed + 1)); fi
 if build fuzz_ram_pages "$S/migrate/ram_pages.c" "$S/migrate/stream.c"; then run fuzz_ram_pages
 else failed=$((failed + 1)); fi

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kvm/dirty_log.h"
+#include "kvm/kvm_sys.h"
 
 #define GIB (1ull << 30)
 
@@ -109,6 +110,17 @@ static void ring_overflow_seen(void **state)
 	assert_true(dirty_ring_reset_done(&ring, 2, 1));        /* KVM stopped early */
 }
 
+/* The ring is refused where KVM shadows page tables: the module
+ * parameters' words for off */
+static void shadow_paging_words(void **state)
+{
+	(void)state;
+	assert_true(kvm_param_off("N\n"));
+	assert_true(kvm_param_off("0\n"));
+	assert_false(kvm_param_off("Y\n"));
+	assert_false(kvm_param_off("1\n"));
+}
+
 static void clear_spans(void **state)
 {
 	struct guest_mem mem = two_slots();
@@ -153,6 +165,7 @@ int main(void)
 		cmocka_unit_test(ring_harvest_in_order),
 		cmocka_unit_test(ring_skips_bad_entries),
 		cmocka_unit_test(ring_overflow_seen),
+		cmocka_unit_test(shadow_paging_words),
 		cmocka_unit_test(clear_spans),
 		cmocka_unit_test(method_names),
 	};
