@@ -123,16 +123,16 @@ static int enable_ring(struct dirty_log *d, int vm_fd)
 	long caps[] = { KVM_CAP_DIRTY_LOG_RING_ACQ_REL, KVM_CAP_DIRTY_LOG_RING };
 
 	for (unsigned i = 0; i < 2; i++) {
-		uint32_t max_bytes = (uint32_t)check_cap(vm_fd, caps[i]);
+		/* the cap's value is the largest ring KVM takes, in bytes */
+		uint32_t max_entries = (uint32_t)check_cap(vm_fd, caps[i]) / sizeof(struct kvm_dirty_gfn);
 		uint32_t entries = DIRTY_RING_ENTRIES;
+		struct kvm_enable_cap cap = { .cap = (uint32_t)caps[i] };
 
-		while (entries > DIRTY_RING_MIN_ENTRIES && entries * sizeof(struct kvm_dirty_gfn) > max_bytes)
+		while (entries > DIRTY_RING_MIN_ENTRIES && entries > max_entries)
 			entries /= 2;
-		struct kvm_enable_cap cap = { .cap = (uint32_t)caps[i],
-					      .args = { entries * sizeof(struct kvm_dirty_gfn) } };
-
-		if (entries * sizeof(struct kvm_dirty_gfn) > max_bytes)
+		if (entries > max_entries)
 			continue;
+		cap.args[0] = entries * sizeof(struct kvm_dirty_gfn);
 		if (ioctl(vm_fd, KVM_ENABLE_CAP, &cap) < 0)
 			return -errno;
 		d->ring_ready = true;
