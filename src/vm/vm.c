@@ -251,12 +251,12 @@ static int map_memory(struct vm *vm)
 /* Before the vCPUs: the dirty ring is per vCPU and set up with the VM. */
 static int init_dirty_tracking(struct vm *vm)
 {
-	const char *shadow = kvm_host_shadow_paging();
-	int r;
-
 	/* there KVM pushes whole page tables' worth of entries in one exit,
 	 * past any ring's end, and loses pages (issue 26) */
-	if (vm->env->cfg->dirty == DIRTY_RING && shadow) {
+	const char *shadow = vm->env->cfg->dirty == DIRTY_RING ? kvm_host_shadow_paging() : NULL;
+	int r;
+
+	if (shadow) {
 		log_error("--dirty-tracking dirty-ring: KVM runs guests on shadow page tables here "
 			  "(%s), where it overflows the dirty ring and loses pages; use dirty-log-clear "
 			  "(the default) or dirty-log", shadow);
