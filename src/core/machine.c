@@ -25,8 +25,6 @@
 #include "vm/vcpu.h"
 #include "vm/vm.h"
 #include "kvm/kvm_sys.h"
-#include "migrate/snapshot.h"
-#include "migrate/transport.h"
 
 
 /* Multiboot modules: QEMU's syntax, "FILE[ ARGS][,FILE[ ARGS]...]"; the
@@ -191,7 +189,8 @@ static void on_wake(struct ev_handler *h, uint32_t events)
 	if (read(h->fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		log_error("event loop wake-up: %s", strerror(errno));
 	pump_input(m);
-	machine_api_poll(m);
+	machine_api_balloon_poll(m);
+	migration_poll(&m->mig);   /* a migration's thread has news */
 }
 
 static void on_signal(struct ev_handler *h, uint32_t events)
@@ -264,10 +263,7 @@ static int open_incoming(struct machine *m)
 
 	if (!uri)
 		return 0;
-	m->incoming_waiting = true;
-	if (!strcmp(uri, "defer"))
-		return 0;
-	if (machine_incoming_open(m, uri, err, sizeof(err))) {
+	if (migration_incoming_open(&m->mig, uri, err, sizeof(err))) {
 		log_error("--incoming %s", err);
 		return -1;
 	}
@@ -295,7 +291,7 @@ static int open_disks(struct machine *m)
  * destination takes them over later). */
 /* The network backends, before anything starts: held from now on, across
  * guest resets. An incoming guest's taps are still the source's: only
- * checked now, taken once the guest has arrived (machine_migrate.c). */
+ * checked now, taken once the guest has arrived (migrate/migration.c). */
 static int open_nets(struct machine *m)
 {
 	char err[200];
@@ -321,7 +317,7 @@ static int open_nets(struct machine *m)
 static void teardown(struct machine *m)
 {
 	machine_api_close(m);
-	machine_incoming_abort(m);
+	migration_incoming_abort(&m->mig);
 	for (unsigned i = 0; i < m->nr_disks; i++)
 		disk_image_close(&m->disks[i]);
 	for (unsigned i = 0; i < m->cfg->nr_nets; i++)
@@ -386,18 +382,18 @@ static enum vm_stop_reason run_instance(struct machine *m)
 {
 	enum vm_stop_reason reason;
 
-	bool incoming = m->incoming_waiting;
+	bool incoming = m->mig.waiting;
 
 	m->env.incoming = incoming;
 	if (vm_create(&m->vm, &m->env))
 		return VM_SETUP_ERROR;
-	if (incoming && machine_incoming_begin(m)) {
+	if (incoming && migration_incoming_begin(&m->mig)) {
 		vm_destroy(&m->vm);
 		return VM_SETUP_ERROR;
 	}
 	/* stopped by the API: a reset does not resume the guest (as in QEMU) */
 	atomic_store(&m->vm.pause_requested, m->paused);
-	/* an incoming guest starts when its stream is in (machine_migrate.c) */
+	/* an incoming guest starts when its stream is in (migrate/migration.c) */
 	if (!incoming && vm_start(&m->vm) == 0)
 		pump_input(m);
 	while (atomic_load(&m->vm.stop_reason) == VM_RUNNING) {
@@ -408,7 +404,7 @@ static enum vm_stop_reason run_instance(struct machine *m)
 		if (m->api_open)
 			qmp_server_reap(&m->api);
 	}
-	machine_incoming_abort(m);
+	migration_incoming_abort(&m->mig);
 	vm_join(&m->vm);
 	reason = atomic_load(&m->vm.stop_reason);
 	m->exit_status = atomic_load(&m->vm.debug_exit.status);
@@ -432,10 +428,9 @@ int machine_run(const struct vm_config *cfg)
 	m->wake_h.fd = m->signal_h.fd = -1;
 	m->loop.epfd = -1;
 	m->kernel_file.fd = m->initrd_file.fd = -1;
-	incoming_init(&m->incoming);
+	machine_migration_init(m);
 	for (unsigned i = 0; i < cfg->nr_nets; i++)
 		netdev_init(&m->nets[i], &cfg->nets[i]);
-	mig_params_init(&m->params);
 	m->paused = cfg->start_paused;
 	log_set_quiet(cfg->quiet);
 	signal(SIGPIPE, SIG_IGN);       /* a migration peer that goes away is an error, not death */

@@ -21,8 +21,6 @@
 #include "kvm/kvm_clock.h"
 #include "kvm/kvm_stats.h"
 #include "kvm/ram_digest.h"
-#include "migrate/snapshot.h"
-#include "migrate/transport.h"
 
 static struct machine *machine_of(struct qmp_target *t)
 {
@@ -33,18 +31,18 @@ static const char *api_status(struct qmp_target *t, bool *running)
 {
 	struct machine *m = machine_of(t);
 
-	*running = !m->paused && !m->incoming_waiting;
-	return m->incoming_waiting ? "inmigrate" : m->post_migrate ? "postmigrate" :
+	*running = !m->paused && !m->mig.waiting;
+	return m->mig.waiting ? "inmigrate" : m->post_migrate ? "postmigrate" :
 	       m->paused ? "paused" : "running";
 }
 
 /* stop/cont would fight the migration thread over the vCPUs */
 static int busy(struct machine *m, struct qmp_error *err)
 {
-	if (!m->precopy_running && !m->incoming_waiting)
+	if (!m->mig.sending && !m->mig.waiting)
 		return 0;
 	err->cls = QMP_GENERIC_ERROR;
-	snprintf(err->desc, sizeof(err->desc), m->precopy_running ?
+	snprintf(err->desc, sizeof(err->desc), m->mig.sending ?
 		 "a migration is in progress (migrate_cancel first)" :
 		 "the guest has not arrived yet (inmigrate)");
 	return -1;
@@ -83,7 +81,7 @@ static int api_reset(struct qmp_target *t, struct qmp_error *err)
 {
 	struct machine *m = machine_of(t);
 
-	if (m->incoming_waiting)
+	if (m->mig.waiting)
 		return busy(m, err);
 	m->stop_cause = "host-qmp-system-reset";
 	vm_request_stop(&m->vm, VM_RESET);
@@ -348,7 +346,9 @@ static struct json_object *api_query_migrate(struct qmp_target *t)
 
 static int api_migrate_cancel(struct qmp_target *t, struct qmp_error *err)
 {
-	return machine_migrate_cancel(machine_of(t), err);
+	(void)err;
+	migration_cancel(&machine_of(t)->mig);
+	return 0;
 }
 
 static int api_migrate_set_parameters(struct qmp_target *t, const struct mig_params_update *u,
@@ -363,7 +363,7 @@ static const struct mig_params *api_migrate_parameters(struct qmp_target *t,
 	struct machine *m = machine_of(t);
 
 	*dirty = m->vm.dirty.method;
-	return &m->params;
+	return &m->mig.params;
 }
 
 static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qmp_error *err)
@@ -376,7 +376,7 @@ static int api_migrate_incoming(struct qmp_target *t, const char *uri, struct qm
 static int not_arrived(struct machine *m, struct qmp_error *err)
 {
 	err->cls = QMP_GENERIC_ERROR;
-	if (!m->incoming_waiting)
+	if (!m->mig.waiting)
 		return 0;
 	snprintf(err->desc, sizeof(err->desc), "the guest has not arrived yet (inmigrate)");
 	return -1;
@@ -478,12 +478,7 @@ int machine_api_open(struct machine *m)
 
 void machine_api_close(struct machine *m)
 {
-	if (m->precopy_running) {
-		atomic_store(&m->precopy.cancel, 1);
-		shutdown(m->precopy.fd, SHUT_RDWR);     /* out of any wait */
-		pthread_join(m->precopy_tid, NULL);
-		m->precopy_running = false;
-	}
+	migration_stop(&m->mig);
 	if (m->api_open)
 		qmp_server_close(&m->api);
 	m->api_open = false;

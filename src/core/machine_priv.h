@@ -17,11 +17,7 @@
 #include "vm/vm.h"
 #include "kvm/kvm_sys.h"
 #include "net/netdev.h"
-#include "migrate/incoming.h"
-#include "migrate/mig_params.h"
-#include "migrate/mig_uri.h"
-#include "migrate/session.h"
-#include "migrate/precopy.h"
+#include "migrate/migration.h"
 
 struct machine {
 	const struct vm_config *cfg;
@@ -53,40 +49,22 @@ struct machine {
 	bool paused;            /* stop: survives a guest reset, as in QEMU */
 	bool post_migrate;      /* saved to a snapshot and stopped since */
 	const char *stop_cause; /* the host's reason for a reset or quit (events) */
-	/* --incoming: the first VM takes the guest from a stream (read on a
-	 * thread while the event loop answers the API) instead of booting */
-	bool incoming_waiting;
-	struct incoming incoming;       /* the destination's stream (migrate/incoming.h) */
-	struct mig_params params;       /* migrate-set-parameters */
-	struct precopy precopy; /* live migration (tcp:) */
-	pthread_t precopy_tid;
-	bool precopy_running;
-	enum mig_status migration_status;       /* query-migrate, MIGRATION events */
-	struct migrate_info {
-		uint64_t total_ms, bytes, ram_pages, zero_pages;
-		char error[256];
-	} migration;
+	/* the migration session, either side (migrate/migration.h); with
+	 * --incoming the first VM takes its guest from the stream */
+	struct migration mig;
 };
 
-/* machine_migrate.c: the migration commands and the destination's side */
+/* machine_migrate.c: the migration commands, wired to m->mig */
+void machine_migration_init(struct machine *m);
 int machine_migrate(struct machine *m, const char *uri, struct qmp_error *err);
 struct json_object *machine_query_migrate(struct machine *m);
-int machine_migrate_cancel(struct machine *m, struct qmp_error *err);
 int machine_migrate_set_parameters(struct machine *m, const struct mig_params_update *u,
 				   struct qmp_error *err);
 int machine_migrate_incoming(struct machine *m, const char *uri, struct qmp_error *err);
-/* --incoming URI (not defer): opened before anything starts. 0 or -1 with err. */
-int machine_incoming_open(struct machine *m, const char *uri, char *err, int err_len);
-/* With the new VM built: starts reading the stream (or, for defer, waits
- * for migrate-incoming). The vCPUs start once it is all there. */
-int machine_incoming_begin(struct machine *m);
-void machine_incoming_abort(struct machine *m);
 
 /* machine_api.c */
 int machine_api_open(struct machine *m);
 void machine_api_close(struct machine *m);
-/* After the event loop woke: a live migration that ended is reported. */
-void machine_api_poll(struct machine *m);
 /* The balloon driver moved "actual": BALLOON_CHANGE. */
 void machine_api_balloon_poll(struct machine *m);
 /* Tells the API's clients how an instance ended (SHUTDOWN, RESET). */

@@ -2,7 +2,7 @@
  * peer accepted on the listening socket) read into a VM on a thread of
  * its own while the event loop answers the API; the notify eventfd is
  * written when the stream starts to flow and when it has ended. The
- * machine (core/machine_migrate.c) turns that into status and events. */
+ * session (migration.c) turns that into status and starts the guest. */
 #ifndef MERIDIAN_INCOMING_H
 #define MERIDIAN_INCOMING_H
 

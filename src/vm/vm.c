@@ -129,6 +129,13 @@ void vm_freeze_devices(struct vm *vm, bool frozen)
 	device_table_freeze(&vm->devices, frozen);
 }
 
+void vm_sync_disks(struct vm *vm)
+{
+	for (unsigned i = 0; i < vm->env->nr_disks; i++)
+		if (fdatasync(vm->env->disks[i].fd) < 0)
+			log_error("disk %u: fdatasync: %s", i, strerror(errno));
+}
+
 int vm_attach_backends(struct vm *vm, unsigned wait_ms)
 {
 	return device_table_attach(&vm->devices, wait_ms);

@@ -118,6 +118,8 @@ int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
  * false thaws them. With the vCPUs paused: the moment a VM's final state
  * is taken (live migration's last round). */
 void vm_freeze_devices(struct vm *vm, bool frozen);
+/* Every --disk's writes on stable storage (fdatasync): before a snapshot. */
+void vm_sync_disks(struct vm *vm);
 
 /* The network backends: attached after an incoming migration (waiting
  * up to wait_ms for the source to let its taps go), released when this
