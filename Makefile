@@ -3,7 +3,7 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 
-.PHONY: all deps check unit unit-asan tsan cli fuzz lab demo bench clean
+.PHONY: all deps check unit unit-asan tsan cli fuzz lab demo bench bench-ab clean
 
 all: $(BUILD)/meridian
 
@@ -56,6 +56,12 @@ bench: $(BUILD)/meridian
 	sh bench/blk/run.sh
 	sh bench/migrate/run.sh
 	sh bench/net/run.sh
+
+# This tree's meridian against another commit's (BASE=REV), side by side
+# in the same L1: boot and migrate, with per-run ratios and their spread.
+bench-ab: $(BUILD)/meridian
+	sh bench/ab.sh boot $(BASE)
+	sh bench/ab.sh migrate $(BASE)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

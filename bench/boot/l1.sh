@@ -3,6 +3,8 @@
 # command line, interleaved, RUNS times each. Prints
 #   BENCH boot VMM RUN SECONDS
 #   BENCH rss VMM KIB_RSS KIB_GUEST_TOUCHED
+# With /lab/bin/meridian-base (bench/ab.sh: another commit's meridian) it
+# boots too, right after meridian in each run, as VMM meridian-base.
 . /lab/lib.sh
 RUNS=${RUNS:-5}
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -cpu host \
@@ -27,6 +29,9 @@ time_to_init() {
 for i in $(seq 1 $RUNS); do
 	s=$(time_to_init meridian $MERIDIAN run -k $KERNEL -i $INITRD -m 256M -c 1 -a "$CMDLINE") &&
 		echo "BENCH boot meridian $i $s"
+	[ -x /lab/bin/meridian-base ] &&
+		s=$(time_to_init meridian-base /lab/bin/meridian-base run -k $KERNEL -i $INITRD -m 256M \
+		    -c 1 -a "$CMDLINE") && echo "BENCH boot meridian-base $i $s"
 	s=$(time_to_init qemu-pc $QEMU -M pc -kernel $KERNEL -initrd $INITRD -append "$CMDLINE") &&
 		echo "BENCH boot qemu-pc $i $s"
 	s=$(time_to_init qemu-microvm $QEMU -M microvm -kernel $KERNEL -initrd $INITRD -append "$CMDLINE") &&
@@ -35,12 +40,17 @@ done
 
 # Memory: RSS of the VMM while the guest idles at init, minus the guest RAM
 # it has touched (the Rss of the 256 MiB guest mapping in smaps).
-$MERIDIAN run -k $KERNEL -i $INITRD -m 256M -a "$BASE act=idle" < /dev/null > /tmp/idle.out 2>&1 &
-pid=$!
-i=0
-while ! grep -q L2-IDLE /tmp/idle.out; do i=$((i+1)); [ $i -lt 300 ] || break; sleep 0.1; done
-rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
-guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { size = 0 } /^Size:/ { size = $2 } /^Rss:/ && size == 262144 { print $2 }' /proc/$pid/smaps)
-echo "BENCH rss meridian $rss ${guest:-0}"
-timeout 60 sh -c "while kill -0 $pid 2>/dev/null; do sleep 0.2; done" ||
-	{ echo "BENCH-ERROR idle guest did not power off"; tail -n 5 /tmp/idle.out; kill $pid; }
+rss_of() {
+	$2 run -k $KERNEL -i $INITRD -m 256M -a "$BASE act=idle" < /dev/null > /tmp/idle.out 2>&1 &
+	pid=$!
+	i=0
+	while ! grep -q L2-IDLE /tmp/idle.out; do i=$((i+1)); [ $i -lt 300 ] || break; sleep 0.1; done
+	rss=$(awk '/^VmRSS/ { print $2 }' /proc/$pid/status)
+	guest=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { size = 0 } /^Size:/ { size = $2 }
+		     /^Rss:/ && size == 262144 { print $2 }' /proc/$pid/smaps)
+	echo "BENCH rss $1 $rss ${guest:-0}"
+	timeout 60 sh -c "while kill -0 $pid 2>/dev/null; do sleep 0.2; done" ||
+		{ echo "BENCH-ERROR idle guest did not power off"; tail -n 5 /tmp/idle.out; kill $pid; }
+}
+rss_of meridian $MERIDIAN
+[ ! -x /lab/bin/meridian-base ] || rss_of meridian-base /lab/bin/meridian-base

@@ -24,6 +24,8 @@
 # and for meridian the exact figure, kvmclock minus host realtime from
 # KVM_GET_CLOCK on both sides (no console in between):
 #   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
+# With /lab/bin/meridian-base (bench/ab.sh: another commit's meridian) it
+# migrates too, right after meridian in each run, as VMM meridian-base.
 . /lab/lib.sh
 RUNS=${RUNS:-3}    # (L1 has no way to be told: set here)
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
@@ -92,34 +94,37 @@ migrated() {
 	after=$(offsets /tmp/bdst.out)
 }
 
+# meridian_once WORKLOAD [NAME BINARY]: one migration by meridian (or, as
+# NAME, by another meridian binary: bench/ab.sh's meridian-base)
 meridian_once() {
+	vname=${2:-meridian} vbin=${3:-$MERIDIAN}
 	rm -f /tmp/b1.sock /tmp/b2.sock
-	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --net user --api /tmp/b1.sock \
+	timeout 300 $vbin run -k $KERNEL -i $INITRD -m 512M -c 2 --net user --api /tmp/b1.sock \
 		-a "$CMDLINE" < /dev/null > /tmp/bsrc.out 2>&1 &
 	s=$!
-	timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD -m 512M -c 2 --net user --api /tmp/b2.sock \
+	timeout 300 $vbin run -k $KERNEL -i $INITRD -m 512M -c 2 --net user --api /tmp/b2.sock \
 		--incoming tcp:127.0.0.1:4500 -a "$CMDLINE" < /dev/null > /tmp/bdst.out 2>&1 &
 	d=$!
-	ready /tmp/bsrc.out $1 meridian || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
+	ready /tmp/bsrc.out $1 $vname || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
 	before=$(offsets /tmp/bsrc.out)
 	kb=$(kvm_offset /tmp/b1.sock)
 	watch_gap
-	$MERIDIAN ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
-	migrated $MERIDIAN ctl /tmp/b1.sock query-migrate
+	$vbin ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
+	migrated $vbin ctl /tmp/b1.sock query-migrate
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
 		# QEMU's kind of downtime: from the pause until the source sent the
 		# last byte (meridian's own goes on until the destination runs)
 		src_ms=$(tr -d '\r' < /tmp/bsrc.out | sed -n 's/.*last pages \([0-9]*\) ms.*, state \([0-9]*\) ms,.*/\1 \2/p' |
 			 awk '{ print $1 + $2 }' | tail -n 1)
-		result $1 meridian "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
+		result $1 $vname "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after" "$src_ms"
 		ka=$(kvm_offset /tmp/b2.sock)
-		echo "BENCH-NOTE $1 meridian: $(tr -d '\r' < /tmp/bsrc.out | grep -o 'migrated: .*')"
-		echo "BENCH-NOTE $1 meridian clock: $(cat /tmp/bsrc.out /tmp/bdst.out | tr -d '\r' |
+		echo "BENCH-NOTE $1 $vname: $(tr -d '\r' < /tmp/bsrc.out | grep -o 'migrated: .*')"
+		echo "BENCH-NOTE $1 $vname clock: $(cat /tmp/bsrc.out /tmp/bdst.out | tr -d '\r' |
 			grep -o -m 1 'carried by TSC offsets\|instead of offsets') (L1 on $(l1_clocksource))"
-		echo "BENCH migrate-kvmclock $1 meridian $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
+		echo "BENCH migrate-kvmclock $1 $vname $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
 	else
-		echo "BENCH-ERROR migrate $1 meridian: $(tr -d '\n' < /tmp/bqm.out)"
+		echo "BENCH-ERROR migrate $1 $vname: $(tr -d '\n' < /tmp/bqm.out)"
 		tr -d '\r' < /tmp/bsrc.out | tail -n 5 | sed 's/^/BENCH-ERROR   source: /'
 		tr -d '\r' < /tmp/bdst.out | tail -n 5 | sed 's/^/BENCH-ERROR   destination: /'
 	fi
@@ -158,6 +163,7 @@ for run in $(seq 1 $RUNS); do
 		[ $workload = idle ] && CMDLINE="$BASE act=ticker" || CMDLINE="$BASE act=pattern"
 		CMDLINE="$CMDLINE lab.udptick=10.0.2.2"
 		meridian_once $workload
+		[ ! -x /lab/bin/meridian-base ] || meridian_once $workload meridian-base /lab/bin/meridian-base
 		qemu_once $workload
 	done
 done

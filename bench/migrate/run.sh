@@ -24,3 +24,16 @@ for w in idle dirtying; do
 	echo "  kvmclock step (meridian, KVM_GET_CLOCK both sides, exact): ${k:-none} ms"
 done
 echo "(targets: total time and downtime at most QEMU's; clock step under 2 ms where QEMU's is tens of ms)"
+# bench/ab.sh: this meridian against another commit's, migrating in turn
+# in each run; each run's pair is a ratio, printed with its spread
+grep -q '^BENCH migrate [a-z]* meridian-base' "$out" || exit 0
+echo "== A/B: meridian ${MERIDIAN_REV:-} against meridian-base ${MERIDIAN_BASE_REV:-}"
+for w in idle dirtying; do
+	echo "  $w ($(grep -c "^BENCH migrate $w meridian-base" "$out") meridian-base runs)"
+	for f in 6:total_ms 7:downtime_ms 11:src_downtime_ms 10:seen_pause_ms 8:bytes; do
+		m=$(med $w meridian ${f%%:*}) b=$(med $w meridian-base ${f%%:*})
+		r=$(awk -v w="$w" -v f="${f%%:*}" '$1 == "BENCH" && $2 == "migrate" && $3 == w &&
+			$4 ~ /^meridian/ { print $4, $5, $f }' "$out" | paired meridian meridian-base | spread)
+		printf "    %-14s meridian %10s  base %10s  per-run ratio %s\n" "${f#*:}" "$m" "$b" "$r"
+	done
+done

@@ -14,6 +14,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 LAB=$BUILD/lab
 MERIDIAN_BIN=${MERIDIAN_BIN:-$BUILD/meridian}
+# benchmarks: a second meridian (another commit's, bench/ab.sh) run beside
+# the first in the same L1, as /lab/bin/meridian-base
+MERIDIAN_BASE_BIN=${MERIDIAN_BASE_BIN:-}
 LAB_TIMEOUT=${LAB_TIMEOUT:-1800}
 LAB_SILENCE_S=${LAB_SILENCE_S:-200}    # longer than any one guest run (lib.sh: 120 s)
 LAB_NUDGE_S=${LAB_NUDGE_S:-15}         # L1 quiet this long: a newline typed (nudge_l1)
@@ -113,6 +116,8 @@ build_l1() {
 	cp "$ROOT"/tests/lab/scenarios/*.sh "$r/lab/scenarios/"
 	cp "$ROOT/tests/lab/lib.sh" "$ROOT/tests/lab/demo.sh" "$r/lab/"
 	[ -n "$bench" ] && add_qemu "$r" && cp "$ROOT/bench/$bench/l1.sh" "$r/lab/bench.sh"
+	[ -z "$bench" ] || [ -z "$MERIDIAN_BASE_BIN" ] ||
+		add_binary "$r" "$MERIDIAN_BASE_BIN" /lab/bin/meridian-base
 	pack "$r" "$LAB/l1-initrd.gz"
 }
 
