@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static _Thread_local enum thread_role my_role = ROLE_MAIN;
 
@@ -59,4 +60,41 @@ enum thread_role thread_role_self(void)
 const char *thread_role_name(enum thread_role role)
 {
 	return (unsigned)role < ROLE_COUNT ? names[role] : "?";
+}
+
+static void *ticker_thread(void *arg)
+{
+	struct ticker *t = arg;
+
+	while (!atomic_load(&t->stop)) {
+		t->tick(t->arg);
+		usleep(t->period_us);
+	}
+	return NULL;
+}
+
+int ticker_start(struct ticker *t, enum thread_role role, unsigned period_us,
+		 void (*tick)(void *arg), void *arg)
+{
+	int r;
+
+	if (t->running)
+		return 0;
+	t->tick = tick;
+	t->arg = arg;
+	t->period_us = period_us;
+	atomic_store(&t->stop, false);
+	r = thread_start(&t->thread, role, 0, ticker_thread, t);
+	if (!r)
+		t->running = true;
+	return r;
+}
+
+void ticker_stop(struct ticker *t)
+{
+	if (!t->running)
+		return;
+	atomic_store(&t->stop, true);
+	pthread_join(t->thread, NULL);
+	t->running = false;
 }

@@ -7,6 +7,8 @@
 #define MERIDIAN_THREAD_H
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 enum thread_role {
 	ROLE_MAIN,              /* the event loop: API, console, devices' fds, reset */
@@ -27,5 +29,23 @@ int thread_start(pthread_t *thread, enum thread_role role, unsigned index,
  * not start. */
 enum thread_role thread_role_self(void);
 const char *thread_role_name(enum thread_role role);
+
+/* A thread of its own that calls tick(arg) every period_us until stopped
+ * (auto-converge's throttle, the dirty-ring reaper). */
+struct ticker {
+	pthread_t thread;
+	bool running;
+	_Atomic bool stop;
+	void (*tick)(void *arg);
+	void *arg;
+	unsigned period_us;
+};
+
+/* Starts it (nothing when it runs already). 0 or -errno. */
+int ticker_start(struct ticker *t, enum thread_role role, unsigned period_us,
+		 void (*tick)(void *arg), void *arg);
+/* Stops and joins it (nothing when it is not running); the last tick
+ * has returned when this does. */
+void ticker_stop(struct ticker *t);
 
 #endif

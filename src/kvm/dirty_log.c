@@ -260,43 +260,27 @@ static int harvest_rings(struct dirty_log *d)
 	return r;
 }
 
-static void *reaper_thread(void *arg)
+static void reap(void *arg)
 {
 	struct dirty_log *d = arg;
 
-	while (!atomic_load(&d->reaper_stop)) {
-		pthread_mutex_lock(&d->lock);
-		harvest_rings(d);       /* an overflow is kept in d->overflowed */
-		pthread_mutex_unlock(&d->lock);
-		usleep(DIRTY_REAP_MS * 1000);
-	}
-	return NULL;
+	pthread_mutex_lock(&d->lock);
+	harvest_rings(d);       /* an overflow is kept in d->overflowed */
+	pthread_mutex_unlock(&d->lock);
 }
 
 int dirty_log_begin(struct dirty_log *d)
 {
-	int r;
-
 	if (d->method != DIRTY_RING)
 		return set_manual_protect(d->vm_fd, d->method == DIRTY_LOG_CLEAR);
 	if (atomic_load(&d->overflowed))
 		return -EOVERFLOW;
-	if (d->reaper_on)
-		return 0;
-	atomic_store(&d->reaper_stop, false);
-	r = thread_start(&d->reaper, ROLE_DIRTY_REAPER, 0, reaper_thread, d);
-	if (!r)
-		d->reaper_on = true;
-	return r;
+	return ticker_start(&d->reaper, ROLE_DIRTY_REAPER, DIRTY_REAP_MS * 1000, reap, d);
 }
 
 void dirty_log_end(struct dirty_log *d)
 {
-	if (!d->reaper_on)
-		return;
-	atomic_store(&d->reaper_stop, true);
-	pthread_join(d->reaper, NULL);
-	d->reaper_on = false;
+	ticker_stop(&d->reaper);
 }
 
 static int sync_ring(struct dirty_log *d, uint64_t *bitmap)

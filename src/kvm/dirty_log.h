@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
+#include "base/thread.h"
 #include "kvm/guest_mem.h"
 
 enum dirty_method { DIRTY_AUTO, DIRTY_LOG, DIRTY_LOG_CLEAR, DIRTY_RING };
@@ -87,9 +88,7 @@ struct dirty_log {
 	uint64_t *pending;              /* harvested from rings, not yet taken */
 	uint64_t *slot_map;             /* scratch for KVM_GET_DIRTY_LOG */
 	atomic_bool overflowed;         /* a ring overflowed: tracking is broken for good */
-	pthread_t reaper;               /* empties the rings every DIRTY_REAP_MS */
-	atomic_bool reaper_stop;
-	bool reaper_on;
+	struct ticker reaper;           /* empties the rings every DIRTY_REAP_MS */
 };
 
 /* Before any vCPU exists: picks the method (DIRTY_AUTO: DIRTY_LOG_CLEAR

@@ -157,6 +157,8 @@ int kvm_host_open(struct kvm_host *host, bool for_boot)
 		log_error("%s; run `make demo` to boot the guest inside the lab instead", reason);
 		goto err;
 	}
+	if (for_boot)
+		host->shadow_paging = kvm_host_shadow_paging();
 	for (size_t i = 0; i < sizeof(required_caps) / sizeof(required_caps[0]); i++) {
 		if (!kvm_check_cap(host, required_caps[i].cap)) {
 			log_error("%s: missing capability %s", host->path, required_caps[i].name);

@@ -20,6 +20,9 @@ struct kvm_host {
 	bool pv_enforce;                        /* KVM_CAP_ENFORCE_PV_FEATURE_CPUID */
 	bool hv_enforce;                        /* KVM_CAP_HYPERV_ENFORCE_CPUID */
 	struct kvm_cpuid2 *hv_supported_cpuid;  /* KVM_GET_SUPPORTED_HV_CPUID, NULL: no Hyper-V */
+	/* kvm_host_shadow_paging(), read once when opened for a boot (no
+	 * file is opened per guest reset) */
+	const char *shadow_paging;
 };
 
 /* The KVM device meridian opens: $MERIDIAN_KVM_DEVICE, else /dev/kvm. */

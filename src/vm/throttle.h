@@ -5,9 +5,7 @@
 #ifndef MERIDIAN_THROTTLE_H
 #define MERIDIAN_THROTTLE_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
+#include "base/thread.h"
 
 struct vm;
 
@@ -15,9 +13,7 @@ struct vm;
 
 struct throttle {
 	struct vm *vm;
-	pthread_t thread;
-	bool started;
-	_Atomic bool stop;
+	struct ticker ticker;
 };
 
 /* Sets the share of each period the vCPUs sleep (0: none), starting the

@@ -260,7 +260,7 @@ static int init_dirty_tracking(struct vm *vm)
 {
 	/* there KVM pushes whole page tables' worth of entries in one exit,
 	 * past any ring's end, and loses pages (issue 26) */
-	const char *shadow = vm->env->cfg->dirty == DIRTY_RING ? kvm_host_shadow_paging() : NULL;
+	const char *shadow = vm->env->cfg->dirty == DIRTY_RING ? vm->env->host->shadow_paging : NULL;
 	int r;
 
 	if (shadow) {

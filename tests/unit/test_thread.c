@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/thread.h"
 
@@ -46,10 +47,52 @@ static void roles_name_threads(void **state)
 	assert_string_equal(thread_role_name(ROLE_MIGRATION), "migration");
 }
 
+struct ticks {
+	_Atomic unsigned n;
+	enum thread_role role;
+};
+
+static void count_tick(void *arg)
+{
+	struct ticks *k = arg;
+
+	k->role = thread_role_self();
+	atomic_fetch_add(&k->n, 1);
+}
+
+/* A ticker ticks on its own thread, under its role, until stopped; once
+ * ticker_stop returned no tick comes; starting twice is one thread. */
+static void a_ticker_ticks_until_stopped(void **state)
+{
+	struct ticker t = { 0 };
+	struct ticks k = { 0 };
+	unsigned n;
+
+	ticker_stop(&t);                        /* never started: nothing */
+	assert_int_equal(ticker_start(&t, ROLE_THROTTLE, 1000, count_tick, &k), 0);
+	assert_int_equal(ticker_start(&t, ROLE_THROTTLE, 1000, count_tick, &k), 0);
+	for (int i = 0; i < 2000 && atomic_load(&k.n) < 5; i++)
+		usleep(1000);
+	ticker_stop(&t);
+	n = atomic_load(&k.n);
+	assert_true(n >= 5);
+	assert_int_equal(k.role, ROLE_THROTTLE);
+	usleep(20000);
+	assert_int_equal(atomic_load(&k.n), n);
+	assert_false(t.running);
+	/* and again, after a stop */
+	assert_int_equal(ticker_start(&t, ROLE_DIRTY_REAPER, 1000, count_tick, &k), 0);
+	for (int i = 0; i < 2000 && atomic_load(&k.n) == n; i++)
+		usleep(1000);
+	ticker_stop(&t);
+	assert_int_equal(k.role, ROLE_DIRTY_REAPER);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(roles_name_threads),
+		cmocka_unit_test(a_ticker_ticks_until_stopped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,7 +3,8 @@
 # server on the lab host (10.0.2.2 is the host), and a hostfwd rule
 # (tcp::7022-:22) brings the host to a server in the guest: sha256 match
 # both ways. The backend is the machine's: a guest reset keeps it (the
-# same slirp thread). Then a malformed hostfwd
+# same slirp thread), and meridian holds the same kinds and numbers of fds
+# after the reset as before. Then a malformed hostfwd
 # and a port already taken.
 . /lab/lib.sh
 ip link set lo up 2>/dev/null
@@ -33,11 +34,20 @@ wait $srv
 # --- a guest reset keeps the backend (issue 17: the machine owns it)
 SOCK=/tmp/nu.sock
 rm -f $SOCK
+dd if=/dev/zero of=/tmp/nr.img bs=1M count=8 2>/dev/null
 timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD -m 256M --net user --api $SOCK \
-	-a "$BASE act=qmp" < /dev/null > /tmp/nr.raw 2>&1 &
+	--disk /tmp/nr.img -a "$BASE act=qmp" < /dev/null > /tmp/nr.raw 2>&1 &
 vm=$!
 wait_for /tmp/nr.raw 'L2-QMP-READY' 120 "the guest never got ready"
 slirp_tid() { for t in /proc/$vm/task/*; do [ "$(cat $t/comm)" = slirp ] && basename $t; done; }
+# what meridian holds open, by kind (socket, pipe, /dev/kvm, the disk,
+# anon_inode:kvm-vm, kvm-vcpu:0, [eventfd], [io_uring]...) and count
+fd_kinds() {
+	$MERIDIAN ctl $SOCK query-status > /dev/null; sleep 1    # (the ctl session gone)
+	for f in /proc/$vm/fd/*; do readlink $f; done | sed 's/:\[[0-9]*\]$//' | sort | uniq -c |
+		awk '{ printf "%s x%s; ", $2, $1 }'
+}
+fds_before=$(fd_kinds)
 before=$(slirp_tid)
 [ -n "$before" ] || fail "no thread named slirp: $(cat /proc/$vm/task/*/comm | tr '\n' ' ')"
 $MERIDIAN ctl $SOCK system_reset > /dev/null || fail "system_reset"
@@ -45,6 +55,13 @@ grows /tmp/nr.raw 'L2-QMP-READY' 120 || fail "the guest did not come back after 
 after=$(slirp_tid)
 [ "$before" = "$after" ] || fail "the slirp thread was $before before the reset, $after after"
 ok "a guest reset kept user-mode networking: the same slirp thread ($after)"
+# the instance's resources (KVM fds, io_uring, eventfds) go with it and
+# come back of the same kinds; the machine's (disk, API socket, /dev/kvm)
+# stay: nothing new opened, nothing leaked (issue 17's sandbox point)
+fds_after=$(fd_kinds)
+[ "$fds_before" = "$fds_after" ] ||
+	fail "open fds by kind differ across the reset: before: $fds_before after: $fds_after"
+ok "the same kinds and numbers of open fds after the reset: $fds_after"
 $MERIDIAN ctl $SOCK quit > /dev/null
 wait $vm
 
