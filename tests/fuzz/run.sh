@@ -55,5 +55,7 @@ if build fuzz_device_sections "$S/migrate/device_sections.c" "$S/migrate/stream.
 	"$S/migrate/vcpu_state.c" "$S/dev/device.c" "$S/dev/uart.c" "$S/dev/cmos.c" \
 	"$S/base/vmstate.c" "$S/kvm/kvm_clock.c" "$S/base/log.c"; then run fuzz_device_sections
 else failed=$((failed + 1)); fi
+if build fuzz_postcopy_wire "$S/migrate/postcopy_wire.c" "$S/migrate/page_set.c"; then
+	run fuzz_postcopy_wire; else failed=$((failed + 1)); fi
 echo "fuzz: $pass passed, $failed failed"
 [ $failed = 0 ]
