@@ -28,6 +28,8 @@ int mig_params_update_of(struct json_object *args, struct mig_params_update *u, 
 	u->has_throttle_initial = int_arg(args, "cpu-throttle-initial", &u->throttle_initial_pct);
 	u->has_throttle_increment = int_arg(args, "cpu-throttle-increment",
 					    &u->throttle_increment_pct);
+	u->has_postcopy_after_rounds = int_arg(args, "x-postcopy-after-rounds",
+					       &u->postcopy_after_rounds);
 	if (json_object_object_get_ex(args, "compression", &o)) {
 		const char *c = json_object_get_string(o);
 
@@ -58,16 +60,19 @@ struct json_object *mig_params_json(const struct mig_params *p, enum dirty_metho
 	json_object_object_add(o, "cpu-throttle-increment",
 			       json_u64(atomic_load(&p->throttle_increment_pct)));
 	json_object_object_add(o, "dirty-tracking", json_object_new_string(dirty_method_name(dirty)));
+	json_object_object_add(o, "x-postcopy-after-rounds",
+			       json_u64(atomic_load(&p->postcopy_after_rounds)));
 	return o;
 }
 
-int mig_capabilities_of(struct json_object *caps, char *err, int err_len)
+int mig_capabilities_of(struct json_object *caps, struct mig_params_update *u, char *err,
+			int err_len)
 {
 	size_t n = json_object_array_length(caps);
-	int state = -2;
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *c = json_object_array_get_idx(caps, i), *name, *on;
+		int cap;
 
 		if (!json_object_is_type(c, json_type_object) ||
 		    !json_object_object_get_ex(c, "capability", &name) ||
@@ -75,20 +80,27 @@ int mig_capabilities_of(struct json_object *caps, char *err, int err_len)
 		    !json_object_is_type(on, json_type_boolean))
 			return snprintf(err, err_len, "capabilities: expected [{\"capability\": NAME, "
 					"\"state\": true|false}]"), -1;
-		if (strcmp(json_object_get_string(name), "auto-converge"))
-			return snprintf(err, err_len, "capability %.64s: meridian has only auto-converge",
+		cap = mig_cap_parse(json_object_get_string(name));
+		if (cap < 0)
+			return snprintf(err, err_len, "capability %.64s: meridian has auto-converge, "
+					"postcopy-ram, postcopy-blocktime and postcopy-preempt",
 					json_object_get_string(name)), -1;
-		state = json_object_get_boolean(on);
+		u->caps_given |= 1u << cap;
+		u->caps_on = (u->caps_on & ~(1u << cap)) | (unsigned)json_object_get_boolean(on) << cap;
 	}
-	return state;
+	return 0;
 }
 
-struct json_object *mig_capabilities_json(bool auto_converge)
+struct json_object *mig_capabilities_json(const struct mig_params *p)
 {
-	struct json_object *list = json_object_new_array(), *c = json_object_new_object();
+	struct json_object *list = json_object_new_array();
 
-	json_object_object_add(c, "capability", json_object_new_string("auto-converge"));
-	json_object_object_add(c, "state", json_object_new_boolean(auto_converge));
-	json_object_array_add(list, c);
+	for (int cap = 0; cap < MIG_CAP_COUNT; cap++) {
+		struct json_object *c = json_object_new_object();
+
+		json_object_object_add(c, "capability", json_object_new_string(mig_cap_name(cap)));
+		json_object_object_add(c, "state", json_object_new_boolean(atomic_load(&p->caps[cap])));
+		json_object_array_add(list, c);
+	}
 	return list;
 }

@@ -13,9 +13,12 @@ int mig_params_update_of(struct json_object *args, struct mig_params_update *u, 
 			 int err_len);
 /* dirty: the method the VM tracks with now (what "dirty-tracking" reports). */
 struct json_object *mig_params_json(const struct mig_params *p, enum dirty_method dirty);
-/* [{"capability": "auto-converge", "state": bool}]: 1 or 0 for the state
- * asked, -2 when none is named, or -1 with err. */
-int mig_capabilities_of(struct json_object *caps, char *err, int err_len);
-struct json_object *mig_capabilities_json(bool auto_converge);
+/* [{"capability": NAME, "state": bool}...] into u's caps_given/caps_on
+ * (nothing else of u changes): 0, or -1 with err (a name meridian does
+ * not have, a malformed entry). */
+int mig_capabilities_of(struct json_object *caps, struct mig_params_update *u, char *err,
+			int err_len);
+/* every capability meridian has, with its state */
+struct json_object *mig_capabilities_json(const struct mig_params *p);
 
 #endif

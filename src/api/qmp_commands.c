@@ -210,24 +210,19 @@ static struct json_object *query_parameters(struct qmp_target *t, struct json_ob
 	return mig_params_json(p, dirty);
 }
 
-/* auto-converge, the one capability: a parameter underneath */
+/* the capabilities are parameters underneath, with the same rules */
 static struct json_object *set_capabilities(struct qmp_target *t, struct json_object *a,
 					    struct qmp_error *e)
 {
-	struct mig_params_update u = { .has_auto_converge = true };
-	int state;
+	struct mig_params_update u = { 0 };
 
 	if (!t->ops->migrate_set_parameters)
 		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
-	state = mig_capabilities_of(json_object_object_get(a, "capabilities"), e->desc,
-				    sizeof(e->desc));
-	if (state == -1) {
+	if (mig_capabilities_of(json_object_object_get(a, "capabilities"), &u, e->desc,
+				sizeof(e->desc))) {
 		e->cls = QMP_GENERIC_ERROR;
 		return NULL;
 	}
-	if (state == -2)
-		return json_object_new_object();        /* none named: nothing changes */
-	u.auto_converge = state;
 	return empty_or_null(t->ops->migrate_set_parameters(t, &u, e));
 }
 
@@ -238,7 +233,7 @@ static struct json_object *query_capabilities(struct qmp_target *t, struct json_
 
 	if (!t->ops->migrate_parameters)
 		return json_object_new_array();
-	return mig_capabilities_json(atomic_load(&t->ops->migrate_parameters(t, &dirty)->auto_converge));
+	return mig_capabilities_json(t->ops->migrate_parameters(t, &dirty));
 }
 
 static struct json_object *migrate_incoming(struct qmp_target *t, struct json_object *a,

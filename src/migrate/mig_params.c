@@ -1,12 +1,44 @@
 #include "migrate/mig_params.h"
 
 #include <stdio.h>
+#include <string.h>
+
+static const char *const cap_names[MIG_CAP_COUNT] = {
+	[MIG_CAP_AUTO_CONVERGE] = "auto-converge", [MIG_CAP_POSTCOPY_RAM] = "postcopy-ram",
+	[MIG_CAP_POSTCOPY_BLOCKTIME] = "postcopy-blocktime",
+	[MIG_CAP_POSTCOPY_PREEMPT] = "postcopy-preempt",
+};
+
+const char *mig_cap_name(enum mig_cap c)
+{
+	return (unsigned)c < MIG_CAP_COUNT ? cap_names[c] : "?";
+}
+
+int mig_cap_parse(const char *name)
+{
+	for (int c = 0; c < MIG_CAP_COUNT; c++)
+		if (!strcmp(name, cap_names[c]))
+			return c;
+	return -1;
+}
+
+unsigned mig_caps_mask(const struct mig_params *p)
+{
+	unsigned mask = 0;
+
+	for (int c = 0; c < MIG_CAP_COUNT; c++)
+		if (atomic_load(&p->caps[c]))
+			mask |= 1u << c;
+	return mask;
+}
 
 void mig_params_init(struct mig_params *p)
 {
 	atomic_store(&p->downtime_limit_ms, MIG_DEFAULT_DOWNTIME_MS);
 	atomic_store(&p->max_bandwidth, 0);
-	atomic_store(&p->auto_converge, false);
+	for (int c = 0; c < MIG_CAP_COUNT; c++)
+		atomic_store(&p->caps[c], false);
+	atomic_store(&p->postcopy_after_rounds, 0);
 	atomic_store(&p->throttle_initial_pct, MIG_DEFAULT_THROTTLE_INITIAL);
 	atomic_store(&p->throttle_increment_pct, MIG_DEFAULT_THROTTLE_INCREMENT);
 	p->compression = MIG_COMPRESS_NONE;
@@ -24,6 +56,25 @@ static int out_of_range(const char *name, long long v, long long lo, long long h
 	return -1;
 }
 
+/* The capabilities: auto-converge may change while a migration runs (the
+ * sender looks each round), the post-copy ones not (a migration is one
+ * kind or the other from its start); postcopy-preempt is a way of doing
+ * post-copy, so it needs postcopy-ram (as QEMU says). */
+static int check_caps(const struct mig_params_update *u, const struct mig_params_context *ctx,
+		      char *err, int err_len)
+{
+	unsigned after = (ctx->caps_now & ~u->caps_given) | (u->caps_on & u->caps_given);
+
+	for (int c = 0; c < MIG_CAP_COUNT; c++)
+		if (c != MIG_CAP_AUTO_CONVERGE && (u->caps_given >> c & 1) && ctx->migration_running &&
+		    ((after ^ ctx->caps_now) >> c & 1))
+			return snprintf(err, err_len, "capability %s cannot change while a migration "
+					"runs", cap_names[c]), -1;
+	if ((after >> MIG_CAP_POSTCOPY_PREEMPT & 1) && !(after >> MIG_CAP_POSTCOPY_RAM & 1))
+		return snprintf(err, err_len, "Postcopy preempt requires postcopy-ram"), -1;
+	return 0;
+}
+
 int mig_params_check(const struct mig_params_update *u, const struct mig_params_context *ctx,
 		     char *err, int err_len)
 {
@@ -37,7 +88,12 @@ int mig_params_check(const struct mig_params_update *u, const struct mig_params_
 						     1, MIG_MAX_THROTTLE_PCT, err, err_len)) ||
 	    (u->has_throttle_increment && out_of_range("cpu-throttle-increment",
 						       u->throttle_increment_pct, 1,
-						       MIG_MAX_THROTTLE_PCT, err, err_len)))
+						       MIG_MAX_THROTTLE_PCT, err, err_len)) ||
+	    (u->has_postcopy_after_rounds && out_of_range("x-postcopy-after-rounds",
+							  u->postcopy_after_rounds, 0,
+							  MIG_MAX_POSTCOPY_AFTER_ROUNDS, err, err_len)))
+		return -1;
+	if (check_caps(u, ctx, err, err_len))
 		return -1;
 	/* the sender reads these once, when it starts */
 	if ((u->has_compression || u->has_dirty || u->has_compression_level) &&
@@ -74,7 +130,10 @@ int mig_params_apply(struct mig_params *p, const struct mig_params_update *u,
 		p->compression = u->compression;
 	if (u->has_dirty)
 		p->dirty = u->dirty;
-	if (u->has_auto_converge)
-		atomic_store(&p->auto_converge, u->auto_converge);
+	if (u->has_postcopy_after_rounds)
+		atomic_store(&p->postcopy_after_rounds, (unsigned)u->postcopy_after_rounds);
+	for (int c = 0; c < MIG_CAP_COUNT; c++)
+		if (u->caps_given >> c & 1)
+			atomic_store(&p->caps[c], (bool)(u->caps_on >> c & 1));
 	return 0;
 }

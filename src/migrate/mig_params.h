@@ -1,7 +1,8 @@
 /* The knobs of a migration (migrate-set-parameters, -capabilities), in
- * QEMU's names where QEMU has the knob. downtime-limit, max-bandwidth and
- * auto-converge may change while a migration runs (the sender reads them
- * each round); compression and dirty-tracking apply from the next one. */
+ * QEMU's names where QEMU has the knob. downtime-limit, max-bandwidth,
+ * auto-converge and x-postcopy-after-rounds may change while a migration
+ * runs (the sender reads them each round); compression, dirty-tracking and
+ * the post-copy capabilities apply from the next one. */
 #ifndef MERIDIAN_MIG_PARAMS_H
 #define MERIDIAN_MIG_PARAMS_H
 
@@ -19,10 +20,28 @@
 
 enum mig_compression { MIG_COMPRESS_NONE, MIG_COMPRESS_ZSTD };
 
+/* migrate-set-capabilities, QEMU's names (mig_cap_name) */
+enum mig_cap {
+	MIG_CAP_AUTO_CONVERGE,          /* throttle a guest that dirties too fast */
+	MIG_CAP_POSTCOPY_RAM,           /* may switch to post-copy (both sides) */
+	MIG_CAP_POSTCOPY_BLOCKTIME,     /* query-migrate: how long vCPUs waited for pages */
+	MIG_CAP_POSTCOPY_PREEMPT,       /* requested pages on a connection of their own */
+	MIG_CAP_COUNT,
+};
+const char *mig_cap_name(enum mig_cap c);
+/* The capability of that name, or -1. */
+int mig_cap_parse(const char *name);
+
+/* x-postcopy-after-rounds: 1 to this many rounds (0: never by itself) */
+#define MIG_MAX_POSTCOPY_AFTER_ROUNDS 30
+
 struct mig_params {
 	_Atomic uint64_t downtime_limit_ms;
 	_Atomic uint64_t max_bandwidth;         /* bytes per second; 0: no limit */
-	_Atomic bool auto_converge;
+	_Atomic bool caps[MIG_CAP_COUNT];
+	/* with postcopy-ram: pre-copy that has not converged after this many
+	 * rounds switches to post-copy by itself (0: only migrate-start-postcopy) */
+	_Atomic unsigned postcopy_after_rounds;
 	_Atomic unsigned throttle_initial_pct, throttle_increment_pct;
 	enum mig_compression compression;
 	int compression_level;                  /* zstd's, 1..19 */
@@ -36,9 +55,12 @@ void mig_params_init(struct mig_params *p);
 struct mig_params_update {
 	bool has_downtime_limit, has_max_bandwidth, has_compression_level;
 	bool has_throttle_initial, has_throttle_increment, has_compression, has_dirty;
-	bool has_auto_converge, auto_converge;  /* the capability (migrate-set-capabilities) */
+	bool has_postcopy_after_rounds;
+	/* migrate-set-capabilities: bit c of caps_given set: capability c to
+	 * bit c of caps_on */
+	unsigned caps_given, caps_on;
 	long long downtime_limit_ms, max_bandwidth, compression_level;
-	long long throttle_initial_pct, throttle_increment_pct;
+	long long throttle_initial_pct, throttle_increment_pct, postcopy_after_rounds;
 	enum mig_compression compression;
 	enum dirty_method dirty;
 };
@@ -48,7 +70,10 @@ struct mig_params_context {
 	bool migration_running;
 	enum dirty_method vm_dirty;             /* how the VM tracks now */
 	bool clear_supported;                   /* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	unsigned caps_now;                      /* bit c: capability c is on */
 };
+/* The capabilities of p as a mask (for mig_params_context.caps_now). */
+unsigned mig_caps_mask(const struct mig_params *p);
 
 #define MIG_MAX_BANDWIDTH (1ll << 50)
 #define MIG_MAX_COMPRESSION_LEVEL 19

@@ -164,6 +164,9 @@ int migration_start(struct migration *mig, const char *uri, bool guest_running, 
 		return snprintf(err, err_len, "%s", busy), -1;
 	if (mig_uri_parse(uri, MIG_URI_FILE | MIG_URI_TCP, &u, why, sizeof(why)))
 		return snprintf(err, err_len, "uri %.200s", why), -1;
+	if (atomic_load(&mig->params.caps[MIG_CAP_POSTCOPY_RAM]))
+		return snprintf(err, err_len, "postcopy-ram: this meridian cannot migrate in post-copy "
+				"yet"), -1;
 	if (u.kind == MIG_URI_TCP)
 		return start_live(mig, &u, guest_running, err, err_len);
 	return save_file(mig, &u, guest_running, err, err_len);
@@ -183,7 +186,7 @@ int migration_set_params(struct migration *mig, const struct mig_params_update *
 	struct dirty_log *dirty = &mig->vm->dirty;
 	const struct mig_params_context ctx = {
 		.migration_running = mig->sending, .vm_dirty = dirty->method,
-		.clear_supported = dirty->clear_supported,
+		.clear_supported = dirty->clear_supported, .caps_now = mig_caps_mask(&mig->params),
 	};
 
 	if (mig_params_apply(&mig->params, u, &ctx, err, (int)err_len))

@@ -123,7 +123,7 @@ static void maybe_throttle(struct run *r, uint64_t dirtied_bytes, uint64_t sent_
 	struct precopy *pc = r->pc;
 	unsigned pct = (unsigned)atomic_load(&pc->throttle_pct);
 
-	if (!atomic_load(&pc->params->auto_converge))
+	if (!atomic_load(&pc->params->caps[MIG_CAP_AUTO_CONVERGE]))
 		return;
 	r->slow_rounds = dirtied_bytes > sent_bytes / 2 ? r->slow_rounds + 1 : 0;
 	if (r->slow_rounds < 2)

@@ -29,6 +29,8 @@ static int one(const char *knob, long long v)
 		u.has_compression_level = true, u.compression_level = v;
 	else if (!strcmp(knob, "cpu-throttle-initial"))
 		u.has_throttle_initial = true, u.throttle_initial_pct = v;
+	else if (!strcmp(knob, "x-postcopy-after-rounds"))
+		u.has_postcopy_after_rounds = true, u.postcopy_after_rounds = v;
 	else
 		u.has_throttle_increment = true, u.throttle_increment_pct = v;
 	err[0] = '\0';
@@ -43,6 +45,7 @@ static void every_bound(void **state)
 		{ "compression-level", 1, MIG_MAX_COMPRESSION_LEVEL },
 		{ "cpu-throttle-initial", 1, MIG_MAX_THROTTLE_PCT },
 		{ "cpu-throttle-increment", 1, MIG_MAX_THROTTLE_PCT },
+		{ "x-postcopy-after-rounds", 0, MIG_MAX_POSTCOPY_AFTER_ROUNDS },
 	};
 
 	for (unsigned i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
@@ -141,13 +144,60 @@ static void json_arguments(void **state)
 	assert_int_equal(mig_params_check(&u, &idle, err, sizeof(err)), -1);
 	assert_int_equal(mig_params_update_of(bad, &u, err, sizeof(err)), -1);
 	assert_string_equal(err, "Parameter 'compression' expects none or zstd");
-	assert_int_equal(mig_capabilities_of(caps, err, sizeof(err)), 1);
-	assert_int_equal(mig_capabilities_of(other, err, sizeof(err)), -1);
-	assert_string_equal(err, "capability xbzrle: meridian has only auto-converge");
+	memset(&u, 0, sizeof(u));
+	assert_int_equal(mig_capabilities_of(caps, &u, err, sizeof(err)), 0);
+	assert_int_equal(u.caps_given, 1u << MIG_CAP_AUTO_CONVERGE);
+	assert_int_equal(u.caps_on, 1u << MIG_CAP_AUTO_CONVERGE);
+	assert_int_equal(mig_capabilities_of(other, &u, err, sizeof(err)), -1);
+	assert_string_equal(err, "capability xbzrle: meridian has auto-converge, postcopy-ram, "
+			    "postcopy-blocktime and postcopy-preempt");
 	json_object_put(a);
 	json_object_put(bad);
 	json_object_put(caps);
 	json_object_put(other);
+}
+
+#define CAP(c) (1u << (c))
+
+/* auto-converge may change while a migration runs, the post-copy ones
+ * not; postcopy-preempt needs postcopy-ram, after the update as a whole */
+static void capability_rules(void **state)
+{
+	struct mig_params_context running = idle, ram_on = idle;
+	struct mig_params_update ac = { .caps_given = CAP(MIG_CAP_AUTO_CONVERGE),
+					.caps_on = CAP(MIG_CAP_AUTO_CONVERGE) };
+	struct mig_params_update pc = { .caps_given = CAP(MIG_CAP_POSTCOPY_RAM),
+					.caps_on = CAP(MIG_CAP_POSTCOPY_RAM) };
+	struct mig_params_update preempt = { .caps_given = CAP(MIG_CAP_POSTCOPY_PREEMPT),
+					     .caps_on = CAP(MIG_CAP_POSTCOPY_PREEMPT) };
+	struct mig_params_update both = { .caps_given = CAP(MIG_CAP_POSTCOPY_PREEMPT) |
+						      CAP(MIG_CAP_POSTCOPY_RAM),
+					  .caps_on = CAP(MIG_CAP_POSTCOPY_PREEMPT) |
+						     CAP(MIG_CAP_POSTCOPY_RAM) };
+	struct mig_params_update ram_off = { .caps_given = CAP(MIG_CAP_POSTCOPY_RAM) };
+	struct mig_params p;
+
+	running.migration_running = true;
+	assert_int_equal(mig_params_check(&ac, &running, err, sizeof(err)), 0);
+	assert_int_equal(mig_params_check(&pc, &running, err, sizeof(err)), -1);
+	assert_string_equal(err, "capability postcopy-ram cannot change while a migration runs");
+	/* set to what it is already: no change, no refusal */
+	running.caps_now = CAP(MIG_CAP_POSTCOPY_RAM);
+	assert_int_equal(mig_params_check(&pc, &running, err, sizeof(err)), 0);
+	assert_int_equal(mig_params_check(&preempt, &idle, err, sizeof(err)), -1);
+	assert_string_equal(err, "Postcopy preempt requires postcopy-ram");
+	assert_int_equal(mig_params_check(&both, &idle, err, sizeof(err)), 0);
+	ram_on.caps_now = CAP(MIG_CAP_POSTCOPY_RAM);
+	assert_int_equal(mig_params_check(&preempt, &ram_on, err, sizeof(err)), 0);
+	ram_on.caps_now |= CAP(MIG_CAP_POSTCOPY_PREEMPT);
+	assert_int_equal(mig_params_check(&ram_off, &ram_on, err, sizeof(err)), -1);
+	/* applied: exactly the capabilities named */
+	mig_params_init(&p);
+	assert_int_equal(mig_params_apply(&p, &both, &idle, err, sizeof(err)), 0);
+	assert_int_equal(mig_caps_mask(&p), both.caps_on);
+	assert_string_equal(mig_cap_name(MIG_CAP_POSTCOPY_BLOCKTIME), "postcopy-blocktime");
+	assert_int_equal(mig_cap_parse("postcopy-preempt"), MIG_CAP_POSTCOPY_PREEMPT);
+	assert_int_equal(mig_cap_parse("xbzrle"), -1);
 }
 
 int main(void)
@@ -158,6 +208,7 @@ int main(void)
 		cmocka_unit_test(while_running),
 		cmocka_unit_test(dirty_tracking_rules),
 		cmocka_unit_test(json_arguments),
+		cmocka_unit_test(capability_rules),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,7 +44,7 @@ ctl1 migrate-set-parameters '{"dirty-tracking": "dirty-ring"}' > /tmp/p.out 2>&1
 expect /tmp/p.out "set up \(or not\) when the VM is built" "dirty-ring on a bitmap VM refused"
 ctl1 migrate-set-capabilities '{"capabilities": [{"capability": "xbzrle", "state": true}]}' \
 	> /tmp/p.out 2>&1 && fail "capability xbzrle accepted"
-expect /tmp/p.out "only auto-converge" "capability xbzrle refused"
+expect /tmp/p.out "capability xbzrle: meridian has auto-converge, postcopy-ram" "capability xbzrle refused"
 ctl1 migrate '{"uri": "udp:127.0.0.1:4444"}' > /tmp/p.out 2>&1 && fail "a udp: URI accepted"
 expect /tmp/p.out "expected file:PATH or tcp:HOST:PORT" "a udp: URI refused"
 ctl1 query-status | grep -q '"status": "running"' || fail "the source guest is not running"
