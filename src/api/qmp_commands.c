@@ -178,6 +178,14 @@ static struct json_object *migrate_cancel(struct qmp_target *t, struct json_obje
 					json_object_new_object();
 }
 
+static struct json_object *migrate_start_postcopy(struct qmp_target *t, struct json_object *a,
+						  struct qmp_error *e)
+{
+	if (!t->ops->migrate_start_postcopy)
+		return fail(e, QMP_GENERIC_ERROR, "migration is not available here");
+	return empty_or_null(t->ops->migrate_start_postcopy(t, e));
+}
+
 static struct json_object *query_migrate(struct qmp_target *t, struct json_object *a,
 					 struct qmp_error *e)
 {
@@ -360,6 +368,7 @@ static const struct command commands[] = {
 	{ "migrate", migrate_params, migrate },
 	{ "query-migrate", NULL, query_migrate },
 	{ "migrate_cancel", NULL, migrate_cancel },
+	{ "migrate-start-postcopy", NULL, migrate_start_postcopy },
 	{ "migrate-set-parameters", set_parameters_params, set_parameters },
 	{ "query-migrate-parameters", NULL, query_parameters },
 	{ "migrate-set-capabilities", set_capabilities_params, set_capabilities },

@@ -53,6 +53,7 @@ struct qmp_target_ops {
 	int (*migrate)(struct qmp_target *t, const char *uri, struct qmp_error *err);
 	struct json_object *(*query_migrate)(struct qmp_target *t);
 	int (*migrate_cancel)(struct qmp_target *t, struct qmp_error *err);
+	int (*migrate_start_postcopy)(struct qmp_target *t, struct qmp_error *err);
 	/* the update as asked (its rules: mig_params_apply) */
 	int (*migrate_set_parameters)(struct qmp_target *t, const struct mig_params_update *u,
 				      struct qmp_error *err);

@@ -10,7 +10,8 @@ static _Thread_local enum thread_role my_role = ROLE_MAIN;
 static const char *const names[ROLE_COUNT] = {
 	[ROLE_MAIN] = "main", [ROLE_VCPU] = "vcpu", [ROLE_MIGRATION] = "migration",
 	[ROLE_INCOMING] = "incoming", [ROLE_THROTTLE] = "throttle", [ROLE_SLIRP] = "slirp",
-	[ROLE_DIRTY_REAPER] = "dirty-reaper",
+	[ROLE_DIRTY_REAPER] = "dirty-reaper", [ROLE_PC_FAULT] = "pc-fault",
+	[ROLE_PC_PAGES] = "pc-pages",
 };
 
 struct start {

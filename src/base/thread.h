@@ -18,6 +18,8 @@ enum thread_role {
 	ROLE_THROTTLE,          /* auto-converge: kicks the vCPUs to sleep */
 	ROLE_SLIRP,             /* user-mode networking's stack */
 	ROLE_DIRTY_REAPER,      /* empties KVM's dirty rings while pages are tracked */
+	ROLE_PC_FAULT,          /* post-copy destination: asks for the pages the guest touches */
+	ROLE_PC_PAGES,          /* post-copy: requested pages (destination: placed; source: sent) */
 	ROLE_COUNT,
 };
 

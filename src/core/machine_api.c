@@ -346,9 +346,14 @@ static struct json_object *api_query_migrate(struct qmp_target *t)
 
 static int api_migrate_cancel(struct qmp_target *t, struct qmp_error *err)
 {
-	(void)err;
-	migration_cancel(&machine_of(t)->mig);
-	return 0;
+	err->cls = QMP_GENERIC_ERROR;
+	return migration_cancel(&machine_of(t)->mig, err->desc, sizeof(err->desc));
+}
+
+static int api_migrate_start_postcopy(struct qmp_target *t, struct qmp_error *err)
+{
+	err->cls = QMP_GENERIC_ERROR;
+	return migration_start_postcopy(&machine_of(t)->mig, err->desc, sizeof(err->desc));
 }
 
 static int api_migrate_set_parameters(struct qmp_target *t, const struct mig_params_update *u,
@@ -453,6 +458,7 @@ static const struct qmp_target_ops api_ops = {
 	.balloon = api_balloon,
 	.migrate = api_migrate,
 	.query_migrate = api_query_migrate, .migrate_cancel = api_migrate_cancel,
+	.migrate_start_postcopy = api_migrate_start_postcopy,
 	.migrate_set_parameters = api_migrate_set_parameters,
 	.migrate_parameters = api_migrate_parameters,
 	.migrate_incoming = api_migrate_incoming,

@@ -10,7 +10,10 @@
 #include "base/clock_now.h"
 #include "base/log.h"
 #include "base/thread.h"
+#include "vm/vm.h"
 #include "migrate/cpu_sections.h"
+#include "migrate/postcopy_wire.h"
+#include "migrate/stream.h"
 #include "migrate/snapshot.h"
 #include "migrate/transport.h"
 
@@ -18,6 +21,8 @@ void incoming_init(struct incoming *in)
 {
 	memset(in, 0, sizeof(*in));
 	in->fd = in->conn = in->notify_fd = -1;
+	in->pc.uffd = -1;
+	pthread_mutex_init(&in->pc_lock, NULL);
 }
 
 static void notify(struct incoming *in)
@@ -28,9 +33,82 @@ static void notify(struct incoming *in)
 		log_error("event loop wake-up: %s", strerror(errno));
 }
 
+/* --- post-copy's sections and step (snapshot_load's extension) --- */
+
+static int pc_section(void *ctx, struct mig_stream *r, uint32_t type, uint32_t len, char *err,
+		      int err_len)
+{
+	struct incoming *in = ctx;
+	uint32_t flags, zero;
+
+	if (type == MIG_SEC_POSTCOPY_SWITCH)
+		return pc_dest_get_switch(&in->pc, r, len, err, err_len);
+	if (type != MIG_SEC_POSTCOPY_ADVISE)
+		return 1;
+	if (len != 8 || mig_get_u32(r, &flags) || mig_get_u32(r, &zero))
+		return -1;
+	if (!atomic_load(&in->params->caps[MIG_CAP_POSTCOPY_RAM]))
+		return snprintf(err, err_len, "the source migrates with postcopy-ram: set that "
+				"capability here too (migrate-set-capabilities)"), -2;
+	if (in->uri.kind != MIG_URI_TCP)
+		return snprintf(err, err_len, "post-copy in a file: corrupt stream"), -2;
+	return pc_dest_advise(&in->pc, flags, err, err_len) ? -2 : 0;
+}
+
+/* Read and checked; the state goes in next: with a post-copy switch, the
+ * owed pages must fault from here on, and be served. */
+static int pc_before_apply(void *ctx, char *err, int err_len)
+{
+	struct incoming *in = ctx;
+
+	if (!in->pc.need)
+		return 0;       /* pre-copy converged: no switch, nothing owed */
+	return pc_dest_begin(&in->pc, in->conn, in->fd, err, err_len);
+}
+
+/* Its figures kept, then everything of it gone. */
+static void pc_end(struct incoming *in)
+{
+	pthread_mutex_lock(&in->pc_lock);
+	pc_dest_info(&in->pc, &in->pc_info);
+	in->pc_ended = true;
+	pc_dest_end(&in->pc);
+	pthread_mutex_unlock(&in->pc_lock);
+}
+
+/* After the state went in: tell the source, start the guest (the event
+ * loop does), and wait for the rest of its memory. */
+static int postcopy_run(struct incoming *in)
+{
+	uint8_t running[PC_MSG_BYTES];
+
+	pc_msg_encode(&(struct pc_msg){ .type = PC_MSG_RUNNING }, running);
+	if (pc_dest_write(&in->pc, running, sizeof(running)))
+		return snprintf(in->err, sizeof(in->err), "cannot confirm to the source: %s",
+				strerror(errno)), -1;
+	atomic_store(&in->postcopy_running, true);
+	notify(in);
+	if (pc_dest_wait(&in->pc, in->err, sizeof(in->err)))
+		return -1;
+	log_info("post-copy: every page is in");
+	return 0;
+}
+
+/* The source hears why, if it can (precopy.c shows it). */
+static void refuse(int fd, const char *why)
+{
+	char line[400];
+	int n = snprintf(line, sizeof(line), "%s%.300s\n", MIG_FAIL, why);
+
+	if (write(fd, line, (size_t)n) < 0)
+		return;         /* it went away: nobody to tell */
+}
+
 static void *incoming_thread(void *arg)
 {
 	struct incoming *in = arg;
+	struct snap_load_ext ext = { .section = pc_section, .before_apply = pc_before_apply,
+				     .ctx = in };
 	int fd = in->fd, r = -1;
 
 	if (in->uri.kind == MIG_URI_TCP) {
@@ -46,12 +124,26 @@ static void *incoming_thread(void *arg)
 	notify(in);
 	struct snap_vm vm = snap_vm_of(in->vm);
 
-	r = snapshot_load(&vm, fd, &in->apply_ms, in->err, sizeof(in->err));
+	r = snapshot_load(&vm, fd, in->uri.kind == MIG_URI_TCP ? &ext : NULL, &in->apply_ms,
+			  in->err, sizeof(in->err));
 	in->t_read_ms = monotonic_ms() - in->apply_ms;
-	if (!r && in->uri.kind == MIG_URI_TCP && write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
+	if (!r && in->pc.need) {
+		r = postcopy_run(in);
+	} else if (!r && in->uri.kind == MIG_URI_TCP &&
+		   write(fd, MIG_ACK, MIG_ACK_BYTES) != MIG_ACK_BYTES) {
 		snprintf(in->err, sizeof(in->err), "cannot confirm to the source: %s", strerror(errno));
 		r = -1;
 	}
+	if (r && in->uri.kind == MIG_URI_TCP && !atomic_load(&in->postcopy_running))
+		refuse(fd, in->err);
+	if (r && atomic_load(&in->postcopy_running)) {
+		/* the guest cannot go on: nothing of it may reach a disk or the
+		 * network once userfaultfd lets go of its missing pages */
+		vm_freeze_devices(in->vm, true);
+		vm_request_stop(in->vm, VM_FATAL);
+	}
+	if (in->pc.uffd >= 0)
+		pc_end(in);
 out:
 	in->result = r;
 	atomic_store(&in->done, true);
@@ -84,12 +176,17 @@ int incoming_open(struct incoming *in, const char *uri, char *err, int err_len)
 	return 0;
 }
 
-int incoming_start(struct incoming *in, struct vm *vm, int notify_fd)
+int incoming_start(struct incoming *in, struct vm *vm, const struct mig_params *params,
+		   int notify_fd)
 {
 	if (in->uri.kind == MIG_URI_TCP)
 		log_info("waiting for the migration on %s", in->uri.text);
 	in->vm = vm;
+	in->params = params;
 	in->notify_fd = notify_fd;
+	pc_dest_init(&in->pc, vm, &vm->mem);
+	atomic_store(&in->postcopy_running, false);
+	in->said_postcopy = in->pc_ended = false;
 	in->conn = -1;
 	atomic_store(&in->connected, false);
 	atomic_store(&in->done, false);
@@ -122,4 +219,19 @@ void incoming_abort(struct incoming *in)
 		in->running = false;
 	}
 	close_fds(in);
+}
+
+bool incoming_postcopy_info(struct incoming *in, struct postcopy_dest_info *out)
+{
+	bool have = true;
+
+	pthread_mutex_lock(&in->pc_lock);
+	if (in->pc_ended)
+		*out = in->pc_info;
+	else if (atomic_load(&in->postcopy_running))
+		pc_dest_info(&in->pc, out);
+	else
+		have = false;
+	pthread_mutex_unlock(&in->pc_lock);
+	return have;
 }

@@ -51,6 +51,22 @@ static void forget_last(struct migration *mig)
 	mig->error[0] = '\0';
 }
 
+/* postcopy-preempt: requested pages go on a second connection, made now
+ * (the destination takes it at the switch). 0, or -1 with err. */
+static int open_fast(struct precopy *pc, const struct mig_uri *u, char *err, size_t err_len)
+{
+	pc->fast_fd = mig_connect_tcp(u, err, (int)err_len);
+	if (pc->fast_fd < 0)
+		return -1;
+	if (write(pc->fast_fd, MIG_FAST_HELLO, 8) != 8) {
+		snprintf(err, err_len, "post-copy's page connection: %s", strerror(errno));
+		close(pc->fast_fd);
+		pc->fast_fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
 /* tcp:HOST:PORT: pre-copy on a thread of its own; this returns at once. */
 static int start_live(struct migration *mig, const struct mig_uri *u, bool guest_running,
 		      char *err, size_t err_len)
@@ -68,15 +84,25 @@ static int start_live(struct migration *mig, const struct mig_uri *u, bool guest
 	pc->params = &mig->params;
 	pc->zstd_level = zstd_level(mig);
 	pc->guest_was_paused = !guest_running;
+	pc->postcopy = atomic_load(&mig->params.caps[MIG_CAP_POSTCOPY_RAM]);
+	pc->fast_fd = -1;
+	if (pc->postcopy && atomic_load(&mig->params.caps[MIG_CAP_POSTCOPY_PREEMPT]) &&
+	    open_fast(pc, u, err, err_len)) {
+		close(fd);
+		return -1;
+	}
 	atomic_store(&pc->status, PRECOPY_ACTIVE);
 	step(mig, MIG_EV_START);
 	if (thread_start(&mig->precopy_tid, ROLE_MIGRATION, 0, precopy_thread, pc)) {
 		close(fd);
+		if (pc->fast_fd >= 0)
+			close(pc->fast_fd);
 		step(mig, MIG_EV_FAIL);
 		snprintf(err, err_len, "cannot start the migration thread");
 		return -1;
 	}
 	mig->sending = true;
+	mig->said_postcopy = false;
 	step(mig, MIG_EV_RUNNING);
 	return 0;
 }
@@ -164,20 +190,33 @@ int migration_start(struct migration *mig, const char *uri, bool guest_running, 
 		return snprintf(err, err_len, "%s", busy), -1;
 	if (mig_uri_parse(uri, MIG_URI_FILE | MIG_URI_TCP, &u, why, sizeof(why)))
 		return snprintf(err, err_len, "uri %.200s", why), -1;
-	if (atomic_load(&mig->params.caps[MIG_CAP_POSTCOPY_RAM]))
-		return snprintf(err, err_len, "postcopy-ram: this meridian cannot migrate in post-copy "
-				"yet"), -1;
 	if (u.kind == MIG_URI_TCP)
 		return start_live(mig, &u, guest_running, err, err_len);
 	return save_file(mig, &u, guest_running, err, err_len);
 }
 
-void migration_cancel(struct migration *mig)
+int migration_cancel(struct migration *mig, char *err, size_t err_len)
 {
 	if (!mig->sending)
-		return;
+		return 0;
+	if (mig->status == MIG_STATUS_POSTCOPY_ACTIVE)
+		return snprintf(err, err_len, "post-copy cannot be cancelled: the guest runs on the "
+				"destination, which still needs pages from here"), -1;
 	atomic_store(&mig->precopy.cancel, 1);
 	step(mig, MIG_EV_CANCEL);
+	return 0;
+}
+
+int migration_start_postcopy(struct migration *mig, char *err, size_t err_len)
+{
+	if (!mig->sending)
+		return snprintf(err, err_len, "Postcopy must be started after migration has been "
+				"started"), -1;
+	if (!mig->precopy.postcopy)
+		return snprintf(err, err_len, "Enable postcopy with migrate_set_capability before "
+				"the start of migration"), -1;
+	atomic_store(&mig->precopy.start_postcopy, true);
+	return 0;
 }
 
 int migration_set_params(struct migration *mig, const struct mig_params_update *u, char *err,
@@ -263,7 +302,7 @@ int migration_incoming_open(struct migration *mig, const char *uri, char *err, s
 static int start_incoming(struct migration *mig)
 {
 	step(mig, MIG_EV_START);
-	if (incoming_start(&mig->incoming, mig->vm, mig->vm->env->wake_fd)) {
+	if (incoming_start(&mig->incoming, mig->vm, &mig->params, mig->vm->env->wake_fd)) {
 		step(mig, MIG_EV_FAIL);
 		return -1;
 	}
@@ -296,28 +335,12 @@ void migration_incoming_abort(struct migration *mig)
 	incoming_abort(&mig->incoming);
 }
 
-/* The connection came, or the stream ended. */
-static void incoming_poll(struct migration *mig)
+/* The guest's state is in: it runs here from now on. */
+static void start_guest(struct migration *mig)
 {
 	struct incoming *in = &mig->incoming;
 
-	if (!in->running)
-		return;
-	if (atomic_load(&in->connected) && !in->said_active) {
-		in->said_active = true;
-		step(mig, MIG_EV_RUNNING);
-	}
-	if (!incoming_finished(in))
-		return;
 	mig->waiting = false;
-	if (in->result) {
-		log_error("--incoming %s: %s", in->uri.text, in->err);
-		snprintf(mig->error, sizeof(mig->error), "%.250s", in->err);
-		step(mig, MIG_EV_FAIL);
-		vm_request_stop(mig->vm, VM_SETUP_ERROR);
-		return;
-	}
-	step(mig, MIG_EV_DONE);
 	/* the source lets its taps go once it has our word */
 	if (vm_attach_backends(mig->vm, 5000))
 		log_error("the guest runs on without that network backend");
@@ -328,6 +351,46 @@ static void incoming_poll(struct migration *mig)
 		 (unsigned long long)(monotonic_ms() - in->t_read_ms));
 }
 
+/* The connection came, the post-copy switch happened, or the stream ended. */
+static void incoming_poll(struct migration *mig)
+{
+	struct incoming *in = &mig->incoming;
+
+	if (!in->running)
+		return;
+	if (atomic_load(&in->connected) && !in->said_active) {
+		in->said_active = true;
+		step(mig, MIG_EV_RUNNING);
+	}
+	if (atomic_load(&in->postcopy_running) && !in->said_postcopy) {
+		in->said_postcopy = true;
+		step(mig, MIG_EV_POSTCOPY);
+		start_guest(mig);
+	}
+	if (!incoming_finished(in))
+		return;
+	if (in->result && in->said_postcopy) {
+		/* its memory is half here, half with a source that is gone */
+		log_error("post-copy: %s: the guest cannot continue without the source's pages",
+			  in->err);
+		snprintf(mig->error, sizeof(mig->error), "%.250s", in->err);
+		step(mig, MIG_EV_FAIL);
+		vm_request_stop(mig->vm, VM_FATAL);
+		return;
+	}
+	if (in->result) {
+		mig->waiting = false;
+		log_error("--incoming %s: %s", in->uri.text, in->err);
+		snprintf(mig->error, sizeof(mig->error), "%.250s", in->err);
+		step(mig, MIG_EV_FAIL);
+		vm_request_stop(mig->vm, VM_SETUP_ERROR);
+		return;
+	}
+	step(mig, MIG_EV_DONE);
+	if (!in->said_postcopy)
+		start_guest(mig);
+}
+
 /* The pre-copy thread ended: join it, keep its figures, move the guest. */
 static void sender_poll(struct migration *mig)
 {
@@ -336,6 +399,13 @@ static void sender_poll(struct migration *mig)
 
 	if (!mig->sending)
 		return;
+	if (atomic_load(&pc->postcopy_running) && !mig->said_postcopy) {
+		mig->said_postcopy = true;
+		/* the guest runs on the destination now; its pages follow */
+		mig->owner.guest_stopped(mig->owner.ctx);
+		mig->owner.guest_left(mig->owner.ctx);
+		step(mig, MIG_EV_POSTCOPY);
+	}
 	status = atomic_load(&pc->status);
 	if (status == PRECOPY_ACTIVE)
 		return;

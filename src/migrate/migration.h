@@ -55,6 +55,7 @@ struct migration {
 	struct precopy precopy;
 	pthread_t precopy_tid;
 	bool sending;                   /* the pre-copy thread runs */
+	bool said_postcopy;             /* its switch to post-copy was told */
 	/* the destination */
 	struct incoming incoming;
 	bool waiting;                   /* --incoming: the guest has not arrived */
@@ -72,8 +73,12 @@ void migration_init(struct migration *mig, struct vm *vm, const struct mig_owner
  * (migration_poll). 0, or -1 with one line in err. */
 int migration_start(struct migration *mig, const char *uri, bool guest_running, char *err,
 		    size_t err_len);
-/* migrate_cancel: a pre-copy under way stops, the guest runs on here. */
-void migration_cancel(struct migration *mig);
+/* migrate_cancel: a pre-copy under way stops, the guest runs on here.
+ * 0, or -1 with err (post-copy: the guest is the destination's). */
+int migration_cancel(struct migration *mig, char *err, size_t err_len);
+/* migrate-start-postcopy: the running pre-copy switches at its next round
+ * (QEMU's refusals: no migration, no postcopy-ram). 0, or -1 with err. */
+int migration_start_postcopy(struct migration *mig, char *err, size_t err_len);
 /* migrate-set-parameters: all of it, or none (mig_params_apply). */
 int migration_set_params(struct migration *mig, const struct mig_params_update *u, char *err,
 			 size_t err_len);

@@ -48,8 +48,9 @@ int pc_msg_decode(const uint8_t in[PC_MSG_BYTES], uint64_t nr_pages, struct pc_m
 					(unsigned long long)m->arg, (unsigned long long)nr_pages), -1;
 		return 0;
 	case PC_MSG_DONE:
+	case PC_MSG_RUNNING:
 		if (m->count || m->arg)
-			return snprintf(err, err_len, "malformed post-copy done message"), -1;
+			return snprintf(err, err_len, "malformed post-copy message type %u", m->type), -1;
 		return 0;
 	}
 	return snprintf(err, err_len, "unknown post-copy message type %u", m->type), -1;

@@ -8,6 +8,8 @@
  *                       and u64 XXH64 of those bytes: recovery, after a
  *                       broken link, so the source sends again what did
  *                       not arrive
+ *   PC_MSG_RUNNING      the state is applied, the guest runs here (the
+ *                       post-copy switch's confirmation); count 0, arg 0
  *   PC_MSG_DONE         every page is in; count 0, arg 0
  *
  * The page channel, source to destination: 16-byte headers
@@ -26,7 +28,8 @@
 #define PC_MSG_BYTES 16
 #define PC_MAX_REQUEST_PAGES 512u       /* 2 MiB: a huge page's worth */
 
-enum pc_msg_type { PC_MSG_REQUEST = 1, PC_MSG_RECV_BITMAP = 2, PC_MSG_DONE = 3 };
+enum pc_msg_type { PC_MSG_REQUEST = 1, PC_MSG_RECV_BITMAP = 2, PC_MSG_DONE = 3,
+		   PC_MSG_RUNNING = 4 };
 enum pc_page_type { PC_PAGE_DATA = 1, PC_PAGE_ZERO = 2, PC_PAGE_END = 3 };
 
 struct pc_msg {

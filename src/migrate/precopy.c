@@ -41,6 +41,14 @@ static uint64_t count_bits(const uint64_t *map, uint64_t first_word, uint64_t wo
 	return n;
 }
 
+static void wake_event_loop(struct precopy *pc)
+{
+	uint64_t one = 1;
+
+	if (write(pc->notify_fd, &one, sizeof(one)) < 0)
+		log_error("migration: cannot wake the event loop: %s", strerror(errno));
+}
+
 static int fail(struct precopy *pc, const char *why)
 {
 	if (!pc->error[0])
@@ -137,7 +145,17 @@ static void maybe_throttle(struct run *r, uint64_t dirtied_bytes, uint64_t sent_
 		atomic_store(&pc->throttle_pct, pct);
 }
 
-/* Rounds while the guest runs; returns with the last dirty set in r->dirty.
+/* With postcopy-ram: migrate-start-postcopy asked, or round (about to
+ * begin) is past x-postcopy-after-rounds. */
+static bool switch_to_postcopy(const struct run *r, unsigned round)
+{
+	unsigned after = atomic_load(&r->pc->params->postcopy_after_rounds);
+
+	return r->pc->postcopy && (atomic_load(&r->pc->start_postcopy) || (after && round > after));
+}
+
+/* Rounds while the guest runs; returns with the last dirty set in r->dirty:
+ * 0 to stop and copy, 1 to switch to post-copy.
  * Two speeds steer it: the sending speed (pages a round sent over its
  * time; at first the first pass's data pages, zero ones cost ~nothing)
  * decides when the rest fits in the downtime; the dirty rate (pages the
@@ -166,6 +184,8 @@ static int rounds(struct run *r, uint64_t t_look, uint64_t send_pages_per_s)
 		if (send_pages_per_s &&
 		    pages * 1000 <= send_pages_per_s * atomic_load(&pc->params->downtime_limit_ms))
 			return 0;
+		if (switch_to_postcopy(r, round))
+			return 1;
 		if (round > 1)
 			maybe_throttle(r, pages * GUEST_PAGE_BYTES, last_sent);
 		if (send_dirty(r, false))
@@ -178,7 +198,9 @@ static int rounds(struct run *r, uint64_t t_look, uint64_t send_pages_per_s)
 		atomic_store(&pc->bytes_per_ms, last_sent / send_ms);
 		atomic_store(&pc->iterations, round);
 	}
-	return 0;       /* not converging: stop and copy what is left anyway */
+	/* not converging: post-copy if asked meanwhile, else stop and copy
+	 * what is left anyway */
+	return switch_to_postcopy(r, PRECOPY_MAX_ROUNDS + 1) ? 1 : 0;
 }
 
 /* Before the pause: what the rounds queued in the socket goes out while
@@ -196,20 +218,30 @@ static unsigned drain(struct run *r)
 	return mig_tcp_unsent_bytes(r->pc->fd) >> 10;
 }
 
-/* vCPUs stopped: devices finish, the last pages, the final state. */
-static int switchover(struct run *r, bool *paused)
+/* The vCPUs out, the devices finished: nothing writes guest RAM here. */
+static void stop_guest(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
-	unsigned queued_kib = drain(r);
-	uint64_t t_pause = monotonic_ms(), t_pages, t_state, bytes0;
 
-	if (atomic_load(&pc->cancel))           /* (it may have come during the drain) */
-		return fail(pc, "cancelled");
+	pc->pause_ms = monotonic_ms();
 	vm_pause(pc->vm, false);
 	*paused = true;
 	throttle_end(&pc->throttle);
 	vm_freeze_devices(pc->vm, true);
 	atomic_store(&r->w->max_bytes_per_s, 0);        /* the guest waits: full speed */
+}
+
+/* vCPUs stopped: devices finish, the last pages, the final state. */
+static int switchover(struct run *r, bool *paused)
+{
+	struct precopy *pc = r->pc;
+	unsigned queued_kib = drain(r);
+	uint64_t t_pause, t_pages, t_state, bytes0;
+
+	if (atomic_load(&pc->cancel))           /* (it may have come during the drain) */
+		return fail(pc, "cancelled");
+	t_pause = monotonic_ms();
+	stop_guest(r, paused);
 	if (take_dirty(r))                              /* added to what the last round left */
 		return -1;
 	atomic_store(&pc->remaining_pages, count_bits(r->dirty, 0, r->words));
@@ -237,6 +269,56 @@ static int switchover(struct run *r, bool *paused)
 	return 0;
 }
 
+/* The destination runs the guest (PC_MSG_RUNNING, on the request
+ * reader's thread): from now on it never runs here again. */
+static void postcopy_running(void *arg)
+{
+	struct precopy *pc = arg;
+
+	vm_release_backends(pc->vm);    /* the destination takes the taps over */
+	pc->downtime_ms = monotonic_ms() - pc->pause_ms;
+	atomic_store(&pc->postcopy_running, true);
+	wake_event_loop(pc);
+}
+
+/* Post-copy: the vCPUs stop, and instead of the last dirty pages the
+ * destination learns which pages it is still owed (the dirty ones); the
+ * final state follows; the guest then runs there while the owed pages
+ * follow it (postcopy_src.c). */
+static int switch_postcopy(struct run *r, bool *paused)
+{
+	struct precopy *pc = r->pc;
+	uint64_t owed;
+
+	drain(r);
+	if (atomic_load(&pc->cancel))
+		return fail(pc, "cancelled");
+	stop_guest(r, paused);
+	if (take_dirty(r))
+		return -1;
+	owed = count_bits(r->dirty, 0, r->words);
+	atomic_store(&pc->remaining_pages, owed);
+	mig_put_section(r->w, MIG_SEC_POSTCOPY_SWITCH, 0, 1, (uint32_t)(8 + r->words * 8));
+	mig_put_u64(r->w, r->pages);
+	for (uint64_t w = 0; w < r->words; w++)
+		mig_put_u64(r->w, r->dirty[w]);
+	if (snap_put_final(r->w, &r->snap, pc->error, sizeof(pc->error)))
+		return -1;
+	if (mig_put_end(r->w))
+		return fail(pc, strerror(-r->w->error));
+	publish(r);
+	log_info("post-copy: the guest moves now; %llu pages (%llu MiB) follow it",
+		 (unsigned long long)owed, (unsigned long long)(owed * GUEST_PAGE_BYTES >> 20));
+	if (pc_src_run(&pc->ps, &pc->vm->mem, r->dirty, pc->fd, pc->fast_fd, postcopy_running, pc,
+		       pc->error, sizeof(pc->error)))
+		return -1;
+	snprintf(pc->downtime_parts, sizeof(pc->downtime_parts),
+		 "post-copy: %llu pages owed at the switch, %llu requested by the destination",
+		 (unsigned long long)owed, (unsigned long long)atomic_load(&pc->ps.requests));
+	atomic_store(&pc->remaining_pages, 0);
+	return 0;
+}
+
 static int migrate(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
@@ -255,14 +337,20 @@ static int migrate(struct run *r, bool *paused)
 	memset(r->dirty, 0, r->words * 8);
 	pc->setup_ms = monotonic_ms() - t0;
 	snap_put_begin(r->w, &r->snap);
+	if (pc->postcopy) {                             /* the destination gets ready for it */
+		mig_put_section(r->w, MIG_SEC_POSTCOPY_ADVISE, 0, 1, 8);
+		mig_put_u32(r->w, pc->fast_fd >= 0);
+		mig_put_u32(r->w, 0);
+	}
 	r->ram.send_zero = false;                       /* round 0: everything; zero is there */
 	if (send_dirty(r, true))
 		return -1;
 	r->ram.send_zero = true;
-	if (rounds(r, t_first_look,
-		   r->ram.st.normal_pages * 1000 / (monotonic_ms() - t_first_look + 1)))
+	err = rounds(r, t_first_look,
+		     r->ram.st.normal_pages * 1000 / (monotonic_ms() - t_first_look + 1));
+	if (err < 0)
 		return -1;
-	return switchover(r, paused);
+	return err ? switch_postcopy(r, paused) : switchover(r, paused);
 }
 
 void *precopy_thread(void *arg)
@@ -270,7 +358,7 @@ void *precopy_thread(void *arg)
 	static struct mig_stream w;     /* 64 KiB of buffer: not on the stack */
 	struct precopy *pc = arg;
 	struct run r = { .pc = pc, .w = &w, .snap = snap_vm_of(pc->vm) };
-	uint64_t t0 = monotonic_ms(), one = 1;
+	uint64_t t0 = monotonic_ms();
 	bool paused = false;
 	int res;
 
@@ -283,8 +371,9 @@ void *precopy_thread(void *arg)
 	throttle_end(&pc->throttle);
 	vm_set_dirty_logging(pc->vm, false);
 	/* Only the destination's word ends the guest here; anything else and
-	 * it runs on as if nothing happened. */
-	if (res && paused) {
+	 * it runs on as if nothing happened. After post-copy's switch it runs
+	 * there: never again here, whatever happens. */
+	if (res && paused && !atomic_load(&pc->postcopy_running)) {
 		vm_freeze_devices(pc->vm, false);
 		if (!pc->guest_was_paused)
 			vm_resume(pc->vm);
@@ -292,10 +381,11 @@ void *precopy_thread(void *arg)
 	ram_sender_free(&r.ram);
 	free(r.dirty);
 	close(pc->fd);
+	if (pc->fast_fd >= 0)
+		close(pc->fast_fd);
 	pc->total_ms = monotonic_ms() - t0;
 	atomic_store(&pc->status, res ? (atomic_load(&pc->cancel) ? PRECOPY_CANCELLED :
 					 PRECOPY_FAILED) : PRECOPY_COMPLETED);
-	if (write(pc->notify_fd, &one, sizeof(one)) < 0)
-		log_error("migration: cannot wake the event loop: %s", strerror(errno));
+	wake_event_loop(pc);
 	return NULL;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "migrate/mig_params.h"
+#include "migrate/postcopy_src.h"
 #include "vm/throttle.h"
 
 struct vm;
@@ -29,6 +30,8 @@ enum precopy_status { PRECOPY_NONE, PRECOPY_ACTIVE, PRECOPY_COMPLETED, PRECOPY_F
 struct precopy {
 	struct vm *vm;
 	int fd;                                 /* the connection */
+	int fast_fd;                            /* post-copy's page connection; -1: none */
+	bool postcopy;                          /* postcopy-ram: it may switch */
 	int notify_fd;                          /* an eventfd written when it ends */
 	bool guest_was_paused;                  /* a failure leaves it as it was */
 	struct mig_params *params;              /* read each round */
@@ -36,11 +39,17 @@ struct precopy {
 	struct throttle throttle;
 	_Atomic int status;                     /* enum precopy_status */
 	_Atomic int cancel;
+	_Atomic bool start_postcopy;            /* migrate-start-postcopy */
+	/* the switch to post-copy happened and the destination runs the
+	 * guest: it never runs here again (the event loop says so) */
+	_Atomic bool postcopy_running;
+	struct postcopy_src ps;
 	/* figures (for query-migrate; written by the thread) */
 	_Atomic uint64_t bytes, iterations, dirty_pages_rate, remaining_pages, throttle_pct;
 	_Atomic uint64_t normal_pages, zero_pages, bytes_per_ms;
 	uint64_t setup_ms, total_ms, downtime_ms;
 	uint64_t start_ms;                      /* monotonic_ms() when it began */
+	uint64_t pause_ms;                      /* monotonic_ms() when the vCPUs stopped */
 	char downtime_parts[160];               /* where the downtime went */
 	char error[256];
 };

@@ -11,7 +11,12 @@
  *                                   └──cancelled/fail──> cancelled
  *
  * completed, failed and cancelled are ends: start begins a new migration
- * from each of them; cancel there (or in none) changes nothing. */
+ * from each of them; cancel there (or in none) changes nothing.
+ *
+ * Post-copy: active ──postcopy──> postcopy-active ──done──> completed
+ *                                        └──fail──> failed
+ * The guest runs on the destination from the switch on, so cancel in
+ * postcopy-active changes nothing (the command says why). */
 #ifndef MERIDIAN_SESSION_H
 #define MERIDIAN_SESSION_H
 
@@ -25,6 +30,7 @@ enum mig_status {
 	MIG_STATUS_CANCELLED,
 	MIG_STATUS_COMPLETED,
 	MIG_STATUS_FAILED,
+	MIG_STATUS_POSTCOPY_ACTIVE,
 };
 
 enum mig_event {
@@ -34,6 +40,7 @@ enum mig_event {
 	MIG_EV_CANCELLED,       /* the sender stopped on the cancel */
 	MIG_EV_DONE,            /* everything went (source) or arrived (destination) */
 	MIG_EV_FAIL,
+	MIG_EV_POSTCOPY,        /* the switch to post-copy: the guest moved, its pages follow */
 };
 
 /* The status after ev; -1 when ev cannot happen in s (s then stays). */

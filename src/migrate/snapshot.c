@@ -135,8 +135,9 @@ static void loaded_free(const struct snap_vm *vm, struct loaded *l)
 }
 
 /* One section into l (RAM straight into guest memory). */
-static int read_section(struct mig_stream *r, const struct snap_vm *vm, struct loaded *l,
-			uint32_t type, uint32_t id, uint32_t len, char *err, int err_len)
+static int read_section(struct mig_stream *r, const struct snap_vm *vm,
+			const struct snap_load_ext *ext, struct loaded *l, uint32_t type, uint32_t id,
+			uint32_t len, char *err, int err_len)
 {
 	struct mig_config saved, here;
 	int s;
@@ -157,6 +158,8 @@ static int read_section(struct mig_stream *r, const struct snap_vm *vm, struct l
 	case MIG_SEC_RAM_ZSTD:
 		return ram_get_section(r, vm->mem, type, len, err, err_len);
 	default:
+		if (ext && (s = ext->section(ext->ctx, r, type, len, err, err_len)) <= 0)
+			return s;
 		if ((s = vm->ops->get_cpu_section(vm->ctx, l->cpus, r, type, id, len)) <= 0)
 			return s;
 		snprintf(err, err_len, "unknown section type %u: corrupt stream or a newer meridian", type);
@@ -176,7 +179,8 @@ static int apply(const struct snap_vm *vm, struct loaded *l, char *err, int err_
 	return devsec_apply(vm->devices, &l->dev, err, err_len);
 }
 
-int snapshot_load(const struct snap_vm *vm, int fd, uint64_t *apply_ms, char *err, int err_len)
+int snapshot_load(const struct snap_vm *vm, int fd, const struct snap_load_ext *ext,
+		  uint64_t *apply_ms, char *err, int err_len)
 {
 	static struct mig_stream r;
 	struct loaded *l = calloc(1, sizeof(*l));
@@ -217,7 +221,7 @@ int snapshot_load(const struct snap_vm *vm, int fd, uint64_t *apply_ms, char *er
 				goto out;
 			l->devices_checked = true;
 		}
-		s = read_section(&r, vm, l, type, id, len, err, err_len);
+		s = read_section(&r, vm, ext, l, type, id, len, err, err_len);
 		if (s == -1 && r.error) {
 			snprintf(err, err_len, "the stream ends early (after %llu bytes, in a section "
 				 "of type %u)", (unsigned long long)r.bytes, type);
@@ -231,6 +235,8 @@ int snapshot_load(const struct snap_vm *vm, int fd, uint64_t *apply_ms, char *er
 		if (s < 0)
 			goto out;
 	}
+	if (ext && ext->before_apply(ext->ctx, err, err_len))
+		goto out;
 	t_apply = monotonic_ms();
 	res = apply(vm, l, err, err_len);
 	*apply_ms = monotonic_ms() - t_apply;

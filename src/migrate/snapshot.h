@@ -57,7 +57,20 @@ struct snapshot_stats {
 /* Returns 0, or -1 with err. zstd_level 0: RAM uncompressed. */
 int snapshot_save(const struct snap_vm *vm, int fd, int zstd_level, struct snapshot_stats *st,
 		  char *err, int err_len);
-int snapshot_load(const struct snap_vm *vm, int fd, uint64_t *apply_ms, char *err, int err_len);
+/* What a live migration's destination adds to a load (NULL: a file's):
+ * sections that are not the snapshot's own (0 taken, -1 malformed, -2
+ * refused with err, 1 not one of its types), and a step once the stream
+ * is in and its checksum matched, before the state is applied (0 or -1
+ * with err). */
+struct snap_load_ext {
+	int (*section)(void *ctx, struct mig_stream *r, uint32_t type, uint32_t len, char *err,
+		       int err_len);
+	int (*before_apply)(void *ctx, char *err, int err_len);
+	void *ctx;
+};
+
+int snapshot_load(const struct snap_vm *vm, int fd, const struct snap_load_ext *ext,
+		  uint64_t *apply_ms, char *err, int err_len);
 
 /* The parts, for live migration (precopy.c): header and configuration;
  * (pages: ram_pages.h); the final state once the vCPUs stopped (clock,

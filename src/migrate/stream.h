@@ -34,6 +34,8 @@ enum mig_section {
 	MIG_SEC_RAM_ZERO = 8,   /* a run of pages that are zero now */
 	MIG_SEC_RAM_ZSTD = 9,   /* a run of pages, one zstd frame */
 	MIG_SEC_DEVICE_CONFIG = 10,     /* what a device needs of the destination */
+	MIG_SEC_POSTCOPY_ADVISE = 11,   /* u32 flags (1: a fast page connection), u32 0 */
+	MIG_SEC_POSTCOPY_SWITCH = 12,   /* u64 RAM pages, the owed pages' bitmap (postcopy_dest.h) */
 	MIG_SEC_END = 0xffffffffu,
 };
 

@@ -7,6 +7,10 @@
 
 #define MIG_ACK "MRDNDONE"      /* the destination has everything and runs the guest */
 #define MIG_ACK_BYTES 8
+/* the destination refused the stream: this, then one line saying why */
+#define MIG_FAIL "MRDNFAIL"
+/* the first bytes on post-copy's second (page) connection */
+#define MIG_FAST_HELLO "MRDNFAST"
 
 /* The source's side: a connected socket, or -1 with err. */
 int mig_connect_tcp(const struct mig_uri *u, char *err, int err_len);

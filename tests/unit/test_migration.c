@@ -144,12 +144,27 @@ static void one_migration_at_a_time(void **state)
 	assert_int_equal(migration_set_params(&mig, &u, err, sizeof(err)), -1);
 	assert_one_line(err);
 	assert_int_not_equal(mig.params.downtime_limit_ms, 100);
+	/* migrate-start-postcopy: only with postcopy-ram from the start */
+	assert_int_equal(migration_start_postcopy(&mig, err, sizeof(err)), -1);
+	assert_string_equal(err, "Enable postcopy with migrate_set_capability before the start of "
+			    "migration");
+	mig.precopy.postcopy = true;
+	assert_int_equal(migration_start_postcopy(&mig, err, sizeof(err)), 0);
+	assert_true(atomic_load(&mig.precopy.start_postcopy));
+	/* once switched, cancel is refused: the guest is the destination's */
+	mig.status = MIG_STATUS_POSTCOPY_ACTIVE;
+	assert_int_equal(migration_cancel(&mig, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "post-copy cannot be cancelled"));
+	assert_false(atomic_load(&mig.precopy.cancel));
+	mig.status = MIG_STATUS_NONE;
 	mig.sending = false;
 	assert_int_equal(migration_set_params(&mig, &u, err, sizeof(err)), 0);
 	assert_int_equal(mig.params.downtime_limit_ms, 100);
 	assert_int_equal(mig.params.compression_level, 5);
-	/* cancel with nothing running changes nothing */
-	migration_cancel(&mig);
+	/* cancel with nothing running changes nothing; post-copy needs a migration */
+	assert_int_equal(migration_cancel(&mig, err, sizeof(err)), 0);
+	assert_int_equal(migration_start_postcopy(&mig, err, sizeof(err)), -1);
+	assert_string_equal(err, "Postcopy must be started after migration has been started");
 	assert_int_equal(mig.status, MIG_STATUS_NONE);
 	assert_int_equal(told.nr_moves, 0);
 }

@@ -54,6 +54,9 @@ static void requests_are_checked_against_ram(void **state)
 	assert_string_equal(err, "received-page bitmap of 1001 pages; RAM has 1000");
 	assert_int_equal(decode(PC_MSG_DONE, 0, 0, err), 0);
 	assert_int_equal(decode(PC_MSG_DONE, 1, 0, err), -1);
+	assert_int_equal(decode(PC_MSG_RUNNING, 0, 0, err), 0);
+	assert_int_equal(decode(PC_MSG_RUNNING, 0, 9, err), -1);
+	assert_string_equal(err, "malformed post-copy message type 4");
 	assert_int_equal(decode(77, 0, 0, err), -1);
 	assert_string_equal(err, "unknown post-copy message type 77");
 }

@@ -59,6 +59,7 @@ static void cancel_in_each_state(void **state)
 		{ MIG_STATUS_CANCELLED, MIG_STATUS_CANCELLED },
 		{ MIG_STATUS_COMPLETED, MIG_STATUS_COMPLETED },         /* too late: it went */
 		{ MIG_STATUS_FAILED, MIG_STATUS_FAILED },
+		{ MIG_STATUS_POSTCOPY_ACTIVE, MIG_STATUS_POSTCOPY_ACTIVE },     /* the guest went */
 	};
 
 	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
@@ -87,6 +88,25 @@ static void a_destination_that_fails(void **state)
 	assert_int_equal(mig_status_after(MIG_STATUS_FAILED, MIG_EV_RUNNING), -1);
 }
 
+static void post_copy(void **state)
+{
+	const enum mig_event ok[] = { MIG_EV_START, MIG_EV_RUNNING, MIG_EV_POSTCOPY, MIG_EV_DONE };
+	const enum mig_event lost[] = { MIG_EV_START, MIG_EV_RUNNING, MIG_EV_POSTCOPY, MIG_EV_FAIL };
+	const enum mig_event late_cancel[] = { MIG_EV_START, MIG_EV_RUNNING, MIG_EV_CANCEL,
+					       MIG_EV_POSTCOPY, MIG_EV_CANCEL, MIG_EV_DONE };
+
+	assert_string_equal(mig_status_name(MIG_STATUS_POSTCOPY_ACTIVE), "postcopy-active");
+	assert_int_equal(run(ok, 4), MIG_STATUS_COMPLETED);
+	assert_int_equal(run(lost, 4), MIG_STATUS_FAILED);
+	assert_int_equal(run(late_cancel, 6), MIG_STATUS_COMPLETED);
+	assert_true(mig_status_running(MIG_STATUS_POSTCOPY_ACTIVE));
+	/* only from a running pre-copy */
+	assert_int_equal(mig_status_after(MIG_STATUS_SETUP, MIG_EV_POSTCOPY), -1);
+	assert_int_equal(mig_status_after(MIG_STATUS_COMPLETED, MIG_EV_POSTCOPY), -1);
+	assert_int_equal(mig_status_after(MIG_STATUS_POSTCOPY_ACTIVE, MIG_EV_START), -1);
+	assert_int_equal(mig_status_after(MIG_STATUS_POSTCOPY_ACTIVE, MIG_EV_CANCELLED), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +114,7 @@ int main(void)
 		cmocka_unit_test(a_migration_runs_to_its_end),
 		cmocka_unit_test(cancel_in_each_state),
 		cmocka_unit_test(a_destination_that_fails),
+		cmocka_unit_test(post_copy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

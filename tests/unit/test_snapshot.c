@@ -108,7 +108,7 @@ static int round_trip(struct fake_vm *src, struct fake_vm *dst)
 	assert_true(st.bytes > 0);
 	lseek(fd, 0, SEEK_SET);
 	err[0] = '\0';
-	r = snapshot_load(&dst->snap, fd, &apply_ms, err, sizeof(err));
+	r = snapshot_load(&dst->snap, fd, NULL, &apply_ms, err, sizeof(err));
 	close(fd);
 	return r;
 }

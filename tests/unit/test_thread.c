@@ -30,7 +30,8 @@ static void roles_name_threads(void **state)
 		{ ROLE_VCPU, 0, "vcpu0" }, { ROLE_VCPU, 17, "vcpu17" },
 		{ ROLE_MIGRATION, 0, "migration" }, { ROLE_INCOMING, 0, "incoming" },
 		{ ROLE_THROTTLE, 0, "throttle" }, { ROLE_SLIRP, 0, "slirp" },
-		{ ROLE_DIRTY_REAPER, 0, "dirty-reaper" },
+		{ ROLE_DIRTY_REAPER, 0, "dirty-reaper" }, { ROLE_PC_FAULT, 0, "pc-fault" },
+		{ ROLE_PC_PAGES, 0, "pc-pages" },
 	};
 
 	assert_int_equal(thread_role_self(), ROLE_MAIN);
