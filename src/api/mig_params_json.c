@@ -24,6 +24,8 @@ int mig_params_update_of(struct json_object *args, struct mig_params_update *u, 
 	memset(u, 0, sizeof(*u));
 	u->has_downtime_limit = int_arg(args, "downtime-limit", &u->downtime_limit_ms);
 	u->has_max_bandwidth = int_arg(args, "max-bandwidth", &u->max_bandwidth);
+	u->has_max_postcopy_bandwidth = int_arg(args, "max-postcopy-bandwidth",
+						&u->max_postcopy_bandwidth);
 	u->has_compression_level = int_arg(args, "compression-level", &u->compression_level);
 	u->has_throttle_initial = int_arg(args, "cpu-throttle-initial", &u->throttle_initial_pct);
 	u->has_throttle_increment = int_arg(args, "cpu-throttle-increment",
@@ -53,6 +55,8 @@ struct json_object *mig_params_json(const struct mig_params *p, enum dirty_metho
 
 	json_object_object_add(o, "downtime-limit", json_u64(atomic_load(&p->downtime_limit_ms)));
 	json_object_object_add(o, "max-bandwidth", json_u64(atomic_load(&p->max_bandwidth)));
+	json_object_object_add(o, "max-postcopy-bandwidth",
+			       json_u64(atomic_load(&p->max_postcopy_bandwidth)));
 	json_object_object_add(o, "compression", json_object_new_string(
 		p->compression == MIG_COMPRESS_ZSTD ? "zstd" : "none"));
 	json_object_object_add(o, "compression-level", json_u64((uint64_t)p->compression_level));

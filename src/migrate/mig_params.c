@@ -36,6 +36,7 @@ void mig_params_init(struct mig_params *p)
 {
 	atomic_store(&p->downtime_limit_ms, MIG_DEFAULT_DOWNTIME_MS);
 	atomic_store(&p->max_bandwidth, 0);
+	atomic_store(&p->max_postcopy_bandwidth, 0);
 	for (int c = 0; c < MIG_CAP_COUNT; c++)
 		atomic_store(&p->caps[c], false);
 	atomic_store(&p->postcopy_after_rounds, 0);
@@ -82,6 +83,9 @@ int mig_params_check(const struct mig_params_update *u, const struct mig_params_
 						    MIG_MAX_DOWNTIME_MS, err, err_len)) ||
 	    (u->has_max_bandwidth && out_of_range("max-bandwidth", u->max_bandwidth, 0,
 						   MIG_MAX_BANDWIDTH, err, err_len)) ||
+	    (u->has_max_postcopy_bandwidth && out_of_range("max-postcopy-bandwidth",
+							   u->max_postcopy_bandwidth, 0,
+							   MIG_MAX_BANDWIDTH, err, err_len)) ||
 	    (u->has_compression_level && out_of_range("compression-level", u->compression_level, 1,
 						      MIG_MAX_COMPRESSION_LEVEL, err, err_len)) ||
 	    (u->has_throttle_initial && out_of_range("cpu-throttle-initial", u->throttle_initial_pct,
@@ -120,6 +124,8 @@ int mig_params_apply(struct mig_params *p, const struct mig_params_update *u,
 		atomic_store(&p->downtime_limit_ms, (uint64_t)u->downtime_limit_ms);
 	if (u->has_max_bandwidth)
 		atomic_store(&p->max_bandwidth, (uint64_t)u->max_bandwidth);
+	if (u->has_max_postcopy_bandwidth)
+		atomic_store(&p->max_postcopy_bandwidth, (uint64_t)u->max_postcopy_bandwidth);
 	if (u->has_throttle_initial)
 		atomic_store(&p->throttle_initial_pct, (unsigned)u->throttle_initial_pct);
 	if (u->has_throttle_increment)

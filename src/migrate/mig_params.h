@@ -38,6 +38,7 @@ int mig_cap_parse(const char *name);
 struct mig_params {
 	_Atomic uint64_t downtime_limit_ms;
 	_Atomic uint64_t max_bandwidth;         /* bytes per second; 0: no limit */
+	_Atomic uint64_t max_postcopy_bandwidth;        /* post-copy's background pages: the same */
 	_Atomic bool caps[MIG_CAP_COUNT];
 	/* with postcopy-ram: pre-copy that has not converged after this many
 	 * rounds switches to post-copy by itself (0: only migrate-start-postcopy) */
@@ -55,12 +56,13 @@ void mig_params_init(struct mig_params *p);
 struct mig_params_update {
 	bool has_downtime_limit, has_max_bandwidth, has_compression_level;
 	bool has_throttle_initial, has_throttle_increment, has_compression, has_dirty;
-	bool has_postcopy_after_rounds;
+	bool has_postcopy_after_rounds, has_max_postcopy_bandwidth;
 	/* migrate-set-capabilities: bit c of caps_given set: capability c to
 	 * bit c of caps_on */
 	unsigned caps_given, caps_on;
 	long long downtime_limit_ms, max_bandwidth, compression_level;
 	long long throttle_initial_pct, throttle_increment_pct, postcopy_after_rounds;
+	long long max_postcopy_bandwidth;
 	enum mig_compression compression;
 	enum dirty_method dirty;
 };

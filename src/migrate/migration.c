@@ -267,9 +267,13 @@ static void live_info(const struct migration *mig, struct mig_info *out)
 	out->throttle_pct = atomic_load(&pc->throttle_pct);
 	out->dirty_tracking = dirty_method_name(mig->vm->dirty.method);
 	out->compression = pc->zstd_level ? "zstd" : "none";
+	out->postcopy_requests = atomic_load(&pc->ps.requests);
+	if (mig->said_postcopy && mig->sending)
+		out->remaining_bytes = (pc->ps.nr_need - atomic_load(&pc->ps.pages_sent)) *
+				       GUEST_PAGE_BYTES;
 }
 
-void migration_info(const struct migration *mig, struct mig_info *out)
+void migration_info(struct migration *mig, struct mig_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->status = mig->status;
@@ -277,6 +281,8 @@ void migration_info(const struct migration *mig, struct mig_info *out)
 	if (mig->status == MIG_STATUS_NONE)
 		return;
 	out->ram_bytes = mig->vm->env->cfg->mem_bytes;
+	out->postcopy_dest = incoming_postcopy_info(&mig->incoming, &out->pc);
+	out->blocktime = atomic_load(&mig->params.caps[MIG_CAP_POSTCOPY_BLOCKTIME]);
 	if (mig->precopy.vm) {
 		live_info(mig, out);
 		return;
@@ -365,6 +371,7 @@ static void incoming_poll(struct migration *mig)
 	if (atomic_load(&in->postcopy_running) && !in->said_postcopy) {
 		in->said_postcopy = true;
 		step(mig, MIG_EV_POSTCOPY);
+		vm_devices_own_paths(mig->vm, true);    /* vhost waits for the last page */
 		start_guest(mig);
 	}
 	if (!incoming_finished(in))
@@ -387,7 +394,9 @@ static void incoming_poll(struct migration *mig)
 		return;
 	}
 	step(mig, MIG_EV_DONE);
-	if (!in->said_postcopy)
+	if (in->said_postcopy)
+		vm_devices_own_paths(mig->vm, false);
+	else
 		start_guest(mig);
 }
 

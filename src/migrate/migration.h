@@ -43,7 +43,11 @@ struct mig_info {
 	uint64_t dirty_pages_rate, dirty_sync_count, setup_ms, downtime_ms, throttle_pct;
 	double mbps;                    /* megabits per second, QEMU's "mbps" */
 	const char *dirty_tracking, *compression;
+	uint64_t postcopy_requests;     /* the source: pages the destination asked for */
 	const char *error;              /* "" when none */
+	/* a post-copy destination: its faults, requests, waits */
+	bool postcopy_dest, blocktime;  /* blocktime: postcopy-blocktime is on */
+	struct postcopy_dest_info pc;
 };
 
 struct migration {
@@ -82,7 +86,7 @@ int migration_start_postcopy(struct migration *mig, char *err, size_t err_len);
 /* migrate-set-parameters: all of it, or none (mig_params_apply). */
 int migration_set_params(struct migration *mig, const struct mig_params_update *u, char *err,
 			 size_t err_len);
-void migration_info(const struct migration *mig, struct mig_info *out);
+void migration_info(struct migration *mig, struct mig_info *out);
 /* A migration is running, or the guest has not arrived: stop, cont and
  * the like wait. NULL, or why not. */
 const char *migration_busy(const struct migration *mig);

@@ -7,10 +7,12 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/clock_now.h"
 #include "base/log.h"
 #include "base/thread.h"
 #include "kvm/guest_mem.h"
 #include "migrate/postcopy_wire.h"
+#include "migrate/stream.h"
 #include "migrate/transport.h"
 
 static int fail(struct postcopy_src *ps, const char *why)
@@ -150,7 +152,7 @@ static uint64_t next_owed(struct postcopy_src *ps, uint64_t from)
 
 static int background(struct postcopy_src *ps)
 {
-	uint64_t p = 0;
+	uint64_t p = 0, due_us = monotonic_us(), wait_us;
 
 	while (!atomic_load(&ps->failed) && !atomic_load(&ps->done)) {
 		uint64_t hint = atomic_exchange(&ps->next_hint, UINT64_MAX);
@@ -164,6 +166,11 @@ static int background(struct postcopy_src *ps)
 			break;          /* all sent */
 		if (send_page(ps, ps->main_fd, p))
 			return -1;
+		/* max-postcopy-bandwidth: requested pages are never held back */
+		wait_us = mig_pace(&due_us, monotonic_us(), PC_MSG_BYTES + GUEST_PAGE_BYTES,
+				   atomic_load(ps->max_bytes_per_s));
+		if (wait_us)
+			usleep(wait_us);
 	}
 	return atomic_load(&ps->failed) ? -1 : 0;
 }
@@ -183,12 +190,13 @@ static void send_end(struct postcopy_src *ps, int fd)
 }
 
 int pc_src_run(struct postcopy_src *ps, const struct guest_mem *mem, const uint64_t *need,
-	       int main_fd, int fast_fd, void (*on_running)(void *ctx), void *ctx, char *err,
-	       int err_len)
+	       int main_fd, int fast_fd, _Atomic uint64_t *max_bytes_per_s,
+	       void (*on_running)(void *ctx), void *ctx, char *err, int err_len)
 {
 	int r;
 
 	memset(ps, 0, sizeof(*ps));
+	ps->max_bytes_per_s = max_bytes_per_s;
 	ps->on_running = on_running;
 	ps->ctx = ctx;
 	ps->mem = mem;

@@ -47,12 +47,14 @@ struct postcopy_src {
 	 * the request reader's thread) */
 	void (*on_running)(void *ctx);
 	void *ctx;
+	_Atomic uint64_t *max_bytes_per_s;      /* the background's cap (0: none) */
 };
 
 /* Runs the post-copy phase to its end on the calling thread (starting the
  * request reader). 0 when the destination has every page; -1 with err. */
+/* max_bytes_per_s: max-postcopy-bandwidth, read as it goes. */
 int pc_src_run(struct postcopy_src *ps, const struct guest_mem *mem, const uint64_t *need,
-	       int main_fd, int fast_fd, void (*on_running)(void *ctx), void *ctx, char *err,
-	       int err_len);
+	       int main_fd, int fast_fd, _Atomic uint64_t *max_bytes_per_s,
+	       void (*on_running)(void *ctx), void *ctx, char *err, int err_len);
 
 #endif

@@ -309,8 +309,9 @@ static int switch_postcopy(struct run *r, bool *paused)
 	publish(r);
 	log_info("post-copy: the guest moves now; %llu pages (%llu MiB) follow it",
 		 (unsigned long long)owed, (unsigned long long)(owed * GUEST_PAGE_BYTES >> 20));
-	if (pc_src_run(&pc->ps, &pc->vm->mem, r->dirty, pc->fd, pc->fast_fd, postcopy_running, pc,
-		       pc->error, sizeof(pc->error)))
+	if (pc_src_run(&pc->ps, &pc->vm->mem, r->dirty, pc->fd, pc->fast_fd,
+		       &pc->params->max_postcopy_bandwidth, postcopy_running, pc, pc->error,
+		       sizeof(pc->error)))
 		return -1;
 	snprintf(pc->downtime_parts, sizeof(pc->downtime_parts),
 		 "post-copy: %llu pages owed at the switch, %llu requested by the destination",

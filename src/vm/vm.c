@@ -113,6 +113,11 @@ int vm_set_dirty_logging(struct vm *vm, bool on)
 	return r;
 }
 
+void vm_devices_own_paths(struct vm *vm, bool on)
+{
+	device_table_dirty_logging(&vm->devices, on);
+}
+
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap)
 {
 	uint64_t words = (vm->mem.total_bytes / GUEST_PAGE_BYTES + 63) / 64;

@@ -112,6 +112,9 @@ void vm_park_vcpu(struct vm *vm);
  * method the caller re-arms each chunk (dirty_log_clear) before reading it. */
 int vm_set_dirty_logging(struct vm *vm, bool on);
 int vm_take_dirty(struct vm *vm, uint64_t *bitmap);
+/* The devices keep to meridian's own data paths (no vhost-net) while on:
+ * post-copy's destination, until every page of RAM has arrived. */
+void vm_devices_own_paths(struct vm *vm, bool on);
 
 /* Freezes the virtio devices (no new requests from their queues) and
  * waits for the requests in flight, so nothing writes guest RAM any more;

@@ -29,6 +29,8 @@ static int one(const char *knob, long long v)
 		u.has_compression_level = true, u.compression_level = v;
 	else if (!strcmp(knob, "cpu-throttle-initial"))
 		u.has_throttle_initial = true, u.throttle_initial_pct = v;
+	else if (!strcmp(knob, "max-postcopy-bandwidth"))
+		u.has_max_postcopy_bandwidth = true, u.max_postcopy_bandwidth = v;
 	else if (!strcmp(knob, "x-postcopy-after-rounds"))
 		u.has_postcopy_after_rounds = true, u.postcopy_after_rounds = v;
 	else
@@ -46,6 +48,7 @@ static void every_bound(void **state)
 		{ "cpu-throttle-initial", 1, MIG_MAX_THROTTLE_PCT },
 		{ "cpu-throttle-increment", 1, MIG_MAX_THROTTLE_PCT },
 		{ "x-postcopy-after-rounds", 0, MIG_MAX_POSTCOPY_AFTER_ROUNDS },
+		{ "max-postcopy-bandwidth", 0, MIG_MAX_BANDWIDTH },
 	};
 
 	for (unsigned i = 0; i < sizeof(k) / sizeof(k[0]); i++) {

@@ -288,8 +288,30 @@ static void live_figures_in_qemus_shape(void **state)
 	assert_true(json_object_object_get_ex(o, "dirty-tracking", &v));
 	assert_false(json_object_object_get_ex(o, "error-desc", &v));
 	json_object_put(o);
-	/* a snapshot's figures have no live part */
+	/* a post-copy destination: blocktime in QEMU's names with its
+	 * capability, meridian's figures always */
 	info.live = false;
+	info.postcopy_dest = info.blocktime = true;
+	info.pc = (struct postcopy_dest_info){ .faults = 30, .requests = 20, .owed_pages = 100,
+					       .placed_pages = 60, .blocktime_ms = 7, .nr_vcpus = 2,
+					       .vcpu_blocktime_ms = { 9, 11 },
+					       .latency_median_us = 800, .latency_p99_us = 5000 };
+	o = mig_info_json(&info);
+	assert_true(json_object_object_get_ex(o, "postcopy-blocktime", &v));
+	assert_int_equal(json_object_get_int64(v), 7);
+	assert_true(json_object_object_get_ex(o, "postcopy-vcpu-blocktime", &v));
+	assert_int_equal(json_object_array_length(v), 2);
+	assert_int_equal(json_object_get_int64(json_object_array_get_idx(v, 1)), 11);
+	assert_true(json_object_object_get_ex(o, "x-postcopy", &v));
+	assert_true(json_object_object_get_ex(v, "fault-latency-p99-us", &ram));
+	assert_int_equal(json_object_get_int64(ram), 5000);
+	json_object_put(o);
+	info.blocktime = false;
+	o = mig_info_json(&info);
+	assert_false(json_object_object_get_ex(o, "postcopy-blocktime", &v));
+	json_object_put(o);
+	/* a snapshot's figures have no live part */
+	info.postcopy_dest = false;
 	o = mig_info_json(&info);
 	assert_false(json_object_object_get_ex(o, "downtime", &v));
 	assert_true(json_object_object_get_ex(o, "ram", &ram));

@@ -36,7 +36,7 @@ SOCK=/tmp/nu.sock
 rm -f $SOCK
 dd if=/dev/zero of=/tmp/nr.img bs=1M count=8 2>/dev/null
 timeout 200 $MERIDIAN run -k $KERNEL -i $INITRD -m 256M --net user --api $SOCK \
-	--disk /tmp/nr.img -a "$BASE act=qmp" < /dev/null > /tmp/nr.raw 2>&1 &
+	--disk path=/tmp/nr.img -a "$BASE act=qmp" < /dev/null > /tmp/nr.raw 2>&1 &
 vm=$!
 wait_for /tmp/nr.raw 'L2-QMP-READY' 120 "the guest never got ready"
 slirp_tid() { for t in /proc/$vm/task/*; do [ "$(cat $t/comm)" = slirp ] && basename $t; done; }
