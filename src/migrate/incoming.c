@@ -57,13 +57,14 @@ static int pc_section(void *ctx, struct mig_stream *r, uint32_t type, uint32_t l
 
 /* Read and checked; the state goes in next: with a post-copy switch, the
  * owed pages must fault from here on, and be served. */
-static int pc_before_apply(void *ctx, char *err, int err_len)
+static int pc_before_apply(void *ctx, const void *rest, uint64_t rest_len, char *err,
+			   int err_len)
 {
 	struct incoming *in = ctx;
 
 	if (!in->pc.need)
 		return 0;       /* pre-copy converged: no switch, nothing owed */
-	return pc_dest_begin(&in->pc, in->conn, in->fd, err, err_len);
+	return pc_dest_begin(&in->pc, in->conn, in->fd, rest, rest_len, err, err_len);
 }
 
 /* Its figures kept, then everything of it gone. */
@@ -71,7 +72,7 @@ static void pc_end(struct incoming *in)
 {
 	pthread_mutex_lock(&in->pc_lock);
 	pc_dest_info(&in->pc, &in->pc_info);
-	in->pc_ended = true;
+	in->pc_ended = in->pc.need != NULL;     /* (advised, but pre-copy converged: none) */
 	pc_dest_end(&in->pc);
 	pthread_mutex_unlock(&in->pc_lock);
 }
@@ -92,6 +93,22 @@ static int postcopy_run(struct incoming *in)
 		return -1;
 	log_info("post-copy: every page is in");
 	return 0;
+}
+
+/* Post-copy without its source: part of the guest's memory is gone with
+ * it, so the guest cannot go on. Threads (a vCPU, an I/O worker writing a
+ * disk) may be waiting on pages that will never come: the process ends at
+ * once, from here, so that none of them goes on with a page it never had
+ * (a zero page written to a disk, say). Status 2: the guest cannot
+ * continue (README, "Post-copy"). */
+static _Noreturn void postcopy_lost(struct incoming *in)
+{
+	const char *api = in->vm->env->cfg->api_path;
+
+	log_error("post-copy: %s: the guest cannot continue without the source's pages", in->err);
+	if (api)
+		unlink(api);
+	_exit(2);
 }
 
 /* The source hears why, if it can (precopy.c shows it). */
@@ -136,12 +153,8 @@ static void *incoming_thread(void *arg)
 	}
 	if (r && in->uri.kind == MIG_URI_TCP && !atomic_load(&in->postcopy_running))
 		refuse(fd, in->err);
-	if (r && atomic_load(&in->postcopy_running)) {
-		/* the guest cannot go on: nothing of it may reach a disk or the
-		 * network once userfaultfd lets go of its missing pages */
-		vm_freeze_devices(in->vm, true);
-		vm_request_stop(in->vm, VM_FATAL);
-	}
+	if (r && atomic_load(&in->postcopy_running))
+		postcopy_lost(in);
 	if (in->pc.uffd >= 0)
 		pc_end(in);
 out:

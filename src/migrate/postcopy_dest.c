@@ -153,6 +153,21 @@ static int place(struct postcopy_dest *pd, uint64_t page, const void *data)
 	return 0;
 }
 
+/* len bytes from fd; the main connection's first ones from pd->rest. */
+static int read_in(struct postcopy_dest *pd, int fd, uint8_t *buf, uint64_t len, char *why,
+		   int why_len)
+{
+	if (fd == pd->main_fd && pd->rest_pos < pd->rest_len) {
+		uint64_t k = pd->rest_len - pd->rest_pos < len ? pd->rest_len - pd->rest_pos : len;
+
+		memcpy(buf, pd->rest + pd->rest_pos, k);
+		pd->rest_pos += k;
+		buf += k;
+		len -= k;
+	}
+	return len ? pc_read_all(fd, buf, len, why, why_len) : 0;
+}
+
 /* One page message from fd: 1 placed (or dropped), 0 the end, -1 failure. */
 static int read_page(struct postcopy_dest *pd, int fd, uint8_t *buf)
 {
@@ -161,12 +176,12 @@ static int read_page(struct postcopy_dest *pd, int fd, uint8_t *buf)
 	uint32_t type;
 	char why[200];
 
-	if (pc_read_all(fd, h, sizeof(h), why, sizeof(why)) ||
+	if (read_in(pd, fd, h, sizeof(h), why, sizeof(why)) ||
 	    pc_page_decode(h, pd->nr_pages, &type, &page, why, sizeof(why)))
 		return fail(pd, why);
 	if (type == PC_PAGE_END)
 		return 0;
-	if (type == PC_PAGE_DATA && pc_read_all(fd, buf, GUEST_PAGE_BYTES, why, sizeof(why)))
+	if (type == PC_PAGE_DATA && read_in(pd, fd, buf, GUEST_PAGE_BYTES, why, sizeof(why)))
 		return fail(pd, why);
 	return place(pd, page, type == PC_PAGE_DATA ? buf : NULL) ? -1 : 1;
 }
@@ -289,7 +304,8 @@ static int drop_owed(struct postcopy_dest *pd, char *err, int err_len)
 	return 0;
 }
 
-int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, char *err, int err_len)
+int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, const void *rest,
+		  uint64_t rest_len, char *err, int err_len)
 {
 	int r;
 
@@ -302,8 +318,12 @@ int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, char *er
 	if (page_set_init(&pd->placed, pd->nr_pages) || page_set_init(&pd->requested, pd->nr_pages) ||
 	    !(pd->requested_us = calloc(pd->nr_pages, 8)) ||
 	    !(pd->latency_us = calloc(PC_LATENCY_SAMPLES, 4)) ||
-	    (pd->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0)
+	    (pd->stop_fd = eventfd(0, EFD_CLOEXEC)) < 0 ||
+	    (rest_len && !(pd->rest = malloc(rest_len))))
 		return snprintf(err, err_len, "post-copy: out of memory"), -1;
+	if (rest_len)
+		memcpy(pd->rest, rest, rest_len);
+	pd->rest_len = rest_len;
 	if (pd->preempt && accept_fast(pd, listen_fd, err, err_len))
 		return -1;
 	if (drop_owed(pd, err, err_len))
@@ -389,6 +409,8 @@ void pc_dest_end(struct postcopy_dest *pd)
 	free(pd->need);
 	free(pd->requested_us);
 	free(pd->latency_us);
+	free(pd->rest);
+	pd->rest = NULL;
 	pd->need = pd->requested_us = NULL;
 	pd->latency_us = NULL;
 }

@@ -40,6 +40,8 @@ struct postcopy_dest {
 	int uffd;                       /* -1 until the source advised post-copy */
 	bool preempt;                   /* requested pages come on a fast connection */
 	int main_fd, fast_fd;
+	uint8_t *rest;                  /* main_fd's first bytes, read already */
+	uint64_t rest_len, rest_pos;
 	uint64_t *need;                 /* bitmap: the pages the source still owes */
 	uint64_t nr_need;
 	struct page_set placed, requested;
@@ -84,7 +86,10 @@ int pc_dest_get_switch(struct postcopy_dest *pd, struct mig_stream *r, uint32_t 
  * RAM registered, the fault thread and the page readers (one per
  * connection) started: from here on a fault anywhere, applying the state
  * included, is served. 0, or -1 with err. */
-int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, char *err, int err_len);
+/* rest: bytes of the main connection the stream's reader took in past
+ * its end (the first background pages), read before the connection. */
+int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, const void *rest,
+		  uint64_t rest_len, char *err, int err_len);
 /* Waits until every owed page is in, then tells the source (PC_MSG_DONE).
  * 0, or -1 with err (the source went away: the guest cannot go on). */
 int pc_dest_wait(struct postcopy_dest *pd, char *err, int err_len);

@@ -235,7 +235,7 @@ int snapshot_load(const struct snap_vm *vm, int fd, const struct snap_load_ext *
 		if (s < 0)
 			goto out;
 	}
-	if (ext && ext->before_apply(ext->ctx, err, err_len))
+	if (ext && ext->before_apply(ext->ctx, r.buf + r.pos, r.len - r.pos, err, err_len))
 		goto out;
 	t_apply = monotonic_ms();
 	res = apply(vm, l, err, err_len);

@@ -65,7 +65,10 @@ int snapshot_save(const struct snap_vm *vm, int fd, int zstd_level, struct snaps
 struct snap_load_ext {
 	int (*section)(void *ctx, struct mig_stream *r, uint32_t type, uint32_t len, char *err,
 		       int err_len);
-	int (*before_apply)(void *ctx, char *err, int err_len);
+	/* rest: what the reader took in past the stream's end (the bytes
+	 * that follow it on the connection) */
+	int (*before_apply)(void *ctx, const void *rest, uint64_t rest_len, char *err,
+			    int err_len);
 	void *ctx;
 };
 
