@@ -335,6 +335,8 @@ static const struct param set_parameters_params[] = {
 	{ .name = "cpu-throttle-initial", .type = json_type_int, .optional = true },
 	{ .name = "cpu-throttle-increment", .type = json_type_int, .optional = true },
 	{ .name = "dirty-tracking", .type = json_type_string, .optional = true },
+	{ .name = "max-postcopy-bandwidth", .type = json_type_int, .optional = true },
+	{ .name = "x-postcopy-after-rounds", .type = json_type_int, .optional = true },
 	{ .name = NULL } };
 static const struct param set_capabilities_params[] = {
 	{ .name = "capabilities", .type = json_type_array }, { .name = NULL } };

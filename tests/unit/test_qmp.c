@@ -57,10 +57,31 @@ static int fake_digest(struct qmp_target *t, struct qmp_ram_digest *d, struct qm
 	return 0;
 }
 
+/* the migration parameters, as a machine keeps them */
+static struct mig_params params;
+static int params_updates;
+
+static const struct mig_params *fake_params(struct qmp_target *t, enum dirty_method *dirty)
+{
+	*dirty = DIRTY_LOG_CLEAR;
+	return &params;
+}
+
+static int fake_set_params(struct qmp_target *t, const struct mig_params_update *u,
+			   struct qmp_error *e)
+{
+	const struct mig_params_context ctx = { .vm_dirty = DIRTY_LOG_CLEAR, .clear_supported = true };
+
+	params_updates++;
+	e->cls = QMP_GENERIC_ERROR;
+	return mig_params_apply(&params, u, &ctx, e->desc, sizeof(e->desc));
+}
+
 static const struct qmp_target_ops ops = {
 	.status = fake_status, .stop = fake_stop, .cont = fake_cont, .system_reset = fake_reset,
 	.system_powerdown = fake_fail, .quit = fake_reset, .stats = fake_stats,
-	.ram_digest = fake_digest,
+	.ram_digest = fake_digest, .migrate_parameters = fake_params,
+	.migrate_set_parameters = fake_set_params,
 };
 static struct qmp_target target = { .ops = &ops };
 static struct qmp_session s;
@@ -218,6 +239,31 @@ static void huge_line(void **state)
 			    "{\"return\":{\"enabled\":true,\"present\":true}}\r\n");
 }
 
+/* every parameter query-migrate-parameters shows, migrate-set-parameters
+ * takes back (one list of names must not forget what the other has) */
+static void parameters_round_trip(void **state)
+{
+	struct json_object *reply, *ret, *args;
+	char cmd[2048];
+
+	mig_params_init(&params);
+	reply = json_tokener_parse(say("{\"execute\": \"query-migrate-parameters\"}\n"));
+	assert_true(json_object_object_get_ex(reply, "return", &ret));
+	assert_int_equal(json_object_object_length(ret), 9);
+	args = json_object_get(ret);
+	snprintf(cmd, sizeof(cmd), "{\"execute\": \"migrate-set-parameters\", \"arguments\": %s}\n",
+		 json_object_to_json_string_ext(args, JSON_C_TO_STRING_PLAIN));
+	assert_string_equal(say(cmd), "{\"return\":{}}\r\n");
+	assert_int_equal(params_updates, 1);
+	json_object_put(args);
+	json_object_put(reply);
+	/* and the post-copy knobs arrive */
+	say("{\"execute\": \"migrate-set-parameters\", \"arguments\": "
+	    "{\"x-postcopy-after-rounds\": 4, \"max-postcopy-bandwidth\": 1000}}\n");
+	assert_int_equal(atomic_load(&params.postcopy_after_rounds), 4);
+	assert_int_equal(atomic_load(&params.max_postcopy_bandwidth), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(ram_digest_arguments, setup_negotiated, teardown),
 		cmocka_unit_test_setup_teardown(argument_checks, setup_negotiated, teardown),
 		cmocka_unit_test_setup_teardown(huge_line, setup_negotiated, teardown),
+		cmocka_unit_test_setup_teardown(parameters_round_trip, setup_negotiated, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
