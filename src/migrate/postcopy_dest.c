@@ -141,12 +141,12 @@ static int place(struct postcopy_dest *pd, uint64_t page, const void *data)
 			 strerror(-r));
 		return fail(pd, why);
 	}
-	asked = pd->requested_us[page];
+	asked = atomic_load(&pd->requested_us[page]);
 	if (asked) {
 		unsigned n = atomic_fetch_add(&pd->nr_latency, 1);
 
 		if (n < PC_LATENCY_SAMPLES)
-			pd->latency_us[n] = (uint32_t)(monotonic_us() - asked);
+			atomic_store(&pd->latency_us[n], (uint32_t)(monotonic_us() - asked));
 	}
 	unblocked(pd, page);
 	atomic_fetch_add(&pd->placed_need, 1);
@@ -230,7 +230,7 @@ static void fault(struct postcopy_dest *pd, uint64_t addr, uint32_t tid)
 	}
 	if (!page_set_claim(&pd->requested, page))
 		return;                 /* asked for already */
-	pd->requested_us[page] = monotonic_us();
+	atomic_store(&pd->requested_us[page], monotonic_us());
 	atomic_fetch_add(&pd->requests, 1);
 	pc_msg_encode(&(struct pc_msg){ .type = PC_MSG_REQUEST, .count = 1, .arg = page }, msg);
 	if (pc_dest_write(pd, msg, sizeof(msg)))
@@ -407,11 +407,12 @@ void pc_dest_end(struct postcopy_dest *pd)
 	page_set_free(&pd->placed);
 	page_set_free(&pd->requested);
 	free(pd->need);
-	free(pd->requested_us);
-	free(pd->latency_us);
+	free((void *)pd->requested_us);
+	free((void *)pd->latency_us);
 	free(pd->rest);
 	pd->rest = NULL;
-	pd->need = pd->requested_us = NULL;
+	pd->need = NULL;
+	pd->requested_us = NULL;
 	pd->latency_us = NULL;
 }
 
@@ -450,7 +451,8 @@ void pc_dest_info(struct postcopy_dest *pd, struct postcopy_dest_info *out)
 
 	if (!sorted)
 		return;
-	memcpy(sorted, pd->latency_us, n * sizeof(*sorted));
+	for (unsigned i = 0; i < n; i++)
+		sorted[i] = atomic_load(&pd->latency_us[i]);
 	qsort(sorted, n, sizeof(*sorted), cmp_u32);
 	out->latency_median_us = sorted[n / 2];
 	out->latency_p99_us = sorted[(uint64_t)n * 99 / 100];

@@ -45,7 +45,7 @@ struct postcopy_dest {
 	uint64_t *need;                 /* bitmap: the pages the source still owes */
 	uint64_t nr_need;
 	struct page_set placed, requested;
-	uint64_t *requested_us;         /* per page: when it was asked for (monotonic) */
+	_Atomic uint64_t *requested_us; /* per page: when it was asked for (monotonic) */
 	pthread_mutex_t write_lock;     /* main_fd's return direction: requests, done */
 	pthread_t fault_thread, fast_thread, main_thread;
 	bool fault_running, fast_running, main_running;
@@ -60,7 +60,7 @@ struct postcopy_dest {
 	unsigned nr_blocked;
 	uint64_t all_blocked_since_us, blocktime_us;
 	/* request-to-placed latencies, in µs (the first PC_LATENCY_SAMPLES) */
-	uint32_t *latency_us;
+	_Atomic uint32_t *latency_us;
 	_Atomic unsigned nr_latency;
 };
 
