@@ -24,6 +24,13 @@
 # and for meridian the exact figure, kvmclock minus host realtime from
 # KVM_GET_CLOCK on both sides (no console in between):
 #   BENCH migrate-kvmclock WORKLOAD meridian RUN STEP_MS
+# Workload postcopy (issue 18): the dirtying guest plus 200 MiB rewritten
+# without pause (lab.churn), moved by post-copy on both VMMs: postcopy-ram
+# on both sides, migrate-start-postcopy right after migrate (the switch
+# comes after the first pass over RAM); meridian with postcopy-preempt.
+# Its extra line, from the destination's query-migrate:
+#   BENCH migrate-postcopy VMM RUN BLOCKTIME_MS LATENCY_MEDIAN_US LATENCY_P99_US
+# (QEMU 7.2 reports no fault latency: "-")
 # With /lab/bin/meridian-base (bench/ab.sh: another commit's meridian) it
 # migrates too, right after meridian in each run, as VMM meridian-base.
 . /lab/lib.sh
@@ -42,7 +49,7 @@ field() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" | head -n 1; }
 # a guest that never gets there (the lab's L2 guests sometimes hang at
 # boot) is a BENCH-ERROR line, and the run is skipped, not the benchmark
 ready() {
-	if [ $2 = dirtying ]; then
+	if [ $2 != idle ]; then
 		seen $1 'L2-PATTERN ok round=2' 150 && return
 	else
 		seen $1 'L2-RT' 150 && sleep 5 && return
@@ -108,8 +115,10 @@ meridian_once() {
 	ready /tmp/bsrc.out $1 $vname || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
 	before=$(offsets /tmp/bsrc.out)
 	kb=$(kvm_offset /tmp/b1.sock)
+	[ $1 != postcopy ] || meridian_postcopy_caps $vbin
 	watch_gap
 	$vbin ctl /tmp/b1.sock migrate '{"uri": "tcp:127.0.0.1:4500"}' > /dev/null
+	[ $1 != postcopy ] || $vbin ctl /tmp/b1.sock migrate-start-postcopy > /dev/null
 	migrated $vbin ctl /tmp/b1.sock query-migrate
 	if grep -q '"status": "completed"' /tmp/bqm.out; then
 		# QEMU's kind of downtime: from the pause until the source sent the
@@ -123,6 +132,8 @@ meridian_once() {
 		echo "BENCH-NOTE $1 $vname clock: $(cat /tmp/bsrc.out /tmp/bdst.out | tr -d '\r' |
 			grep -o -m 1 'carried by TSC offsets\|instead of offsets') (L1 on $(l1_clocksource))"
 		echo "BENCH migrate-kvmclock $1 $vname $run $(awk -v a="$kb" -v b="$ka" 'BEGIN { printf "%.3f", b - a }')"
+		[ $1 != postcopy ] || { $vbin ctl /tmp/b2.sock query-migrate > /tmp/bqd.out
+			echo "BENCH migrate-postcopy $vname $run $(field postcopy-blocktime < /tmp/bqd.out) $(field fault-latency-median-us < /tmp/bqd.out) $(field fault-latency-p99-us < /tmp/bqd.out)"; }
 	else
 		echo "BENCH-ERROR migrate $1 $vname: $(tr -d '\n' < /tmp/bqm.out)"
 		tr -d '\r' < /tmp/bsrc.out | tail -n 5 | sed 's/^/BENCH-ERROR   source: /'
@@ -141,29 +152,51 @@ qemu_once() {
 	d=$!
 	ready /tmp/bsrc.out $1 qemu || { kill -9 $s $d; wait $s $d 2>/dev/null; return; }
 	qmp /tmp/q1.sock '{"execute":"migrate-set-parameters","arguments":{"max-bandwidth":10000000000}}' > /dev/null
+	[ $1 != postcopy ] || qemu_postcopy_caps
 	before=$(offsets /tmp/bsrc.out)
 	watch_gap
 	qmp /tmp/q1.sock '{"execute":"migrate","arguments":{"uri":"tcp:127.0.0.1:4501"}}' > /dev/null
+	[ $1 != postcopy ] || qmp /tmp/q1.sock '{"execute":"migrate-start-postcopy"}' > /dev/null
 	migrated qmp /tmp/q1.sock '{"execute":"query-migrate"}'
 	if grep -Eq '"status": *"completed"' /tmp/bqm.out; then
 		result $1 qemu "$(field total-time < /tmp/bqm.out)" "$(field downtime < /tmp/bqm.out)" \
 			"$(field transferred < /tmp/bqm.out)" "$before" "$after" \
 			"$(field downtime < /tmp/bqm.out)"
+		[ $1 != postcopy ] || echo "BENCH migrate-postcopy qemu $run $(qmp /tmp/q2.sock \
+			'{"execute":"query-migrate"}' | field postcopy-blocktime) - -"
 	else
 		echo "BENCH-ERROR migrate $1 qemu: $(tr -d '\n' < /tmp/bqm.out | head -c 300)"
 	fi
 	kill -9 $s $d 2>/dev/null; wait $s $d 2>/dev/null
 }
 
+# postcopy-ram on both sides (and blocktime on the destination, preempt
+# on meridian's source)
+cap_list() { for c in "$@"; do printf '{"capability":"%s","state":true},' $c; done | sed 's/,$//'; }
+meridian_postcopy_caps() {
+	$1 ctl /tmp/b2.sock migrate-set-capabilities "{\"capabilities\": [$(cap_list postcopy-ram postcopy-blocktime)]}" > /dev/null
+	$1 ctl /tmp/b1.sock migrate-set-capabilities "{\"capabilities\": [$(cap_list postcopy-ram postcopy-preempt)]}" > /dev/null
+}
+qemu_postcopy_caps() {
+	qmp /tmp/q2.sock "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[$(cap_list postcopy-ram postcopy-blocktime)]}}" > /dev/null
+	qmp /tmp/q1.sock "{\"execute\":\"migrate-set-capabilities\",\"arguments\":{\"capabilities\":[$(cap_list postcopy-ram)]}}" > /dev/null
+}
+
 # run by run, each workload in turn: the lab's L1 often dies a few minutes
 # in (docs/lab.md), and then there are figures of both kinds
 # (not $i: lib.sh's seen and wait_for use it)
 for run in $(seq 1 $RUNS); do
-	for workload in dirtying idle; do
-		[ $workload = idle ] && CMDLINE="$BASE act=ticker" || CMDLINE="$BASE act=pattern"
+	for workload in ${WORKLOADS:-dirtying idle postcopy}; do
+		case $workload in
+		idle) CMDLINE="$BASE act=ticker" ;;
+		dirtying) CMDLINE="$BASE act=pattern" ;;
+		postcopy) CMDLINE="$BASE act=pattern lab.churn=200" ;;
+		esac
 		CMDLINE="$CMDLINE lab.udptick=10.0.2.2"
 		meridian_once $workload
-		[ ! -x /lab/bin/meridian-base ] || meridian_once $workload meridian-base /lab/bin/meridian-base
+		# (meridian-base: an A/B of pre-copy; it may predate post-copy)
+		[ ! -x /lab/bin/meridian-base ] || [ $workload = postcopy ] ||
+			meridian_once $workload meridian-base /lab/bin/meridian-base
 		qemu_once $workload
 	done
 done

@@ -163,7 +163,7 @@ static void json_arguments(void **state)
 #define CAP(c) (1u << (c))
 
 /* auto-converge may change while a migration runs, the post-copy ones
- * not; postcopy-preempt needs postcopy-ram, after the update as a whole */
+ * not; postcopy-preempt is on by default and inert without postcopy-ram */
 static void capability_rules(void **state)
 {
 	struct mig_params_context running = idle, ram_on = idle;
@@ -187,17 +187,17 @@ static void capability_rules(void **state)
 	/* set to what it is already: no change, no refusal */
 	running.caps_now = CAP(MIG_CAP_POSTCOPY_RAM);
 	assert_int_equal(mig_params_check(&pc, &running, err, sizeof(err)), 0);
-	assert_int_equal(mig_params_check(&preempt, &idle, err, sizeof(err)), -1);
-	assert_string_equal(err, "Postcopy preempt requires postcopy-ram");
+	assert_int_equal(mig_params_check(&preempt, &idle, err, sizeof(err)), 0);
 	assert_int_equal(mig_params_check(&both, &idle, err, sizeof(err)), 0);
-	ram_on.caps_now = CAP(MIG_CAP_POSTCOPY_RAM);
-	assert_int_equal(mig_params_check(&preempt, &ram_on, err, sizeof(err)), 0);
-	ram_on.caps_now |= CAP(MIG_CAP_POSTCOPY_PREEMPT);
-	assert_int_equal(mig_params_check(&ram_off, &ram_on, err, sizeof(err)), -1);
-	/* applied: exactly the capabilities named */
+	ram_on.caps_now = CAP(MIG_CAP_POSTCOPY_RAM) | CAP(MIG_CAP_POSTCOPY_PREEMPT);
+	assert_int_equal(mig_params_check(&ram_off, &ram_on, err, sizeof(err)), 0);
+	/* the defaults: only postcopy-preempt; applied: exactly the capabilities named */
 	mig_params_init(&p);
+	assert_int_equal(mig_caps_mask(&p), CAP(MIG_CAP_POSTCOPY_PREEMPT));
 	assert_int_equal(mig_params_apply(&p, &both, &idle, err, sizeof(err)), 0);
 	assert_int_equal(mig_caps_mask(&p), both.caps_on);
+	assert_int_equal(mig_params_apply(&p, &ram_off, &idle, err, sizeof(err)), 0);
+	assert_int_equal(mig_caps_mask(&p), CAP(MIG_CAP_POSTCOPY_PREEMPT));
 	assert_string_equal(mig_cap_name(MIG_CAP_POSTCOPY_BLOCKTIME), "postcopy-blocktime");
 	assert_int_equal(mig_cap_parse("postcopy-preempt"), MIG_CAP_POSTCOPY_PREEMPT);
 	assert_int_equal(mig_cap_parse("xbzrle"), -1);
