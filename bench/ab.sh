@@ -6,7 +6,11 @@
 # then QEMU. Prints the usual figures and the ratio meridian / base, per
 # run with its spread (absolute lab times mean little; the pairs do).
 set -eu
+user_build=${BUILD:-}
 . "$(dirname "$0")/lib.sh"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)     # (lib.sh counts from bench/NAME/)
+BUILD=${user_build:-$ROOT/build}
+export BUILD
 bench=${1:?usage: bench/ab.sh boot|migrate [REV]}
 rev=${2:-6d1ddbe}
 wt=$BUILD/ab-$rev
