@@ -1,6 +1,7 @@
 #include "migrate/postcopy_wire.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,40 +74,31 @@ int pc_page_decode(const uint8_t in[PC_MSG_BYTES], uint64_t nr_pages, uint32_t *
 	return 0;
 }
 
-int pc_write_all(int fd, const void *buf, uint64_t len, char *err, int err_len)
+/* The whole of len, reading or writing, across short transfers and EINTR. */
+static int all_of(int fd, uint8_t *p, uint64_t len, bool writing, char *err, int err_len)
 {
-	const uint8_t *p = buf;
-
 	while (len) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return snprintf(err, err_len, "post-copy link: %s",
-					n < 0 ? strerror(errno) : "closed"), -1;
+			return snprintf(err, err_len, "post-copy link: %s", n < 0 ? strerror(errno) :
+					writing ? "closed" : "closed by the peer"), -1;
 		p += n;
 		len -= (uint64_t)n;
 	}
 	return 0;
 }
 
+int pc_write_all(int fd, const void *buf, uint64_t len, char *err, int err_len)
+{
+	return all_of(fd, (uint8_t *)buf, len, true, err, err_len);
+}
+
 int pc_read_all(int fd, void *buf, uint64_t len, char *err, int err_len)
 {
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return snprintf(err, err_len, "post-copy link: %s",
-					n < 0 ? strerror(errno) : "closed by the peer"), -1;
-		p += n;
-		len -= (uint64_t)n;
-	}
-	return 0;
+	return all_of(fd, buf, len, false, err, err_len);
 }
 
 int pc_send_msg(int fd, uint32_t type, uint32_t count, uint64_t arg, char *err, int err_len)

@@ -401,3 +401,18 @@ exact_migration() {
 	$MERIDIAN ctl $dst_s quit > /dev/null
 	ended $dst "the destination"
 }
+
+# tap_stream: tap0 at 10.0.2.1 and the TCP stream a lab.net guest checks
+# (tcpx source 5003; its pid in $stream)
+tap_stream() {
+	tunctl -t tap0 > /dev/null || fail "tunctl"
+	ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || fail "tap0 up"
+	/lab/bin/tcpx source 5003 &
+	stream=$!
+}
+# workload_up RAW: a pattern guest with lab.disk and lab.net got going
+workload_up() {
+	wait_for $1 'L2-PATTERN ok round=2' 150 "the pattern never verified twice"
+	wait_for $1 'L2-DISK ok pass=1' 60 "the disk loop never verified"
+	wait_for $1 'L2-NET ok' 60 "the TCP stream never arrived"
+}

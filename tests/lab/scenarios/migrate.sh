@@ -60,16 +60,11 @@ arrived() {
 
 rm -f $S1 $S2 $S3
 dd if=/dev/zero of=$IMG bs=1M count=16 2>/dev/null
-tunctl -t tap0 > /dev/null || fail "tunctl"
-ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || fail "tap0 up"
-/lab/bin/tcpx source 5003 &             # the stream the guest checks
-stream=$!
+tap_stream
 timeout 400 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S1 -a "$GA" \
 	< /dev/null > /tmp/src.raw 2>&1 &
 src=$!
-wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified twice"
-wait_for /tmp/src.raw 'L2-DISK ok pass=1' 60 "the disk loop never verified"
-wait_for /tmp/src.raw 'L2-NET ok' 60 "the TCP stream never arrived"
+workload_up /tmp/src.raw
 ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /tmp/src.raw) times, $(net_mib /tmp/src.raw) MiB of the stream"
 # the kernel's data path until a migration tracks dirty pages, then meridian's
 expect /tmp/src.raw 'vhost-net: the kernel moves the frames' "the source's NIC runs on vhost-net"

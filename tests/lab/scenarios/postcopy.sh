@@ -42,6 +42,12 @@ check_step() {  # BEFORE AFTER WHAT (clock_offsets): the step by UDP, bound 2 ms
 		fail "$what: by UDP, guest clock - host clock: ${1}s before, ${7}s after: a step of $step ms"
 	ok "$what: the guest's clock kept its offset to the host: a step of $step ms by UDP (bound 2 ms)"
 }
+destination() { # SOCK PORT RAW: a meridian waiting for the guest there; its pid in $pid
+	timeout 500 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $1 --incoming tcp:127.0.0.1:$2 \
+		-a "$GA" < /dev/null > $3 2>&1 &
+	pid=$!
+	wait_for $3 'waiting for the migration' 30 "the destination on port $2 never listened"
+}
 arrived() {     # PID RAW WHERE SOCK
 	alive $1 $2 "$3 is gone"
 	n=$(rounds $2)
@@ -63,23 +69,15 @@ postcopied() {
 
 rm -f $S1 $S2 $S3 $S4
 dd if=/dev/zero of=$IMG bs=1M count=16 2>/dev/null
-tunctl -t tap0 > /dev/null || fail "tunctl"
-ip addr add 10.0.2.1/24 dev tap0 && ip link set tap0 up || fail "tap0 up"
-/lab/bin/tcpx source 5003 &
-stream=$!
+tap_stream
 timeout 600 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S1 -a "$GA" \
 	< /dev/null > /tmp/src.raw 2>&1 &
 src=$!
-wait_for /tmp/src.raw 'L2-PATTERN ok round=2' 150 "the pattern never verified twice"
-wait_for /tmp/src.raw 'L2-DISK ok pass=1' 60 "the disk loop never verified"
-wait_for /tmp/src.raw 'L2-NET ok' 60 "the TCP stream never arrived"
+workload_up /tmp/src.raw
 ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /tmp/src.raw) times"
 
 # --- 1. pre-copy cannot move it; migrate-start-postcopy does
-timeout 500 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S2 --incoming tcp:127.0.0.1:4450 \
-	-a "$GA" < /dev/null > /tmp/dst.raw 2>&1 &
-dst=$!
-wait_for /tmp/dst.raw 'waiting for the migration' 30 "the destination never listened"
+destination $S2 4450 /tmp/dst.raw; dst=$pid
 caps $S2 postcopy-ram postcopy-blocktime
 caps $S1 postcopy-ram       # (postcopy-preempt: on by default)
 $MERIDIAN ctl $S1 migrate-set-parameters '{"max-bandwidth": 20000000, "downtime-limit": 100}' \
@@ -116,10 +114,7 @@ $MERIDIAN ctl $S1 quit > /dev/null
 ended $src "the source"
 
 # --- 2. the automatic switch, on one connection
-timeout 400 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S3 --incoming tcp:127.0.0.1:4451 \
-	-a "$GA" < /dev/null > /tmp/dst2.raw 2>&1 &
-dst2=$!
-wait_for /tmp/dst2.raw 'waiting for the migration' 30 "the third process never listened"
+destination $S3 4451 /tmp/dst2.raw; dst2=$pid
 caps $S3 postcopy-ram postcopy-blocktime
 caps $S2 postcopy-ram postcopy-preempt=false
 $MERIDIAN ctl $S2 migrate-set-parameters \
@@ -142,10 +137,7 @@ $MERIDIAN ctl $S2 quit > /dev/null
 ended $dst "the destination"
 
 # --- 3. the source dies during post-copy
-timeout 300 $MERIDIAN run -k $KERNEL -i $INITRD $A --api $S4 --incoming tcp:127.0.0.1:4452 \
-	-a "$GA" < /dev/null > /tmp/dst3.raw 2>&1 &
-dst3=$!
-wait_for /tmp/dst3.raw 'waiting for the migration' 30 "the fourth process never listened"
+destination $S4 4452 /tmp/dst3.raw; dst3=$pid
 caps $S4 postcopy-ram
 caps $S3 postcopy-ram
 $MERIDIAN ctl $S3 migrate-set-parameters '{"max-bandwidth": 20000000, "max-postcopy-bandwidth": 2000000}' \
