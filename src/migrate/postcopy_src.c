@@ -118,6 +118,12 @@ static void *request_reader(void *arg)
 			else
 				queue_request(ps, p);
 	}
+	if (atomic_load(&ps->failed)) {
+		/* the background may be stuck writing to a peer that stopped reading */
+		shutdown(ps->main_fd, SHUT_RDWR);
+		if (ps->fast_fd >= 0)
+			shutdown(ps->fast_fd, SHUT_RDWR);
+	}
 	return NULL;
 }
 

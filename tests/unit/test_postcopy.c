@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -232,13 +233,42 @@ static void capped_background(void **state)
 	assert_true(info.latency_median_us > 0);
 }
 
+/* a destination that fails before it runs the guest says why; the
+ * source shows that line (and its guest may run on: not running there) */
+static void a_refusal_is_shown(void **state)
+{
+	struct src_run s = { .fast_fd = -1 };
+	const char line[] = MIG_FAIL "KVM_SET_MSRS: Invalid argument\n";
+	pthread_t t;
+	int sv[2];
+
+	setup_memory();
+	atomic_store(&told_running, false);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	s.main_fd = sv[0];
+	assert_int_equal(write(sv[1], line, sizeof(line) - 1), (ssize_t)sizeof(line) - 1);
+	/* (the destination keeps the connection and reads nothing: the
+	 * background must not hang on it) */
+	assert_int_equal(pthread_create(&t, NULL, source, &s), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(s.result, -1);
+	assert_false(atomic_load(&told_running));
+	assert_string_equal(s.err, "the destination refused: KVM_SET_MSRS: Invalid argument");
+	close(sv[0]);
+	close(sv[1]);
+	munmap(src_mem.base_hva, BYTES);
+	munmap(dst_mem.base_hva, BYTES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(two_connections),
 		cmocka_unit_test(one_connection),
 		cmocka_unit_test(capped_background),
+		cmocka_unit_test(a_refusal_is_shown),
 	};
 
+	signal(SIGPIPE, SIG_IGN);       /* as meridian: a peer gone is an error, not death */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
