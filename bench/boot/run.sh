@@ -6,7 +6,7 @@ set -eu
 . "$(dirname "$0")/../lib.sh"
 out=$BUILD/bench-boot.txt
 sh "$ROOT/tests/lab/lab.sh" --bench boot | tee "$out"
-echo "== launch to guest init, median of $(grep -c '^BENCH boot meridian' "$out") runs (seconds of L1 time)"
+echo "== launch to guest init, median of $(grep -c '^BENCH boot meridian ' "$out") runs (seconds of L1 time)"
 for vmm in meridian qemu-pc qemu-microvm; do
 	m=$(awk -v v=$vmm '$1 == "BENCH" && $2 == "boot" && $3 == v { print $5 }' "$out" | median)
 	eval "med_$(echo $vmm | tr - _)=$m"
