@@ -63,10 +63,17 @@ static void publish(struct run *r)
 	atomic_store(&r->pc->zero_pages, r->ram.st.zero_pages);
 }
 
+/* The destination said why it would not take the stream: that is the error. */
+static int refused(struct precopy *pc, const char *why)
+{
+	snprintf(pc->error, sizeof(pc->error), "the destination refused: %.220s", why);
+	return -1;
+}
+
 /* The destination's word that it has everything. */
 static int wait_ack(struct precopy *pc)
 {
-	char ack[MIG_ACK_BYTES];
+	char ack[MIG_ACK_BYTES], why[300];
 	size_t got = 0;
 
 	while (got < sizeof(ack)) {
@@ -80,7 +87,11 @@ static int wait_ack(struct precopy *pc)
 			return fail(pc, "the destination closed the connection before confirming");
 		got += (size_t)n;
 	}
-	return memcmp(ack, MIG_ACK, sizeof(ack)) ? fail(pc, "the destination refused the stream") : 0;
+	if (!memcmp(ack, MIG_ACK, sizeof(ack)))
+		return 0;
+	if (!memcmp(ack, MIG_FAIL, sizeof(ack)) && mig_read_refusal(pc->fd, true, why, sizeof(why)))
+		return refused(pc, why);
+	return fail(pc, "the destination refused the stream");
 }
 
 /* ORs the pages dirtied since the last look into r->dirty; 0 or -1 (the
@@ -379,6 +390,12 @@ void *precopy_thread(void *arg)
 		if (!pc->guest_was_paused)
 			vm_resume(pc->vm);
 	}
+	/* a destination that stopped reading may have said why */
+	char why[300];
+
+	if (res && !atomic_load(&pc->cancel) && !strstr(pc->error, "refused") &&
+	    mig_read_refusal(pc->fd, false, why, sizeof(why)))
+		refused(pc, why);
 	ram_sender_free(&r.ram);
 	free(r.dirty);
 	close(pc->fd);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -70,4 +71,30 @@ unsigned mig_tcp_unsent_bytes(int fd)
 	int n = 0;
 
 	return ioctl(fd, SIOCOUTQ, &n) < 0 || n < 0 ? 0 : (unsigned)n;
+}
+
+bool mig_read_refusal(int fd, bool prefix_read, char *why, int why_len)
+{
+	size_t prefix = strlen(MIG_FAIL), got = 0, want = prefix_read ? 0 : prefix;
+	char buf[400];
+
+	while (got < sizeof(buf) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 200) != 1)
+			break;
+		n = recv(fd, buf + got, sizeof(buf) - 1 - got, MSG_DONTWAIT);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(buf, '\n', got))
+			break;
+	}
+	buf[got] = '\0';
+	if (got < want || memcmp(buf, MIG_FAIL, want))
+		return false;
+	buf[strcspn(buf, "\n")] = '\0';
+	snprintf(why, why_len, "%s", buf + want);
+	return true;
 }

@@ -21,6 +21,7 @@
 
 #include "api/mig_info_json.h"
 #include "migrate/migration.h"
+#include "migrate/transport.h"
 #include "vm/vm.h"
 
 static struct vm_config cfg = { .mem_bytes = 64ull << 20, .cpus = 1 };
@@ -266,6 +267,26 @@ static void a_destination_fails_on_a_peer_sending_garbage(void **state)
 	assert_destination_failed("not a meridian snapshot or migration stream");
 }
 
+/* the source reads a destination's refusal (MIG_FAIL and a line) */
+static void a_refusal_reads_as_its_line(void **state)
+{
+	char why[300];
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], MIG_FAIL "the snapshot has 2 vCPUs\n", 33), 33);
+	assert_true(mig_read_refusal(sv[0], false, why, sizeof(why)));
+	assert_string_equal(why, "the snapshot has 2 vCPUs");
+	assert_int_equal(write(sv[1], "after the prefix\n", 17), 17);
+	assert_true(mig_read_refusal(sv[0], true, why, sizeof(why)));
+	assert_string_equal(why, "after the prefix");
+	assert_false(mig_read_refusal(sv[0], false, why, sizeof(why)));        /* nothing */
+	assert_int_equal(write(sv[1], "HTTP/1.0 200 OK\n", 16), 16);
+	assert_false(mig_read_refusal(sv[0], false, why, sizeof(why)));
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void live_figures_in_qemus_shape(void **state)
 {
 	struct mig_info info = {
@@ -335,6 +356,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(a_destination_fails_on_a_peer_sending_garbage, setup,
 						teardown),
 		cmocka_unit_test(live_figures_in_qemus_shape),
+		cmocka_unit_test(a_refusal_reads_as_its_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

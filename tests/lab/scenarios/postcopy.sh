@@ -4,6 +4,8 @@
 # 200 MiB under its verified pattern and rewrites 200 MiB more without
 # pause (lab.churn), writes and verifies its disk, and reads a TCP stream
 # from the lab host (the migrate scenario's workload, plus the churn).
+#  0. A destination without postcopy-ram refuses when the stream announces
+#     post-copy, before anything stops: the source says why, runs on.
 #  1. max-bandwidth 20 MB/s, downtime-limit 100 ms: pre-copy is not
 #     converging (after 3 rounds the dirty pages are still more than
 #     100 ms at that rate carries); migrate-start-postcopy moves the guest
@@ -76,10 +78,26 @@ src=$!
 workload_up /tmp/src.raw
 ok "source: pattern verified $(rounds /tmp/src.raw) times, disk $(disk_passes /tmp/src.raw) times"
 
+# --- 0. a destination without postcopy-ram says so before anything stops
+destination $S2 4449 /tmp/dst0.raw; dst0=$pid
+caps $S1 postcopy-ram       # (postcopy-preempt: on by default)
+$MERIDIAN ctl $S1 migrate '{"uri": "tcp:127.0.0.1:4449"}' > /dev/null || fail "migrate (to be refused)"
+migration_end $S1 > /dev/null
+expect /tmp/qm.out '"status": "failed"' "to a destination without postcopy-ram: failed"
+expect /tmp/qm.out "the destination refused: the source migrates with postcopy-ram: set that capability here too" \
+	"the source says why"
+ended $dst0 "the refusing destination" 30 /tmp/dst0.raw
+expect_status 1
+n=$(rounds /tmp/src.raw); i=0
+while [ "$(rounds /tmp/src.raw)" -le "$n" ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || fail "no pattern round at the source after the refusal"; sleep 0.2
+done
+$MERIDIAN ctl $S1 query-status | grep -q '"status": "running"' || fail "the source is not running"
+ok "the guest ran on at the source (pattern round $(rounds /tmp/src.raw))"
+
 # --- 1. pre-copy cannot move it; migrate-start-postcopy does
 destination $S2 4450 /tmp/dst.raw; dst=$pid
 caps $S2 postcopy-ram postcopy-blocktime
-caps $S1 postcopy-ram       # (postcopy-preempt: on by default)
 $MERIDIAN ctl $S1 migrate-set-parameters '{"max-bandwidth": 20000000, "downtime-limit": 100}' \
 	> /dev/null || fail "max-bandwidth"
 before=$(clock_offsets /tmp/src.raw)
