@@ -307,6 +307,7 @@ static int drop_owed(struct postcopy_dest *pd, char *err, int err_len)
 int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, const void *rest,
 		  uint64_t rest_len, char *err, int err_len)
 {
+	uint64_t t0 = monotonic_us();
 	int r;
 
 	if (!pd->need)
@@ -342,9 +343,10 @@ int pc_dest_begin(struct postcopy_dest *pd, int main_fd, int listen_fd, const vo
 	if (thread_start(&pd->main_thread, ROLE_PC_PAGES, 0, main_reader, pd))
 		return snprintf(err, err_len, "post-copy: cannot start the page reader"), -1;
 	pd->main_running = true;
-	log_info("post-copy: the guest runs here; %llu pages (%llu MiB) still to come",
-		 (unsigned long long)pd->nr_need,
-		 (unsigned long long)(pd->nr_need * GUEST_PAGE_BYTES >> 20));
+	log_info("post-copy: %llu pages (%llu MiB) still to come; RAM registered with userfaultfd "
+		 "in %llu ms", (unsigned long long)pd->nr_need,
+		 (unsigned long long)(pd->nr_need * GUEST_PAGE_BYTES >> 20),
+		 (unsigned long long)((monotonic_us() - t0) / 1000));
 	return 0;
 }
 

@@ -50,6 +50,8 @@ struct precopy {
 	uint64_t setup_ms, total_ms, downtime_ms;
 	uint64_t start_ms;                      /* monotonic_ms() when it began */
 	uint64_t pause_ms;                      /* monotonic_ms() when the vCPUs stopped */
+	uint64_t state_sent_ms;                 /* post-copy: ... when the final state was out */
+	uint64_t owed_pages;                    /* post-copy: owed at the switch */
 	char downtime_parts[160];               /* where the downtime went */
 	char error[256];
 };
