@@ -34,7 +34,11 @@
 # With /lab/bin/meridian-base (bench/ab.sh: another commit's meridian) it
 # migrates too, right after meridian in each run, as VMM meridian-base.
 . /lab/lib.sh
-RUNS=${RUNS:-3}    # (L1 has no way to be told: set here)
+# bench.runs=N and bench.workloads=A,B on L1's command line (LAB_L1_APPEND)
+# choose; by default 3 runs of every workload
+RUNS=$(sed -n 's/.*bench\.runs=\([0-9]*\).*/\1/p' /proc/cmdline)
+RUNS=${RUNS:-3}
+WORKLOADS=$(sed -n 's/.*bench\.workloads=\([a-z,]*\).*/\1/p' /proc/cmdline | tr , ' ')
 QEMU="qemu-system-x86_64 -L /usr/share/qemu -L /usr/share/seabios -enable-kvm -M pc -cpu host \
  -m 512M -smp 2 -nographic -no-reboot -netdev user,id=n0 -device virtio-net-pci,netdev=n0,romfile="
 
