@@ -27,11 +27,20 @@ time_to_init() {
 }
 
 for i in $(seq 1 $RUNS); do
-	s=$(time_to_init meridian $MERIDIAN run -k $KERNEL -i $INITRD -m 256M -c 1 -a "$CMDLINE") &&
-		echo "BENCH boot meridian $i $s"
-	[ -x /lab/bin/meridian-base ] &&
-		s=$(time_to_init meridian-base /lab/bin/meridian-base run -k $KERNEL -i $INITRD -m 256M \
-		    -c 1 -a "$CMDLINE") && echo "BENCH boot meridian-base $i $s"
+	# with meridian-base, the two take turns going first
+	order=meridian
+	if [ -x /lab/bin/meridian-base ]; then
+		if [ $((i % 2)) = 1 ]; then order="meridian base"; else order="base meridian"; fi
+	fi
+	for who in $order; do
+		if [ $who = meridian ]; then
+			s=$(time_to_init meridian $MERIDIAN run -k $KERNEL -i $INITRD -m 256M -c 1 \
+			    -a "$CMDLINE") && echo "BENCH boot meridian $i $s"
+		else
+			s=$(time_to_init meridian-base /lab/bin/meridian-base run -k $KERNEL -i $INITRD \
+			    -m 256M -c 1 -a "$CMDLINE") && echo "BENCH boot meridian-base $i $s"
+		fi
+	done
 	s=$(time_to_init qemu-pc $QEMU -M pc -kernel $KERNEL -initrd $INITRD -append "$CMDLINE") &&
 		echo "BENCH boot qemu-pc $i $s"
 	s=$(time_to_init qemu-microvm $QEMU -M microvm -kernel $KERNEL -initrd $INITRD -append "$CMDLINE") &&

@@ -197,10 +197,20 @@ for run in $(seq 1 $RUNS); do
 		postcopy) CMDLINE="$BASE act=pattern lab.churn=200" ;;
 		esac
 		CMDLINE="$CMDLINE lab.udptick=10.0.2.2"
-		meridian_once $workload
-		# (meridian-base: an A/B of pre-copy; it may predate post-copy)
-		[ ! -x /lab/bin/meridian-base ] || [ $workload = postcopy ] ||
-			meridian_once $workload meridian-base /lab/bin/meridian-base
+		# (meridian-base: an A/B of pre-copy; it may predate post-copy.
+		# The two take turns going first, so that whatever the first
+		# migration of a run leaves behind in L1 favours neither)
+		if [ -x /lab/bin/meridian-base ] && [ $workload != postcopy ]; then
+			if [ $((run % 2)) = 1 ]; then
+				meridian_once $workload
+				meridian_once $workload meridian-base /lab/bin/meridian-base
+			else
+				meridian_once $workload meridian-base /lab/bin/meridian-base
+				meridian_once $workload
+			fi
+		else
+			meridian_once $workload
+		fi
 		qemu_once $workload
 	done
 done
