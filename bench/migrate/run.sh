@@ -12,6 +12,7 @@ sh "$ROOT/tests/lab/lab.sh" --bench migrate | tee "$out"
 # definition, 12 clock step ms seen on the console)
 med() { awk -v w="$1" -v v="$2" -v f="$3" '$1 == "BENCH" && $2 == "migrate" && $3 == w && $4 == v { print $f }' "$out" | median; }
 for w in idle dirtying postcopy; do
+	grep -q "^BENCH migrate $w " "$out" || continue     # (not chosen: bench.workloads)
 	echo "== $w ($(grep -c "^BENCH migrate $w meridian " "$out") meridian runs, $(grep -c "^BENCH migrate $w qemu" "$out") QEMU runs; medians)"
 	for f in 6:total_ms 7:downtime_ms 11:src_downtime_ms 10:seen_pause_ms 8:bytes 9:clock_step_ms 12:console_step_ms; do
 		m=$(med $w meridian ${f%%:*}) q=$(med $w qemu ${f%%:*})
