@@ -246,10 +246,9 @@ static double live_mbps(struct precopy *pc)
 	return (double)bytes_per_ms * 8 * 1000 / 1e6;
 }
 
-static void live_info(const struct migration *mig, struct mig_info *out)
+static void live_info(struct migration *mig, struct mig_info *out)
 {
-	/* the figures are the thread's atomics; reading them changes nothing */
-	struct precopy *pc = (struct precopy *)&mig->precopy;
+	struct precopy *pc = &mig->precopy;     /* its figures: the thread's atomics */
 
 	out->live = true;
 	/* while it runs: the time so far, as QEMU says */
