@@ -219,7 +219,10 @@ static void fault(struct postcopy_dest *pd, uint64_t addr, uint32_t tid)
 		return;
 	if (!owed(pd, page)) {
 		/* zero at the source and never written here: nothing to ask */
-		uffd_place_zero(pd->uffd, pd->mem->base_hva + page * GUEST_PAGE_BYTES);
+		int r = uffd_place_zero(pd->uffd, pd->mem->base_hva + page * GUEST_PAGE_BYTES);
+
+		if (r && r != -EEXIST)
+			fail(pd, "post-copy: placing a zero page failed");
 		return;
 	}
 	if (vcpu >= 0)
