@@ -45,6 +45,20 @@ ssize_t vmstate_save(const struct vmstate_desc *desc, const void *obj, uint8_t *
 	return (ssize_t)at;
 }
 
+/* A bool's byte other than 0 or 1 (a value C's bool cannot hold): one line. */
+static int bad_bool(const struct vmstate_desc *desc, const uint8_t *p, char *err, int err_len)
+{
+	for (unsigned i = 0; i < desc->nr_fields; i++) {
+		const struct vmstate_field *f = &desc->fields[i];
+
+		for (uint32_t e = 0; e < f->count; e++, p += f->elem_bytes)
+			if (f->boolean && *p > 1)
+				return snprintf(err, err_len, "%s: field %s is %u, not a boolean",
+						desc->name, f->name, *p), -1;
+	}
+	return 0;
+}
+
 ssize_t vmstate_load(const struct vmstate_desc *desc, void *obj, const uint8_t *buf, size_t len,
 		     char *err, int err_len)
 {
@@ -68,6 +82,8 @@ ssize_t vmstate_load(const struct vmstate_desc *desc, void *obj, const uint8_t *
 			 got_payload, payload, len - at);
 		return -1;
 	}
+	if (bad_bool(desc, buf + at, err, err_len))
+		return -1;
 	for (unsigned i = 0; i < desc->nr_fields; i++) {
 		const struct vmstate_field *f = &desc->fields[i];
 		uint8_t *dst = (uint8_t *)obj + f->offset;

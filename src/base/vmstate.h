@@ -7,6 +7,7 @@
 #ifndef MERIDIAN_VMSTATE_H
 #define MERIDIAN_VMSTATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,13 +17,17 @@ struct vmstate_field {
 	size_t offset;
 	uint32_t elem_bytes;    /* 1, 2, 4 or 8 */
 	uint32_t count;         /* array elements; 1 for a scalar */
+	bool boolean;           /* a bool: a stream's byte must be 0 or 1 */
 };
 
+#define VMSTATE_IS_BOOL(x) _Generic((x), bool: true, default: false)
 #define VMSTATE_FIELD(type, member) \
-	{ #member, offsetof(type, member), sizeof(((type *)0)->member), 1 }
+	{ #member, offsetof(type, member), sizeof(((type *)0)->member), 1, \
+	  VMSTATE_IS_BOOL(((type *)0)->member) }
 #define VMSTATE_ARRAY(type, member) \
 	{ #member, offsetof(type, member), sizeof(((type *)0)->member[0]), \
-	  sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]) }
+	  sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]), \
+	  VMSTATE_IS_BOOL(((type *)0)->member[0]) }
 
 struct vmstate_desc {
 	const char *name;
