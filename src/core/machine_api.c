@@ -39,12 +39,13 @@ static const char *api_status(struct qmp_target *t, bool *running)
 /* stop/cont would fight the migration thread over the vCPUs */
 static int busy(struct machine *m, struct qmp_error *err)
 {
-	if (!m->mig.sending && !m->mig.waiting)
+	const char *why = migration_busy(&m->mig);
+
+	if (!why)
 		return 0;
 	err->cls = QMP_GENERIC_ERROR;
-	snprintf(err->desc, sizeof(err->desc), m->mig.sending ?
-		 "a migration is in progress (migrate_cancel first)" :
-		 "the guest has not arrived yet (inmigrate)");
+	snprintf(err->desc, sizeof(err->desc), "%s%s", why,
+		 m->mig.sending ? " (migrate_cancel first)" : "");
 	return -1;
 }
 

@@ -229,31 +229,34 @@ static unsigned drain(struct run *r)
 	return mig_tcp_unsent_bytes(r->pc->fd) >> 10;
 }
 
-/* The vCPUs out, the devices finished: nothing writes guest RAM here. */
-static void stop_guest(struct run *r, bool *paused)
+/* The switch, either kind: what the rounds queued goes first (*queued_kib
+ * is what was left), then the vCPUs out and the devices finished, so
+ * nothing writes guest RAM here, and the last dirty pages join what the
+ * last round left in r->dirty. 0, or -1 (cancelled, or failed). */
+static int stop_guest(struct run *r, bool *paused, unsigned *queued_kib)
 {
 	struct precopy *pc = r->pc;
 
+	*queued_kib = drain(r);
+	if (atomic_load(&pc->cancel))           /* (it may have come during the drain) */
+		return fail(pc, "cancelled");
 	pc->pause_ms = monotonic_ms();
 	vm_pause(pc->vm, false);
 	*paused = true;
 	throttle_end(&pc->throttle);
 	vm_freeze_devices(pc->vm, true);
 	atomic_store(&r->w->max_bytes_per_s, 0);        /* the guest waits: full speed */
+	return take_dirty(r);
 }
 
 /* vCPUs stopped: devices finish, the last pages, the final state. */
 static int switchover(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
-	unsigned queued_kib = drain(r);
-	uint64_t t_pause, t_pages, t_state, bytes0;
+	uint64_t t_pages, t_state, bytes0;
+	unsigned queued_kib;
 
-	if (atomic_load(&pc->cancel))           /* (it may have come during the drain) */
-		return fail(pc, "cancelled");
-	t_pause = monotonic_ms();
-	stop_guest(r, paused);
-	if (take_dirty(r))                              /* added to what the last round left */
+	if (stop_guest(r, paused, &queued_kib))
 		return -1;
 	atomic_store(&pc->remaining_pages, count_bits(r->dirty, 0, r->words));
 	bytes0 = r->w->bytes;
@@ -268,11 +271,11 @@ static int switchover(struct run *r, bool *paused)
 	if (wait_ack(pc))
 		return -1;
 	vm_release_backends(pc->vm);    /* the destination takes the taps over */
-	pc->downtime_ms = monotonic_ms() - t_pause;
+	pc->downtime_ms = monotonic_ms() - pc->pause_ms;
 	/* where the downtime went: for whoever tunes downtime-limit */
 	snprintf(pc->downtime_parts, sizeof(pc->downtime_parts),
 		 "queued at the pause %u KiB, last pages %llu ms (%llu KiB), state %llu ms, "
-		 "destination %llu ms", queued_kib, (unsigned long long)(t_pages - t_pause),
+		 "destination %llu ms", queued_kib, (unsigned long long)(t_pages - pc->pause_ms),
 		 (unsigned long long)((r->w->bytes - bytes0) >> 10),
 		 (unsigned long long)(t_state - t_pages),
 		 (unsigned long long)(monotonic_ms() - t_state));
@@ -285,7 +288,6 @@ static int switchover(struct run *r, bool *paused)
 static void postcopy_running(void *arg)
 {
 	struct precopy *pc = arg;
-
 	uint64_t now = monotonic_ms();
 
 	vm_release_backends(pc->vm);    /* the destination takes the taps over */
@@ -306,13 +308,10 @@ static void postcopy_running(void *arg)
 static int switch_postcopy(struct run *r, bool *paused)
 {
 	struct precopy *pc = r->pc;
+	unsigned queued_kib;
 	uint64_t owed;
 
-	drain(r);
-	if (atomic_load(&pc->cancel))
-		return fail(pc, "cancelled");
-	stop_guest(r, paused);
-	if (take_dirty(r))
+	if (stop_guest(r, paused, &queued_kib))
 		return -1;
 	owed = count_bits(r->dirty, 0, r->words);
 	atomic_store(&pc->remaining_pages, owed);
